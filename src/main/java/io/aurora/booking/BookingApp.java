@@ -1,0 +1,103 @@
+package io.aurora.booking;
+
+import io.aurora.booking.auth.AdminBootstrap;
+import io.aurora.booking.auth.PasswordHasher;
+import io.aurora.booking.bookings.BookingWorker;
+import io.aurora.booking.config.AppConfig;
+import io.aurora.booking.http.HttpVerticle;
+import io.aurora.booking.infra.EmbeddedServices;
+import io.aurora.booking.infra.Migrations;
+import io.aurora.booking.queue.QueueVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The whole service in one JVM: resolves PostgreSQL and Redis (starting embedded ones when none is
+ * configured), migrates the schema, makes sure the admin exists, then deploys the queue verticle, one
+ * worker verticle per shard and the HTTP verticles.
+ */
+public final class BookingApp extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BookingApp.class);
+
+  private EmbeddedServices services;
+  private AppConfig resolved;
+
+  /** The configuration in force, with the URLs and secret of the servers actually used. */
+  public AppConfig resolvedConfig() {
+    return resolved;
+  }
+
+  @Override
+  public Future<?> start() {
+    AppConfig config = new AppConfig(config());
+    return vertx.executeBlocking(() -> {
+          services = EmbeddedServices.start(config);
+          Migrations.migrate(services.config().pgUrl());
+          return services.config();
+        })
+        .compose(cfg -> {
+          resolved = cfg;
+          return bootstrapAdmin(cfg);
+        })
+        .compose(generatedPassword -> deployAll(resolved).map(generatedPassword))
+        .onSuccess(this::announce);
+  }
+
+  private Future<String> bootstrapAdmin(AppConfig cfg) {
+    Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
+        .connectingTo(PgConnectOptions.fromUri(cfg.pgUrl())).using(vertx).build();
+    return AdminBootstrap.ensureAdmin(pool, new PasswordHasher(vertx, cfg.bcryptCost()), cfg)
+        .eventually(pool::close);
+  }
+
+  private Future<Void> deployAll(AppConfig cfg) {
+    DeploymentOptions options = new DeploymentOptions().setConfig(cfg.toJson());
+    List<Future<String>> deployments = new ArrayList<>();
+    deployments.add(vertx.deployVerticle(QueueVerticle::new, new DeploymentOptions(options)));
+    for (int shard = 0; cfg.localWorkers() && shard < cfg.shards(); shard++) {
+      deployments.add(vertx.deployVerticle(new BookingWorker(shard), new DeploymentOptions(options)));
+    }
+    return Future.all(deployments)
+        .compose(v -> vertx.deployVerticle(HttpVerticle::new, new DeploymentOptions(options).setInstances(cfg.httpInstances())))
+        .mapEmpty();
+  }
+
+  private void announce(String generatedPassword) {
+    String host = "0.0.0.0".equals(resolved.httpHost()) ? "localhost" : resolved.httpHost();
+    StringBuilder banner = new StringBuilder()
+        .append("\n  Aurora Booking is up: http://").append(host).append(':').append(resolved.httpPort()).append('\n')
+        .append("  PostgreSQL: ").append(new AppConfig(config()).embeddedPostgres() ? "embedded" : "external")
+        .append(", Redis: ").append(new AppConfig(config()).embeddedRedis() ? "embedded" : "external")
+        .append(", shards: ").append(resolved.shards()).append(", batch size: ").append(resolved.batchSize()).append('\n')
+        .append("  Admin login: POST /api/auth/login {\"email\":\"").append(resolved.adminEmail()).append("\",\"password\":...}\n");
+    if (generatedPassword != null) {
+      banner.append("  Generated admin password (shown once, keep it): ").append(generatedPassword).append('\n');
+    } else if (resolved.adminPassword().isBlank()) {
+      banner.append("  Admin password: the one printed when the admin was first created\n");
+    }
+    LOG.info("{}", banner);
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Verticles deployed here are undeployed by Vert.x before this runs; then the embedded servers go.
+    if (services == null) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(() -> {
+      services.close();
+      return null;
+    });
+  }
+}

@@ -1,0 +1,97 @@
+package io.aurora.booking.admin;
+
+import io.aurora.booking.auth.Authentication;
+import io.aurora.booking.http.ErrorCode;
+import io.aurora.booking.http.Input;
+import io.aurora.booking.queue.Addresses;
+import io.aurora.booking.queue.QueueClient;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+
+import static io.aurora.booking.auth.AuthRoutes.sendJson;
+
+/** The operators' routes (ADMIN only): queue control through the queue verticle, and analytics. */
+public final class AdminRoutes {
+
+  private final Pool pool;
+  private final QueueClient queue;
+  private final Authentication auth;
+
+  public AdminRoutes(Pool pool, QueueClient queue, Authentication auth) {
+    this.pool = pool;
+    this.queue = queue;
+    this.auth = auth;
+  }
+
+  public void mount(Router router) {
+    router.route("/api/admin/*").handler(auth.admin());
+    router.get("/api/admin/queue/stats").handler(ctx -> forward(ctx, Addresses.ADMIN_STATS, new JsonObject()));
+    router.get("/api/admin/queue/details").handler(this::queueDetails);
+    router.post("/api/admin/queue/pause").handler(ctx -> forward(ctx, Addresses.ADMIN_PAUSE, eventFilter(ctx)));
+    router.post("/api/admin/queue/resume").handler(ctx -> forward(ctx, Addresses.ADMIN_RESUME, eventFilter(ctx)));
+    router.post("/api/admin/queue/clean").handler(this::cleanQueue);
+    router.get("/api/admin/analytics").handler(this::analytics);
+  }
+
+  private void forward(RoutingContext ctx, String address, JsonObject body) {
+    queue.request(address, body)
+        .onSuccess(reply -> sendJson(ctx, 200, reply))
+        .onFailure(ctx::fail);
+  }
+
+  private void queueDetails(RoutingContext ctx) {
+    int offset = Input.queryInt(ctx, "offset", 0, 0, 1_000_000);
+    int limit = Input.queryInt(ctx, "limit", 50, 1, 500);
+    forward(ctx, Addresses.ADMIN_DETAILS, new JsonObject().put("offset", offset).put("limit", limit));
+  }
+
+  private static JsonObject eventFilter(RoutingContext ctx) {
+    String raw = ctx.queryParams().get("eventId");
+    if (raw == null) {
+      return new JsonObject();
+    }
+    if (!raw.matches("^[1-9][0-9]{0,17}$")) {
+      throw ErrorCode.VALIDATION_FAILED.error("'eventId' must be a positive whole number");
+    }
+    return new JsonObject().put("eventId", Long.parseLong(raw));
+  }
+
+  private void cleanQueue(RoutingContext ctx) {
+    int olderThan = Input.queryInt(ctx, "olderThan", 3_600, 0, 365 * 86_400);
+    forward(ctx, Addresses.ADMIN_CLEAN, new JsonObject().put("olderThanSeconds", olderThan));
+  }
+
+  private void analytics(RoutingContext ctx) {
+    Future<RowSet<Row>> totals = pool.query(AnalyticsSql.TOTALS).execute();
+    Future<RowSet<Row>> viewed = pool.query(AnalyticsSql.MOST_VIEWED).execute();
+    Future<RowSet<Row>> utilisation = pool.query(AnalyticsSql.UTILISATION).execute();
+    Future.all(totals, viewed, utilisation)
+        .map(all -> {
+          Row t = totals.result().iterator().next();
+          JsonArray mostViewed = new JsonArray();
+          viewed.result().forEach(row -> mostViewed.add(new JsonObject()
+              .put("id", row.getLong("id")).put("name", row.getString("name")).put("impressions", row.getLong("impressions"))));
+          JsonArray capacity = new JsonArray();
+          utilisation.result().forEach(row -> {
+            int cap = row.getInteger("capacity");
+            int booked = row.getInteger("booked");
+            capacity.add(new JsonObject().put("id", row.getLong("id")).put("name", row.getString("name"))
+                .put("capacity", cap).put("booked", booked).put("seatsLeft", cap - booked)
+                .put("utilisation", cap == 0 ? 0.0 : Math.round(booked * 1000.0 / cap) / 10.0));
+          });
+          return new JsonObject()
+              .put("bookings", new JsonObject().put("confirmed", t.getLong("confirmed"))
+                  .put("cancelled", t.getLong("cancelled")).put("seatsConfirmed", t.getLong("seats")))
+              .put("mostViewed", mostViewed)
+              .put("capacityUtilisation", capacity);
+        })
+        .onSuccess(body -> sendJson(ctx, 200, body))
+        .onFailure(ctx::fail);
+  }
+}

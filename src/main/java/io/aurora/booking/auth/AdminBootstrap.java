@@ -1,0 +1,47 @@
+package io.aurora.booking.auth;
+
+import io.aurora.booking.config.AppConfig;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.util.Base64;
+
+/**
+ * Makes sure the configured admin exists. With a configured password it is (re)applied at every start;
+ * without one, a random password is generated when the admin is first created and printed once.
+ */
+public final class AdminBootstrap {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AdminBootstrap.class);
+
+  private AdminBootstrap() {
+  }
+
+  /** Returns the generated password when one was made, else null. */
+  public static Future<String> ensureAdmin(Pool pool, PasswordHasher hasher, AppConfig config) {
+    String email = config.adminEmail().strip().toLowerCase();
+    if (!config.adminPassword().isBlank()) {
+      return upsert(pool, hasher, email, config.adminPassword()).map(v -> null);
+    }
+    return pool.preparedQuery(UserSql.ADMIN_EXISTS).execute(Tuple.of(email)).compose(rows -> {
+      if (rows.size() > 0) {
+        return Future.succeededFuture(null);
+      }
+      byte[] bytes = new byte[18];
+      new SecureRandom().nextBytes(bytes);
+      String generated = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+      return upsert(pool, hasher, email, generated).map(v -> generated);
+    });
+  }
+
+  private static Future<Void> upsert(Pool pool, PasswordHasher hasher, String email, String password) {
+    return hasher.hash(password)
+        .compose(hash -> pool.preparedQuery(UserSql.UPSERT_ADMIN).execute(Tuple.of(email, hash)))
+        .onSuccess(rows -> LOG.info("Admin account {} is ready", email))
+        .mapEmpty();
+  }
+}

@@ -1,0 +1,64 @@
+package io.aurora.booking.auth;
+
+import io.aurora.booking.http.ErrorCode;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+
+/** Route guards: who is calling, and may they. The caller is kept on the context for the handlers. */
+public final class Authentication {
+
+  private static final String CALLER = "caller";
+  private static final String BEARER = "Bearer ";
+
+  private final Tokens tokens;
+
+  public Authentication(Tokens tokens) {
+    this.tokens = tokens;
+  }
+
+  /** Any valid token. */
+  public Handler<RoutingContext> user() {
+    return ctx -> authenticate(ctx, true, false);
+  }
+
+  /** A valid token with the ADMIN role. */
+  public Handler<RoutingContext> admin() {
+    return ctx -> authenticate(ctx, true, true);
+  }
+
+  /** A token is read when present (and must then be valid), but not required. */
+  public Handler<RoutingContext> optional() {
+    return ctx -> authenticate(ctx, false, false);
+  }
+
+  /** The caller of a route guarded by {@link #user()} or {@link #admin()}; null on optional routes without a token. */
+  public static Caller caller(RoutingContext ctx) {
+    return ctx.get(CALLER);
+  }
+
+  private void authenticate(RoutingContext ctx, boolean required, boolean adminOnly) {
+    String header = ctx.request().getHeader("Authorization");
+    if (header == null) {
+      if (required) {
+        ctx.fail(ErrorCode.UNAUTHORIZED.error("A bearer token is required"));
+      } else {
+        ctx.next();
+      }
+      return;
+    }
+    if (!header.regionMatches(true, 0, BEARER, 0, BEARER.length()) || header.length() == BEARER.length()) {
+      ctx.fail(ErrorCode.UNAUTHORIZED.error("Authorization header must be 'Bearer <token>'"));
+      return;
+    }
+    tokens.verify(header.substring(BEARER.length()).trim())
+        .onSuccess(caller -> {
+          if (adminOnly && !caller.isAdmin()) {
+            ctx.fail(ErrorCode.FORBIDDEN.error("This route is for admins only"));
+            return;
+          }
+          ctx.put(CALLER, caller);
+          ctx.next();
+        })
+        .onFailure(ctx::fail);
+  }
+}

@@ -1,0 +1,5 @@
+package io.aurora.booking.auth;
+
+public enum Role {
+  USER, ADMIN
+}

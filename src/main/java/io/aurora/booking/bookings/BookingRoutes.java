@@ -1,0 +1,173 @@
+package io.aurora.booking.bookings;
+
+import io.aurora.booking.auth.Authentication;
+import io.aurora.booking.auth.Caller;
+import io.aurora.booking.config.AppConfig;
+import io.aurora.booking.events.EventCache;
+import io.aurora.booking.events.EventSummary;
+import io.aurora.booking.http.ErrorCode;
+import io.aurora.booking.http.Input;
+import io.aurora.booking.queue.Addresses;
+import io.aurora.booking.queue.QueueClient;
+import io.aurora.booking.queue.QueueMessages.EnqueueReply;
+import io.aurora.booking.queue.QueueMessages.EnqueueRequest;
+import io.aurora.booking.queue.QueueMessages.StatusRequest;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.regex.Pattern;
+
+import static io.aurora.booking.auth.AuthRoutes.sendJson;
+
+/**
+ * The user's side of booking. A booking request never touches PostgreSQL: it is checked against the
+ * event cache and handed to the queue, and answered 202 with a job to follow.
+ */
+public final class BookingRoutes {
+
+  private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("^[\\x21-\\x7E]{1,128}$");
+
+  private final AppConfig config;
+  private final Pool pool;
+  private final EventCache events;
+  private final QueueClient queue;
+  private final SeatLedger ledger;
+  private final Authentication auth;
+
+  public BookingRoutes(AppConfig config, Pool pool, EventCache events, QueueClient queue, Authentication auth) {
+    this.config = config;
+    this.pool = pool;
+    this.events = events;
+    this.queue = queue;
+    this.auth = auth;
+    this.ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent());
+  }
+
+  public void mount(Router router) {
+    router.post("/api/bookings/:eventId/book").handler(auth.user()).handler(this::bookSeats);
+    router.get("/api/bookings/status/:jobId").handler(auth.optional()).handler(this::jobStatus);
+    router.get("/api/bookings/history").handler(auth.user()).handler(this::bookingHistory);
+    router.delete("/api/bookings/:id/cancel").handler(auth.user()).handler(this::cancelBooking);
+  }
+
+  private void bookSeats(RoutingContext ctx) {
+    Caller caller = Authentication.caller(ctx);
+    long eventId = Input.pathId(ctx, "eventId");
+    JsonObject body = Input.jsonBody(ctx, true);
+    Integer requested = Input.integer(body, "seats", 1, config.maxSeatsPerOrder(), false);
+    int seats = requested == null ? 1 : requested;
+    String idempotencyKey = ctx.request().getHeader("Idempotency-Key");
+    if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
+      throw ErrorCode.VALIDATION_FAILED.error("Idempotency-Key must be 1 to 128 visible ASCII characters");
+    }
+    events.summary(eventId)
+        .compose(event -> checkBookable(event, eventId))
+        .compose(event -> queue.request(Addresses.ENQUEUE,
+            new EnqueueRequest(caller.id(), eventId, seats, idempotencyKey).toJson()))
+        .map(EnqueueReply::fromJson)
+        .onSuccess(reply -> sendJson(ctx, 202, new JsonObject()
+            .put("message", reply.paused() ? "Booking request queued; the queue is paused and will resume shortly"
+                : "Booking request queued")
+            .put("jobId", reply.jobId())
+            .put("queuePosition", reply.queuePosition())
+            .put("estimatedWaitTime", reply.estimatedWaitTime())
+            .put("queuePaused", reply.paused())
+            .put("statusEndpoint", "/api/bookings/status/" + reply.jobId())))
+        .onFailure(ctx::fail);
+  }
+
+  private static Future<EventSummary> checkBookable(EventSummary event, long eventId) {
+    if (event == null) {
+      return Future.failedFuture(ErrorCode.NOT_FOUND.error("Event " + eventId + " does not exist"));
+    }
+    if (event.startedAt(Instant.now())) {
+      return Future.failedFuture(ErrorCode.EVENT_STARTED.error("Event " + eventId + " has already started"));
+    }
+    return Future.succeededFuture(event);
+  }
+
+  /**
+   * Anyone holding the random job id may see where the job stands, but only its owner (or an admin)
+   * sees whose it is and what it booked; another user's token gets 404, as if there were no such job.
+   */
+  private void jobStatus(RoutingContext ctx) {
+    Caller caller = Authentication.caller(ctx);
+    queue.request(Addresses.STATUS, new StatusRequest(ctx.pathParam("jobId")).toJson())
+        .map(status -> {
+          boolean owner = caller != null && (caller.isAdmin() || caller.id() == status.getLong("userId"));
+          if (caller != null && !owner) {
+            throw ErrorCode.NOT_FOUND.error("No such job");
+          }
+          if (!owner) {
+            JsonObject anonymous = new JsonObject().put("jobId", status.getString("jobId")).put("status", status.getString("status"));
+            for (String field : new String[] {"queuePosition", "error", "message"}) {
+              if (status.containsKey(field)) {
+                anonymous.put(field, status.getValue(field));
+              }
+            }
+            return anonymous;
+          }
+          return status;
+        })
+        .onSuccess(status -> sendJson(ctx, 200, status))
+        .onFailure(ctx::fail);
+  }
+
+  private void bookingHistory(RoutingContext ctx) {
+    Caller caller = Authentication.caller(ctx);
+    int limit = Input.queryInt(ctx, "limit", 50, 1, 500);
+    int offset = Input.queryInt(ctx, "offset", 0, 0, 1_000_000);
+    pool.preparedQuery(BookingSql.HISTORY).execute(Tuple.of(caller.id(), limit, offset))
+        .map(rows -> {
+          JsonArray bookings = new JsonArray();
+          rows.forEach(row -> bookings.add(historyEntry(row)));
+          return new JsonObject().put("bookings", bookings).put("limit", limit).put("offset", offset);
+        })
+        .onSuccess(history -> sendJson(ctx, 200, history))
+        .onFailure(ctx::fail);
+  }
+
+  private static JsonObject historyEntry(Row row) {
+    OffsetDateTime cancelledAt = row.getOffsetDateTime("cancelled_at");
+    return new JsonObject()
+        .put("id", row.getLong("id"))
+        .put("seats", row.getInteger("seats"))
+        .put("status", row.getString("status"))
+        .put("jobId", row.getString("job_id"))
+        .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString())
+        .put("cancelledAt", cancelledAt == null ? null : cancelledAt.toInstant().toString())
+        .put("event", new JsonObject()
+            .put("id", row.getLong("event_id"))
+            .put("name", row.getString("name"))
+            .put("venue", row.getString("venue"))
+            .put("startsAt", row.getOffsetDateTime("starts_at").toInstant().toString())
+            .put("deleted", row.getValue("deleted_at") != null));
+  }
+
+  private void cancelBooking(RoutingContext ctx) {
+    Caller caller = Authentication.caller(ctx);
+    long bookingId = Input.pathId(ctx, "id");
+    pool.preparedQuery(BookingSql.FIND).execute(Tuple.of(bookingId))
+        .compose(rows -> {
+          Row booking = rows.size() == 0 ? null : rows.iterator().next();
+          if (booking == null || (!caller.isAdmin() && booking.getLong("user_id") != caller.id())) {
+            return Future.failedFuture(ErrorCode.NOT_FOUND.error("Booking " + bookingId + " does not exist"));
+          }
+          long eventId = booking.getLong("event_id");
+          return ledger.cancel(bookingId, eventId)
+              .compose(status -> events.invalidate(eventId).map(new JsonObject()
+                  .put("id", bookingId).put("eventId", eventId).put("seats", booking.getInteger("seats"))
+                  .put("status", status).put("message", "Booking cancelled")));
+        })
+        .onSuccess(result -> sendJson(ctx, 200, result))
+        .onFailure(ctx::fail);
+  }
+}

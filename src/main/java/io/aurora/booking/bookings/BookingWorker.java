@@ -1,0 +1,196 @@
+package io.aurora.booking.bookings;
+
+import io.aurora.booking.config.AppConfig;
+import io.aurora.booking.events.EventCache;
+import io.aurora.booking.infra.Clients;
+import io.aurora.booking.infra.Faults;
+import io.aurora.booking.queue.Addresses;
+import io.aurora.booking.queue.JobOutcome;
+import io.aurora.booking.queue.JobOutcome.FailureReason;
+import io.aurora.booking.queue.ShardQueue;
+import io.aurora.booking.queue.TakenJob;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The worker of one shard: takes up to B jobs at a time from the shard's FIFO under lease, decides each
+ * event's jobs in one transaction ({@link SeatLedger}), and writes all outcomes back in one call.
+ * Faults are retried with exponential backoff and jitter while the shard waits, so later jobs of the same
+ * event are never decided before earlier ones.
+ */
+public final class BookingWorker extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BookingWorker.class);
+  private static final long MAX_BACKOFF_MILLIS = 2_000;
+
+  private final int shard;
+  private AppConfig config;
+  private Redis redis;
+  private ShardQueue queue;
+  private SeatLedger ledger;
+  private MessageConsumer<Object> wakeups;
+  private boolean running;
+  private boolean wakeRequested;
+  private boolean stopping;
+  private long idleTimer = -1;
+  private int redisFailures;
+  private Promise<Void> drained;
+
+  public BookingWorker(int shard) {
+    this.shard = shard;
+  }
+
+  @Override
+  public Future<?> start() {
+    config = new AppConfig(config());
+    redis = Clients.redis(vertx, config);
+    Pool pool = Clients.pgPool(vertx, config, "booking-worker");
+    queue = new ShardQueue(redis);
+    ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent());
+    wakeups = vertx.eventBus().consumer(Addresses.shard(shard), msg -> wake());
+    return wakeups.completion().onSuccess(v -> poll());
+  }
+
+  /** Finishes the batch in hand (its outcomes are written) and takes no more. */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    vertx.cancelTimer(idleTimer);
+    Future<Void> idle;
+    if (running) {
+      drained = Promise.promise();
+      idle = drained.future();
+    } else {
+      idle = Future.succeededFuture();
+    }
+    return idle.eventually(wakeups::unregister).eventually(() -> redis.close().recover(e -> Future.succeededFuture()));
+  }
+
+  private void wake() {
+    if (stopping) {
+      return;
+    }
+    if (running) {
+      wakeRequested = true;
+      return;
+    }
+    vertx.cancelTimer(idleTimer);
+    poll();
+  }
+
+  private void poll() {
+    running = true;
+    wakeRequested = false;
+    queue.take(shard, config.batchSize(), config.leaseMillis())
+        .compose(jobs -> jobs.isEmpty() ? Future.succeededFuture(0) : process(jobs).map(jobs.size()))
+        .onComplete(ar -> {
+          running = false;
+          if (stopping) {
+            if (drained != null) {
+              drained.tryComplete();
+            }
+            return;
+          }
+          if (ar.failed()) {
+            redisFailures++;
+            LOG.warn("Shard {} could not take jobs ({}); retrying", shard, ar.cause().toString());
+            idleTimer = vertx.setTimer(backoff(Math.min(redisFailures, 6)), id -> poll());
+          } else if (ar.result() > 0 || wakeRequested) {
+            redisFailures = 0;
+            vertx.runOnContext(v -> poll());
+          } else {
+            redisFailures = 0;
+            idleTimer = vertx.setTimer(config.workerIdleMillis(), id -> poll());
+          }
+        });
+  }
+
+  private Future<Void> process(List<TakenJob> jobs) {
+    List<String> ids = jobs.stream().map(TakenJob::jobId).toList();
+    long renewEvery = Math.max(100, config.leaseMillis() / 3);
+    long renewTimer = vertx.setPeriodic(renewEvery, id -> queue.renew(shard, ids, config.leaseMillis())
+        .onFailure(e -> LOG.warn("Shard {} could not renew leases: {}", shard, e.toString())));
+    List<JobOutcome> poisoned = new ArrayList<>();
+    Map<Long, List<TakenJob>> byEvent = new LinkedHashMap<>();
+    for (TakenJob job : jobs) {
+      if (job.attempts() > config.maxAttempts()) {
+        // Delivered too often: something keeps killing the worker on it. Park it for the operators.
+        LOG.error("Job {} of event {} failed after {} deliveries", job.jobId(), job.eventId(), job.attempts() - 1);
+        poisoned.add(JobOutcome.failed(job.jobId(), FailureReason.INTERNAL));
+      } else {
+        byEvent.computeIfAbsent(job.eventId(), e -> new ArrayList<>()).add(job);
+      }
+    }
+    List<Future<List<JobOutcome>>> decisions = new ArrayList<>();
+    byEvent.forEach((eventId, eventJobs) -> decisions.add(decide(eventId, eventJobs, 0)));
+    return Future.all(decisions)
+        .compose(all -> {
+          List<JobOutcome> outcomes = new ArrayList<>(poisoned);
+          decisions.forEach(d -> outcomes.addAll(d.result()));
+          return acknowledge(outcomes, 0).map(outcomes);
+        })
+        .compose(outcomes -> outcomes.stream().anyMatch(JobOutcome::completed)
+            ? redis.send(Request.cmd(Command.DEL).arg(EventCache.LIST_KEY)).<Void>mapEmpty().recover(e -> Future.succeededFuture())
+            : Future.<Void>succeededFuture())
+        .eventually(() -> {
+          vertx.cancelTimer(renewTimer);
+          return Future.succeededFuture();
+        });
+  }
+
+  private Future<List<JobOutcome>> decide(long eventId, List<TakenJob> jobs, int retries) {
+    return ledger.decide(eventId, jobs)
+        .map(outcomes -> retries == 0 ? outcomes : outcomes.stream().map(o -> o.withRetries(retries)).toList())
+        .recover(failure -> {
+          if (Faults.isTransient(failure) && retries + 1 < config.maxAttempts()) {
+            long delay = backoff(retries);
+            LOG.warn("Shard {} event {}: transient fault ({}); retry {} in {} ms", shard, eventId, failure.toString(), retries + 1, delay);
+            return after(delay).compose(v -> decide(eventId, jobs, retries + 1));
+          }
+          LOG.error("Shard {} event {}: {} jobs failed as INTERNAL after {} retries", shard, eventId, jobs.size(), retries, failure);
+          return Future.succeededFuture(jobs.stream()
+              .map(job -> JobOutcome.failed(job.jobId(), FailureReason.INTERNAL).withRetries(retries)).toList());
+        });
+  }
+
+  /**
+   * Outcomes are in PostgreSQL already; losing the acknowledgement only means the lease runs out and the
+   * job is decided again, finding its booking by job id. So a few retries, then leave it to the reaper.
+   */
+  private Future<Void> acknowledge(List<JobOutcome> outcomes, int attempt) {
+    return queue.ack(shard, outcomes, config.resultTtlSeconds()).<Void>mapEmpty().recover(failure -> {
+      if (attempt + 1 < config.maxAttempts()) {
+        return after(backoff(attempt)).compose(v -> acknowledge(outcomes, attempt + 1));
+      }
+      LOG.error("Shard {}: could not record {} outcomes; their leases will expire and they will be redelivered",
+          shard, outcomes.size(), failure);
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Exponential backoff with jitter: between half and all of base * 2^attempt, capped. */
+  private long backoff(int attempt) {
+    long ceiling = Math.min(MAX_BACKOFF_MILLIS, (long) config.retryBaseMillis() << Math.min(attempt, 20));
+    return ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
+  }
+
+  private Future<Void> after(long millis) {
+    Promise<Void> promise = Promise.promise();
+    vertx.setTimer(Math.max(1, millis), id -> promise.complete());
+    return promise.future();
+  }
+}

@@ -1,0 +1,101 @@
+package io.aurora.booking.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.Map;
+
+/**
+ * The one configuration object of the service. It is loaded once ({@link ConfigLoader}) and handed to
+ * every verticle as its deployment config, so verticles on other cluster nodes read the same values.
+ *
+ * <p>Every key has a default here; an empty string means "not set" (for the PostgreSQL and Redis URLs
+ * that selects the embedded servers).
+ */
+public final class AppConfig {
+
+  /** Defaults, also the list of known keys. The environment variable of {@code fooBar} is {@code BOOKING_FOO_BAR}. */
+  static final JsonObject DEFAULTS = new JsonObject()
+      .put("httpHost", "0.0.0.0")
+      .put("httpPort", 8080)
+      .put("httpInstances", 0)
+      .put("httpBodyLimit", 65_536)
+      .put("pgUrl", "")
+      .put("pgPoolSize", 0)
+      .put("redisUrl", "")
+      .put("redisPoolSize", 0)
+      .put("dataDir", "data")
+      .put("jwtSecret", "")
+      .put("jwtTtlSeconds", 86_400)
+      .put("adminEmail", "admin@aurora.local")
+      .put("adminPassword", "")
+      .put("shards", 8)
+      .put("batchSize", 64)
+      .put("maxSeatsPerOrder", 1)
+      .put("maxBookingsPerUserPerEvent", 1)
+      .put("leaseMillis", 30_000)
+      .put("maxAttempts", 5)
+      .put("retryBaseMillis", 50)
+      .put("lockTimeoutMillis", 2_000)
+      .put("resultTtlSeconds", 86_400)
+      .put("idempotencyTtlSeconds", 86_400)
+      .put("eventCacheSeconds", 30)
+      .put("workerIdleMillis", 200)
+      .put("bcryptCost", 10)
+      .put("localWorkers", true);
+
+  private final JsonObject json;
+
+  public AppConfig(JsonObject json) {
+    this.json = DEFAULTS.copy().mergeIn(json == null ? new JsonObject() : json);
+  }
+
+  public JsonObject toJson() {
+    return json.copy();
+  }
+
+  /** A copy with some keys replaced; used to hand the resolved service URLs and secret down. */
+  public AppConfig with(Map<String, Object> overrides) {
+    JsonObject copy = json.copy();
+    overrides.forEach(copy::put);
+    return new AppConfig(copy);
+  }
+
+  private static int cores() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+
+  public String httpHost() { return json.getString("httpHost"); }
+  public int httpPort() { return json.getInteger("httpPort"); }
+  /** HTTP verticle instances; 0 means one per core. */
+  public int httpInstances() { int n = json.getInteger("httpInstances"); return n > 0 ? n : cores(); }
+  public int httpBodyLimit() { return json.getInteger("httpBodyLimit"); }
+  public String pgUrl() { return json.getString("pgUrl"); }
+  /** PostgreSQL connections per pool; 0 means sized from the core count. */
+  public int pgPoolSize() { int n = json.getInteger("pgPoolSize"); return n > 0 ? n : Math.max(4, 2 * cores()); }
+  public String redisUrl() { return json.getString("redisUrl"); }
+  public int redisPoolSize() { int n = json.getInteger("redisPoolSize"); return n > 0 ? n : Math.max(4, 2 * cores()); }
+  public String dataDir() { return json.getString("dataDir"); }
+  public String jwtSecret() { return json.getString("jwtSecret"); }
+  public int jwtTtlSeconds() { return json.getInteger("jwtTtlSeconds"); }
+  public String adminEmail() { return json.getString("adminEmail"); }
+  public String adminPassword() { return json.getString("adminPassword"); }
+  public int shards() { return json.getInteger("shards"); }
+  public int batchSize() { return json.getInteger("batchSize"); }
+  public int maxSeatsPerOrder() { return json.getInteger("maxSeatsPerOrder"); }
+  public int maxBookingsPerUserPerEvent() { return json.getInteger("maxBookingsPerUserPerEvent"); }
+  public int leaseMillis() { return json.getInteger("leaseMillis"); }
+  public int maxAttempts() { return json.getInteger("maxAttempts"); }
+  public int retryBaseMillis() { return json.getInteger("retryBaseMillis"); }
+  public int lockTimeoutMillis() { return json.getInteger("lockTimeoutMillis"); }
+  public int resultTtlSeconds() { return json.getInteger("resultTtlSeconds"); }
+  public int idempotencyTtlSeconds() { return json.getInteger("idempotencyTtlSeconds"); }
+  public int eventCacheSeconds() { return json.getInteger("eventCacheSeconds"); }
+  public int workerIdleMillis() { return json.getInteger("workerIdleMillis"); }
+  public int bcryptCost() { return json.getInteger("bcryptCost"); }
+
+  /** Whether this JVM runs the shard workers; off for an HTTP-only node (and for crash tests). */
+  public boolean localWorkers() { return json.getBoolean("localWorkers"); }
+
+  public boolean embeddedPostgres() { return pgUrl().isBlank(); }
+  public boolean embeddedRedis() { return redisUrl().isBlank(); }
+}

@@ -1,0 +1,77 @@
+package io.aurora.booking.config;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Loads {@link AppConfig}: defaults, then the conf file, then {@code BOOKING_*} environment variables.
+ * This is the only place that reads the environment.
+ */
+public final class ConfigLoader {
+
+  public static final String CONF_FILE_ENV = "BOOKING_CONF";
+  private static final Path DEFAULT_CONF_FILE = Path.of("conf", "booking.json");
+
+  private ConfigLoader() {
+  }
+
+  public static AppConfig load() {
+    return load(System.getenv());
+  }
+
+  static AppConfig load(Map<String, String> env) {
+    Path file = env.containsKey(CONF_FILE_ENV) ? Path.of(env.get(CONF_FILE_ENV)) : DEFAULT_CONF_FILE;
+    JsonObject json = readFile(file, env.containsKey(CONF_FILE_ENV));
+    for (String key : AppConfig.DEFAULTS.fieldNames()) {
+      String value = env.get(envName(key));
+      if (value != null) {
+        json.put(key, coerce(key, value));
+      }
+    }
+    for (String key : json.fieldNames()) {
+      if (!AppConfig.DEFAULTS.containsKey(key)) {
+        throw new IllegalArgumentException("Unknown configuration key '" + key + "' in " + file);
+      }
+    }
+    return new AppConfig(json);
+  }
+
+  /** {@code httpPort} becomes {@code BOOKING_HTTP_PORT}. */
+  public static String envName(String key) {
+    return "BOOKING_" + key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase();
+  }
+
+  private static JsonObject readFile(Path file, boolean required) {
+    if (!Files.exists(file)) {
+      if (required) {
+        throw new IllegalArgumentException("Configuration file " + file + " (from " + CONF_FILE_ENV + ") does not exist");
+      }
+      return new JsonObject();
+    }
+    try {
+      return new JsonObject(Files.readString(file));
+    } catch (IOException | DecodeException e) {
+      throw new IllegalArgumentException("Cannot read configuration file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Object coerce(String key, String value) {
+    Object def = AppConfig.DEFAULTS.getValue(key);
+    if (def instanceof Integer) {
+      try {
+        return Integer.parseInt(value.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(envName(key) + " must be a whole number, got '" + value + "'");
+      }
+    }
+    if (def instanceof Boolean) {
+      return Boolean.parseBoolean(value.trim());
+    }
+    return value;
+  }
+}

@@ -1,0 +1,91 @@
+package io.aurora.booking.http;
+
+import io.aurora.booking.admin.AdminRoutes;
+import io.aurora.booking.auth.AuthRoutes;
+import io.aurora.booking.auth.Authentication;
+import io.aurora.booking.auth.PasswordHasher;
+import io.aurora.booking.auth.Tokens;
+import io.aurora.booking.bookings.BookingRoutes;
+import io.aurora.booking.config.AppConfig;
+import io.aurora.booking.events.EventCache;
+import io.aurora.booking.events.EventRoutes;
+import io.aurora.booking.infra.Clients;
+import io.aurora.booking.queue.QueueClient;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.sqlclient.Pool;
+
+import static io.aurora.booking.auth.AuthRoutes.sendJson;
+
+/**
+ * The HTTP front door: auth, events, bookings, admin, health. It never books seats itself; a booking
+ * request becomes a job for the queue verticle.
+ */
+public final class HttpVerticle extends VerticleBase {
+
+  private Redis redis;
+  private EventCache eventCache;
+  private Pool pool;
+
+  @Override
+  public Future<?> start() {
+    AppConfig config = new AppConfig(config());
+    pool = Clients.pgPool(vertx, config, "booking-http");
+    redis = Clients.redis(vertx, config);
+    eventCache = new EventCache(vertx, pool, redis, config.eventCacheSeconds());
+    Tokens tokens = new Tokens(vertx, config.jwtSecret(), config.jwtTtlSeconds());
+    Authentication auth = new Authentication(tokens);
+    QueueClient queue = new QueueClient(vertx);
+
+    Router router = Router.router(vertx);
+    router.route().handler(BodyHandler.create(false).setBodyLimit(config.httpBodyLimit()));
+    router.get("/health").handler(ctx -> sendJson(ctx, 200, new JsonObject().put("status", "UP")));
+    router.get("/ready").handler(this::ready);
+    new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens).mount(router);
+    new EventRoutes(pool, eventCache, auth).mount(router);
+    new BookingRoutes(config, pool, eventCache, queue, auth).mount(router);
+    new AdminRoutes(pool, queue, auth).mount(router);
+    router.route().failureHandler(new ErrorHandler());
+    router.errorHandler(404, ctx -> ErrorHandler.send(ctx, ErrorCode.NOT_FOUND.error("No route for " + ctx.request().path())));
+    router.errorHandler(405, ctx -> ErrorHandler.send(ctx, ErrorCode.METHOD_NOT_ALLOWED.error("Method not allowed on this resource")));
+
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.httpHost())
+        .setPort(config.httpPort())
+        .setCompressionSupported(false)
+        .setTcpNoDelay(true)
+        .setIdleTimeout(120);
+    return eventCache.start()
+        .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
+        .map(HttpServer::actualPort);
+  }
+
+  @Override
+  public Future<?> stop() {
+    return eventCache.stop().eventually(() -> redis.close().recover(e -> Future.succeededFuture()));
+  }
+
+  /** Ready when both PostgreSQL and Redis answer within a second. */
+  private void ready(RoutingContext ctx) {
+    Future<Boolean> pg = pool.query("SELECT 1").execute().map(true).timeout(1, java.util.concurrent.TimeUnit.SECONDS)
+        .otherwise(false);
+    Future<Boolean> rd = redis.send(Request.cmd(Command.PING)).map(true).timeout(1, java.util.concurrent.TimeUnit.SECONDS)
+        .otherwise(false);
+    Future.join(pg, rd).onComplete(ar -> {
+      boolean up = pg.result() && rd.result();
+      sendJson(ctx, up ? 200 : 503, new JsonObject()
+          .put("status", up ? "READY" : "NOT_READY")
+          .put("postgres", pg.result() ? "UP" : "DOWN")
+          .put("redis", rd.result() ? "UP" : "DOWN"));
+    });
+  }
+}

@@ -1,0 +1,132 @@
+package io.aurora.booking.http;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.regex.Pattern;
+
+/** Reads and validates request input; every mistake becomes a 400 that names the field. */
+public final class Input {
+
+  private static final Pattern EMAIL = Pattern.compile("^[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+$");
+  private static final Pattern ID = Pattern.compile("^[1-9][0-9]{0,17}$");
+
+  private Input() {
+  }
+
+  /** The body as a JSON object; an empty body reads as {@code {}} only when {@code optional}. */
+  public static JsonObject jsonBody(RoutingContext ctx, boolean optional) {
+    String raw = ctx.body() == null ? null : ctx.body().asString();
+    if (raw == null || raw.isBlank()) {
+      if (optional) {
+        return new JsonObject();
+      }
+      throw ErrorCode.INVALID_JSON.error("A JSON object body is required");
+    }
+    try {
+      Object parsed = io.vertx.core.json.Json.decodeValue(raw);
+      if (parsed instanceof JsonObject object) {
+        return object;
+      }
+    } catch (DecodeException e) {
+      throw ErrorCode.INVALID_JSON.error("Request body is not valid JSON");
+    }
+    throw ErrorCode.INVALID_JSON.error("Request body must be a JSON object");
+  }
+
+  public static long pathId(RoutingContext ctx, String name) {
+    String raw = ctx.pathParam(name);
+    if (raw == null || !ID.matcher(raw).matches()) {
+      throw ErrorCode.VALIDATION_FAILED.error("'" + name + "' must be a positive whole number");
+    }
+    return Long.parseLong(raw);
+  }
+
+  public static String string(JsonObject body, String field, int min, int max, boolean required) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      if (required) {
+        throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' is required");
+      }
+      return null;
+    }
+    if (!(value instanceof String s)) {
+      throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' must be a string");
+    }
+    String trimmed = s.strip();
+    if (trimmed.length() < min || trimmed.length() > max) {
+      throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' must be " + min + " to " + max + " characters long");
+    }
+    return trimmed;
+  }
+
+  public static String email(JsonObject body, String field) {
+    String email = string(body, field, 3, 254, true).toLowerCase();
+    if (!EMAIL.matcher(email).matches()) {
+      throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' must be an email address");
+    }
+    return email;
+  }
+
+  public static Integer integer(JsonObject body, String field, int min, int max, boolean required) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      if (required) {
+        throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' is required");
+      }
+      return null;
+    }
+    if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
+      throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' must be a whole number");
+    }
+    double d = n.doubleValue();
+    if (d < min || d > max) {
+      throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' must be between " + min + " and " + max);
+    }
+    return (int) d;
+  }
+
+  /** An ISO-8601 instant with an offset, e.g. {@code 2027-05-01T19:30:00Z}. */
+  public static Instant instant(JsonObject body, String field, boolean required) {
+    String raw = string(body, field, 1, 64, required);
+    if (raw == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(raw).toInstant();
+    } catch (DateTimeParseException e) {
+      throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' must be an ISO-8601 date-time with offset, e.g. 2027-05-01T19:30:00Z");
+    }
+  }
+
+  public static boolean flag(RoutingContext ctx, String name) {
+    String raw = ctx.queryParams().get(name);
+    if (raw == null) {
+      return false;
+    }
+    if (!raw.equals("true") && !raw.equals("false")) {
+      throw ErrorCode.VALIDATION_FAILED.error("'" + name + "' must be true or false");
+    }
+    return Boolean.parseBoolean(raw);
+  }
+
+  public static int queryInt(RoutingContext ctx, String name, int def, int min, int max) {
+    String raw = ctx.queryParams().get(name);
+    if (raw == null) {
+      return def;
+    }
+    try {
+      int value = Integer.parseInt(raw);
+      if (value >= min && value <= max) {
+        return value;
+      }
+    } catch (NumberFormatException ignored) {
+      // falls through to the validation error
+    }
+    throw ErrorCode.VALIDATION_FAILED.error("'" + name + "' must be a whole number between " + min + " and " + max);
+  }
+}

@@ -1,0 +1,50 @@
+package io.aurora.booking.infra;
+
+import io.aurora.booking.config.AppConfig;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+
+/** Builds the PostgreSQL pool and the Redis client every verticle uses, from the one config. */
+public final class Clients {
+
+  private Clients() {
+  }
+
+  /**
+   * A pool shared by name between the verticle instances of one JVM, so N HTTP instances do not open
+   * N pools' worth of connections.
+   */
+  public static Pool pgPool(Vertx vertx, AppConfig config, String name) {
+    PgConnectOptions connect = PgConnectOptions.fromUri(config.pgUrl())
+        .setCachePreparedStatements(true)
+        .setPipeliningLimit(16)
+        .setReconnectAttempts(0);
+    // Sent at connect time, so no transaction pays a round trip for them: a transaction that cannot get
+    // its row lock, or hangs, fails fast as a retryable fault instead of holding a connection.
+    connect.addProperty("lock_timeout", Integer.toString(config.lockTimeoutMillis()));
+    connect.addProperty("statement_timeout", "30000");
+    connect.addProperty("idle_in_transaction_session_timeout", "60000");
+    PoolOptions pool = new PoolOptions()
+        .setMaxSize(config.pgPoolSize())
+        .setShared(true)
+        .setName(name)
+        .setMaxWaitQueueSize(10_000)
+        .setConnectionTimeout(5)
+        .setIdleTimeout(60);
+    return PgBuilder.pool().with(pool).connectingTo(connect).using(vertx).build();
+  }
+
+  public static Redis redis(Vertx vertx, AppConfig config) {
+    return Redis.createClient(vertx, new RedisOptions()
+        .setConnectionString(config.redisUrl())
+        .setMaxPoolSize(config.redisPoolSize())
+        .setMaxPoolWaiting(100_000)
+        .setMaxWaitingHandlers(100_000)
+        .setPoolRecycleTimeout(15_000));
+  }
+}

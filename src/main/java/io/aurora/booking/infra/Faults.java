@@ -1,0 +1,43 @@
+package io.aurora.booking.infra;
+
+import io.vertx.core.VertxException;
+import io.vertx.pgclient.PgException;
+
+import java.io.IOException;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Tells faults of our dependencies (worth a retry, or a 503) from everything else. A fault says nothing
+ * about the business outcome: the same request may well succeed a moment later.
+ */
+public final class Faults {
+
+  /** SQLSTATEs that mean "try again": serialization failure, deadlock, lock timeout, shutdown, too many connections. */
+  private static final Set<String> TRANSIENT_SQL_STATES = Set.of("40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300");
+
+  private Faults() {
+  }
+
+  public static boolean isTransient(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof PgException pg) {
+        String state = pg.getSqlState();
+        return state != null && (TRANSIENT_SQL_STATES.contains(state) || state.startsWith("08"));
+      }
+      if (t instanceof IOException || t instanceof TimeoutException) {
+        return true;
+      }
+      String message = String.valueOf(t.getMessage()).toLowerCase();
+      if (t instanceof VertxException || t.getClass().getName().startsWith("io.vertx")
+          || t.getClass().getName().startsWith("io.netty")) {
+        if (message.contains("closed") || message.contains("connect") || message.contains("timeout")
+            || message.contains("timed out") || message.contains("pool") || message.contains("loading")
+            || message.contains("busy") || message.contains("refused")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,28 @@
+package io.aurora.booking.queue;
+
+/** Every event-bus address of the service, in one place. */
+public final class Addresses {
+
+  /** HTTP -> queue: accept a booking request ({@link QueueMessages.EnqueueRequest}). */
+  public static final String ENQUEUE = "booking.enqueue";
+  /** HTTP -> queue: a job's status ({@link QueueMessages.StatusRequest}). */
+  public static final String STATUS = "booking.status";
+  /** Admin -> queue: stats, details, pause, resume, clean. */
+  public static final String ADMIN_STATS = "booking.admin.stats";
+  public static final String ADMIN_DETAILS = "booking.admin.details";
+  public static final String ADMIN_PAUSE = "booking.admin.pause";
+  public static final String ADMIN_RESUME = "booking.admin.resume";
+  public static final String ADMIN_CLEAN = "booking.admin.clean";
+  /** Published when an event changes, so every node drops its cached copy. Body: the event id. */
+  public static final String EVENT_CHANGED = "events.changed";
+
+  private static final String SHARD_PREFIX = "booking.shard.";
+
+  private Addresses() {
+  }
+
+  /** Published after an enqueue so the shard's worker wakes at once instead of at its next poll. */
+  public static String shard(int shard) {
+    return SHARD_PREFIX + shard;
+  }
+}

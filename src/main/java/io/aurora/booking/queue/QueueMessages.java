@@ -1,0 +1,45 @@
+package io.aurora.booking.queue;
+
+import io.vertx.core.json.JsonObject;
+
+/** Bodies of the queue's event-bus messages, mapped to JSON so they cross cluster nodes unchanged. */
+public final class QueueMessages {
+
+  private QueueMessages() {
+  }
+
+  public record EnqueueRequest(long userId, long eventId, int seats, String idempotencyKey) {
+    public JsonObject toJson() {
+      return new JsonObject().put("userId", userId).put("eventId", eventId).put("seats", seats)
+          .put("idempotencyKey", idempotencyKey);
+    }
+
+    public static EnqueueRequest fromJson(JsonObject json) {
+      return new EnqueueRequest(json.getLong("userId"), json.getLong("eventId"), json.getInteger("seats"),
+          json.getString("idempotencyKey"));
+    }
+  }
+
+  /** The 202 answer: where the job stands and about how long it will wait. */
+  public record EnqueueReply(String jobId, long queuePosition, long estimatedWaitTime, boolean paused, boolean duplicate) {
+    public JsonObject toJson() {
+      return new JsonObject().put("jobId", jobId).put("queuePosition", queuePosition)
+          .put("estimatedWaitTime", estimatedWaitTime).put("paused", paused).put("duplicate", duplicate);
+    }
+
+    public static EnqueueReply fromJson(JsonObject json) {
+      return new EnqueueReply(json.getString("jobId"), json.getLong("queuePosition"), json.getLong("estimatedWaitTime"),
+          json.getBoolean("paused"), json.getBoolean("duplicate"));
+    }
+  }
+
+  public record StatusRequest(String jobId) {
+    public JsonObject toJson() {
+      return new JsonObject().put("jobId", jobId);
+    }
+
+    public static StatusRequest fromJson(JsonObject json) {
+      return new StatusRequest(json.getString("jobId"));
+    }
+  }
+}

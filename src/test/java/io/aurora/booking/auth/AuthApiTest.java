@@ -1,0 +1,143 @@
+package io.aurora.booking.auth;
+
+import io.aurora.booking.testing.Jwts;
+import io.aurora.booking.testing.TestApp;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static io.aurora.booking.testing.ApiAssertions.assertError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(VertxExtension.class)
+class AuthApiTest {
+
+  private static TestApp app;
+
+  @BeforeAll
+  static void deploy(Vertx vertx) {
+    app = TestApp.start(vertx);
+  }
+
+  @AfterAll
+  static void undeploy() {
+    app.close();
+  }
+
+  private static JsonObject registration(String email) {
+    return new JsonObject().put("name", "Ada Lovelace").put("email", email).put("password", "correct horse battery");
+  }
+
+  @Test
+  void registerReturnsUserWithoutPasswordDataAndStoresAHashedPassword() {
+    HttpResponse<Buffer> response = app.post("/api/auth/register", null, registration("Ada@Example.com"));
+    assertEquals(201, response.statusCode(), response.bodyAsString());
+    JsonObject body = response.bodyAsJsonObject();
+    JsonObject user = body.getJsonObject("user");
+    assertEquals("ada@example.com", user.getString("email"));
+    assertEquals("USER", user.getString("role"));
+    assertFalse(body.encode().toLowerCase().contains("password"), body.encode());
+    assertNotNull(body.getString("token"));
+
+    String hash = app.queryRows("SELECT password_hash FROM users WHERE email = $1", "ada@example.com").get(0).getString(0);
+    assertTrue(hash.startsWith("$2"), "stored as a bcrypt hash");
+    assertFalse(hash.contains("correct horse"));
+  }
+
+  @Test
+  void registrationNeverCreatesAnAdminEvenWhenAskedTo() {
+    JsonObject body = registration("mallory@example.com").put("role", "ADMIN");
+    HttpResponse<Buffer> response = app.post("/api/auth/register", null, body);
+    assertEquals(201, response.statusCode());
+    assertEquals("USER", response.bodyAsJsonObject().getJsonObject("user").getString("role"));
+    assertEquals(1, app.queryLong("SELECT count(*) FROM users WHERE role = 'ADMIN'"));
+  }
+
+  @Test
+  void duplicateEmailIsAConflictAndCreatesNoSecondUser() {
+    assertEquals(201, app.post("/api/auth/register", null, registration("twice@example.com")).statusCode());
+    assertError(app.post("/api/auth/register", null, registration("TWICE@example.com")), 409, "EMAIL_TAKEN");
+    assertEquals(1, app.queryLong("SELECT count(*) FROM users WHERE email = 'twice@example.com'"));
+  }
+
+  @Test
+  void loginWithTheRightPasswordGivesAWorkingToken() {
+    app.post("/api/auth/register", null, registration("login@example.com"));
+    HttpResponse<Buffer> login = app.post("/api/auth/login", null,
+        new JsonObject().put("email", "login@example.com").put("password", "correct horse battery"));
+    assertEquals(200, login.statusCode());
+    String token = login.bodyAsJsonObject().getString("token");
+    assertEquals(200, app.get("/api/bookings/history", token).statusCode());
+  }
+
+  @Test
+  void loginWithAWrongPasswordOrUnknownEmailIsRefusedAlike() {
+    app.post("/api/auth/register", null, registration("wrong@example.com"));
+    assertError(app.post("/api/auth/login", null,
+        new JsonObject().put("email", "wrong@example.com").put("password", "not the password")), 401, "INVALID_CREDENTIALS");
+    assertError(app.post("/api/auth/login", null,
+        new JsonObject().put("email", "nobody@example.com").put("password", "whatever123")), 401, "INVALID_CREDENTIALS");
+  }
+
+  @Test
+  void bootstrapAdminCanLogInAndIsAnAdmin() {
+    HttpResponse<Buffer> login = app.post("/api/auth/login", null,
+        new JsonObject().put("email", TestApp.ADMIN_EMAIL).put("password", TestApp.ADMIN_PASSWORD));
+    assertEquals(200, login.statusCode());
+    assertEquals("ADMIN", login.bodyAsJsonObject().getJsonObject("user").getString("role"));
+  }
+
+  @Test
+  void registrationRejectsBadFields() {
+    assertError(app.post("/api/auth/register", null, registration("not-an-email")), 400, "VALIDATION_FAILED");
+    assertError(app.post("/api/auth/register", null, registration("short@example.com").put("password", "short")), 400, "VALIDATION_FAILED");
+    assertError(app.post("/api/auth/register", null, registration("long@example.com").put("password", "x".repeat(73))), 400, "VALIDATION_FAILED");
+    assertError(app.post("/api/auth/register", null, registration("type@example.com").put("name", 42)), 400, "VALIDATION_FAILED");
+    assertError(app.post("/api/auth/register", null, registration("empty@example.com").put("name", "   ")), 400, "VALIDATION_FAILED");
+    assertError(app.post("/api/auth/register", null, new JsonObject().put("email", "missing@example.com")), 400, "VALIDATION_FAILED");
+    assertError(app.post("/api/auth/register", null, "{\"name\":"), 400, "INVALID_JSON");
+    assertError(app.post("/api/auth/register", null, "[1,2]"), 400, "INVALID_JSON");
+    assertError(app.post("/api/auth/register", null, null), 400, "INVALID_JSON");
+    assertEquals(0, app.queryLong("SELECT count(*) FROM users WHERE email IN "
+        + "('short@example.com','long@example.com','type@example.com','empty@example.com','missing@example.com')"));
+  }
+
+  @Test
+  void protectedRoutesNeedAValidToken() {
+    long userId = app.user().id();
+    JsonObject claims = new JsonObject().put("sub", Long.toString(userId)).put("email", "x@test.local").put("role", "USER");
+    long now = System.currentTimeMillis() / 1000;
+
+    assertError(app.get("/api/bookings/history", null), 401, "UNAUTHORIZED");
+    assertError(app.get("/api/bookings/history", "not.a.token"), 401, "UNAUTHORIZED");
+    String forged = Jwts.hs256(claims.copy().put("exp", now + 600), "some-other-secret-of-sufficient-length-000000");
+    assertError(app.get("/api/bookings/history", forged), 401, "UNAUTHORIZED");
+    String expired = Jwts.hs256(claims.copy().put("iat", now - 7200).put("exp", now - 3600), TestApp.SECRET);
+    assertError(app.get("/api/bookings/history", expired), 401, "UNAUTHORIZED");
+    String noExpiry = Jwts.hs256(claims.copy(), TestApp.SECRET);
+    assertError(app.get("/api/bookings/history", noExpiry), 401, "UNAUTHORIZED");
+    String unsigned = Jwts.unsigned(claims.copy().put("exp", now + 600).put("role", "ADMIN"));
+    assertError(app.get("/api/admin/queue/stats", unsigned), 401, "UNAUTHORIZED");
+    String valid = Jwts.hs256(claims.copy().put("exp", now + 600), TestApp.SECRET);
+    assertEquals(200, app.get("/api/bookings/history", valid).statusCode());
+  }
+
+  @Test
+  void usersCannotCallAdminRoutes() {
+    String token = app.user().token();
+    assertError(app.get("/api/admin/queue/stats", token), 403, "FORBIDDEN");
+    assertError(app.post("/api/admin/queue/pause", token, null), 403, "FORBIDDEN");
+    assertError(app.get("/api/admin/analytics", token), 403, "FORBIDDEN");
+    assertError(app.post("/api/events/create", token, new JsonObject()), 403, "FORBIDDEN");
+    assertError(app.delete("/api/events/1/delete", token), 403, "FORBIDDEN");
+  }
+}

@@ -1,0 +1,280 @@
+package io.aurora.booking.testing;
+
+import at.favre.lib.crypto.bcrypt.BCrypt;
+import io.aurora.booking.BookingApp;
+import io.aurora.booking.auth.Role;
+import io.aurora.booking.auth.Tokens;
+import io.aurora.booking.config.AppConfig;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The real application deployed for one test class, on a database and Redis index of its own, with a
+ * real HTTP client, a PostgreSQL pool for asserting on state, and a Redis client for inspecting the queue.
+ */
+public final class TestApp implements AutoCloseable {
+
+  public static final String ADMIN_EMAIL = "admin@test.local";
+  public static final String ADMIN_PASSWORD = "admin-password-123";
+  public static final String USER_PASSWORD = "password123";
+  /** The JWT secret the test servers run with, so tests can make tokens an attacker could not. */
+  public static final String SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789";
+  private static final String USER_HASH = BCrypt.withDefaults().hashToString(4, USER_PASSWORD.toCharArray());
+
+  public final Vertx vertx;
+  public final AppConfig config;
+  public final WebClient http;
+  public final Pool db;
+  public final Redis redis;
+  public final Tokens tokens;
+  private final String deploymentId;
+  private String adminToken;
+  private int users;
+
+  public record TestUser(long id, String email, String token) {
+  }
+
+  private TestApp(Vertx vertx, AppConfig config, String deploymentId) {
+    this.vertx = vertx;
+    this.config = config;
+    this.deploymentId = deploymentId;
+    this.http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+        .setDefaultPort(config.httpPort()).setKeepAlive(true), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(128));
+    this.db = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
+        .connectingTo(PgConnectOptions.fromUri(config.pgUrl())).using(vertx).build();
+    this.redis = Redis.createClient(vertx, config.redisUrl());
+    this.tokens = new Tokens(vertx, SECRET, 3600);
+  }
+
+  public static TestApp start(Vertx vertx) {
+    return start(vertx, Map.of());
+  }
+
+  /** Deploys the whole application; {@code overrides} are config keys (as in conf/booking.json). */
+  public static TestApp start(Vertx vertx, Map<String, Object> overrides) {
+    TestServices services = TestServices.get();
+    JsonObject json = baseConfig(services.newDatabase(), services.newRedisDb());
+    overrides.forEach(json::put);
+    AppConfig config = new AppConfig(json);
+    Redis flush = Redis.createClient(vertx, config.redisUrl());
+    await(flush.send(Request.cmd(Command.FLUSHDB)).eventually(flush::close));
+    String id = await(vertx.deployVerticle(new BookingApp(), new DeploymentOptions().setConfig(config.toJson())));
+    return new TestApp(vertx, config, id);
+  }
+
+  /** A test config: everything the server needs, small and quick (cheap bcrypt, short idle polls). */
+  public static JsonObject baseConfig(String pgUrl, String redisUrl) {
+    return new JsonObject()
+        .put("httpHost", "127.0.0.1")
+        .put("httpPort", TestServices.freePort())
+        .put("httpInstances", 2)
+        .put("pgUrl", pgUrl)
+        .put("redisUrl", redisUrl)
+        .put("pgPoolSize", 8)
+        .put("jwtSecret", SECRET)
+        .put("adminEmail", ADMIN_EMAIL)
+        .put("adminPassword", ADMIN_PASSWORD)
+        .put("bcryptCost", 4)
+        .put("shards", 4)
+        .put("workerIdleMillis", 50)
+        .put("retryBaseMillis", 20)
+        .put("lockTimeoutMillis", 500);
+  }
+
+  @Override
+  public void close() {
+    try {
+      await(vertx.undeploy(deploymentId));
+    } finally {
+      http.close();
+      await(db.close());
+      redis.close();
+      TestServices.get().dropDatabase(config.pgUrl());
+    }
+  }
+
+  // ---- HTTP ----
+
+  public HttpResponse<Buffer> send(HttpMethod method, String path, String token, Object body) {
+    HttpRequest<Buffer> request = http.request(method, path);
+    if (token != null) {
+      request.bearerTokenAuthentication(token);
+    }
+    Future<HttpResponse<Buffer>> response;
+    if (body == null) {
+      response = request.send();
+    } else if (body instanceof JsonObject json) {
+      response = request.putHeader("Content-Type", "application/json").sendBuffer(json.toBuffer());
+    } else {
+      response = request.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(body.toString()));
+    }
+    return await(response);
+  }
+
+  public HttpResponse<Buffer> get(String path, String token) {
+    return send(HttpMethod.GET, path, token, null);
+  }
+
+  public HttpResponse<Buffer> post(String path, String token, Object body) {
+    return send(HttpMethod.POST, path, token, body);
+  }
+
+  public HttpResponse<Buffer> put(String path, String token, Object body) {
+    return send(HttpMethod.PUT, path, token, body);
+  }
+
+  public HttpResponse<Buffer> delete(String path, String token) {
+    return send(HttpMethod.DELETE, path, token, null);
+  }
+
+  public String adminToken() {
+    if (adminToken == null) {
+      HttpResponse<Buffer> login = post("/api/auth/login", null,
+          new JsonObject().put("email", ADMIN_EMAIL).put("password", ADMIN_PASSWORD));
+      if (login.statusCode() != 200) {
+        throw new IllegalStateException("Admin login failed: " + login.bodyAsString());
+      }
+      adminToken = login.bodyAsJsonObject().getString("token");
+    }
+    return adminToken;
+  }
+
+  // ---- fixtures ----
+
+  /**
+   * Users made straight in the database with a precomputed hash, with tokens minted by the real token
+   * code: a crowd of thousands without thousands of bcrypt rounds. Registration itself is tested over HTTP.
+   */
+  public List<TestUser> users(int count) {
+    List<String> emails = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      emails.add("user" + (++users) + "-" + System.nanoTime() + "@test.local");
+    }
+    RowSet<Row> rows = await(db.preparedQuery("""
+            INSERT INTO users (name, email, password_hash)
+            SELECT 'Test user', e, $2 FROM UNNEST($1::text[]) WITH ORDINALITY AS t(e, n) ORDER BY n
+            RETURNING id, email""")
+        .execute(Tuple.tuple().addArrayOfString(emails.toArray(String[]::new)).addString(USER_HASH)));
+    Map<String, Long> ids = new HashMap<>();
+    rows.forEach(row -> ids.put(row.getString("email"), row.getLong("id")));
+    List<TestUser> out = new ArrayList<>();
+    for (String email : emails) {
+      long id = ids.get(email);
+      out.add(new TestUser(id, email, tokens.issue(id, email, Role.USER)));
+    }
+    return out;
+  }
+
+  public TestUser user() {
+    return users(1).get(0);
+  }
+
+  public long createEvent(int capacity) {
+    return createEvent("Event " + System.nanoTime(), capacity, Instant.now().plus(Duration.ofDays(30)));
+  }
+
+  public long createEvent(String name, int capacity, Instant startsAt) {
+    HttpResponse<Buffer> created = post("/api/events/create", adminToken(), new JsonObject()
+        .put("name", name).put("venue", "Test Hall").put("startsAt", startsAt.toString()).put("capacity", capacity));
+    if (created.statusCode() != 201) {
+      throw new IllegalStateException("Event creation failed: " + created.bodyAsString());
+    }
+    return created.bodyAsJsonObject().getLong("id");
+  }
+
+  public HttpResponse<Buffer> book(String token, long eventId) {
+    return post("/api/bookings/" + eventId + "/book", token, null);
+  }
+
+  public String bookJob(String token, long eventId) {
+    HttpResponse<Buffer> response = book(token, eventId);
+    if (response.statusCode() != 202) {
+      throw new IllegalStateException("Booking was not accepted: " + response.statusCode() + " " + response.bodyAsString());
+    }
+    return response.bodyAsJsonObject().getString("jobId");
+  }
+
+  /** Polls the job's status (as admin) until it is completed or failed. */
+  public JsonObject awaitJob(String jobId) {
+    JsonObject[] last = new JsonObject[1];
+    awaitCondition("job " + jobId + " to finish", Duration.ofSeconds(60), () -> {
+      last[0] = get("/api/bookings/status/" + jobId, adminToken()).bodyAsJsonObject();
+      String status = last[0].getString("status");
+      return "completed".equals(status) || "failed".equals(status);
+    });
+    return last[0];
+  }
+
+  public JsonObject queueStats() {
+    return get("/api/admin/queue/stats", adminToken()).bodyAsJsonObject();
+  }
+
+  // ---- database state ----
+
+  public long queryLong(String sql, Object... params) {
+    RowSet<Row> rows = await(db.preparedQuery(sql).execute(Tuple.wrap(params)));
+    Object value = rows.iterator().next().getValue(0);
+    return value == null ? 0 : ((Number) value).longValue();
+  }
+
+  public List<Row> queryRows(String sql, Object... params) {
+    List<Row> out = new ArrayList<>();
+    await(db.preparedQuery(sql).execute(Tuple.wrap(params))).forEach(out::add);
+    return out;
+  }
+
+  // ---- waiting ----
+
+  public static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Waits for a condition, checking it every 20 ms; fails with {@code what} after {@code timeout}. */
+  public static void awaitCondition(String what, Duration timeout, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("Timed out waiting for " + what);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("Interrupted waiting for " + what);
+      }
+    }
+  }
+}

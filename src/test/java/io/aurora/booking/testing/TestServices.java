@@ -1,0 +1,133 @@
+package io.aurora.booking.testing;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import redis.embedded.RedisServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The real PostgreSQL and Redis the tests talk to, started once per test run: embedded servers by
+ * default, or the servers named by {@code BOOKING_TEST_PG_URL} / {@code BOOKING_TEST_REDIS_URL}.
+ * Each test class gets a database of its own and a Redis database index of its own.
+ */
+public final class TestServices {
+
+  private static final AtomicInteger DATABASES = new AtomicInteger();
+  private static final AtomicInteger REDIS_DBS = new AtomicInteger();
+  private static TestServices instance;
+
+  private final String pgBaseUrl;
+  private final String redisBaseUrl;
+
+  private TestServices(String pgBaseUrl, String redisBaseUrl) {
+    this.pgBaseUrl = pgBaseUrl;
+    this.redisBaseUrl = redisBaseUrl;
+  }
+
+  public static synchronized TestServices get() {
+    if (instance == null) {
+      instance = start();
+    }
+    return instance;
+  }
+
+  private static TestServices start() {
+    String pg = System.getenv("BOOKING_TEST_PG_URL");
+    String redis = System.getenv("BOOKING_TEST_REDIS_URL");
+    try {
+      if (pg == null || pg.isBlank()) {
+        Path dir = Files.createTempDirectory("aurora-test-pg");
+        EmbeddedPostgres postgres = EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(true)
+            .setServerConfig("max_connections", "500").setServerConfig("fsync", "off").start();
+        pg = "postgresql://postgres@127.0.0.1:" + postgres.getPort() + "/postgres";
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(postgres)));
+      }
+      if (redis == null || redis.isBlank()) {
+        int port = freePort();
+        RedisServer server = RedisServer.newRedisServer().port(port).setting("bind 127.0.0.1")
+            .setting("save \"\"").setting("appendonly no").build();
+        server.start();
+        redis = "redis://127.0.0.1:" + port;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          try {
+            server.stop();
+          } catch (IOException ignored) {
+            // the JVM is going away
+          }
+        }));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new TestServices(pg, stripDb(redis));
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception ignored) {
+      // the JVM is going away
+    }
+  }
+
+  private static String stripDb(String redisUrl) {
+    URI uri = URI.create(redisUrl);
+    return uri.getScheme() + "://" + (uri.getUserInfo() == null ? "" : uri.getUserInfo() + "@") + uri.getHost() + ":" + uri.getPort();
+  }
+
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A new, empty database; returns its URL. */
+  public String newDatabase() {
+    String name = "aurora_t" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();
+    try (Connection c = jdbc(pgBaseUrl); Statement s = c.createStatement()) {
+      s.execute("DROP DATABASE IF EXISTS " + name);
+      s.execute("CREATE DATABASE " + name);
+    } catch (SQLException e) {
+      throw new IllegalStateException("Cannot create test database on " + pgBaseUrl, e);
+    }
+    return pgBaseUrl.substring(0, pgBaseUrl.lastIndexOf('/') + 1) + name;
+  }
+
+  public void dropDatabase(String url) {
+    String name = url.substring(url.lastIndexOf('/') + 1);
+    try (Connection c = jdbc(pgBaseUrl); Statement s = c.createStatement()) {
+      s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    } catch (SQLException e) {
+      // Best effort: a leftover database does not affect other tests.
+    }
+  }
+
+  /** A Redis database index of its own (1..15, emptied first). */
+  public String newRedisDb() {
+    int db = 1 + REDIS_DBS.getAndIncrement() % 15;
+    return redisBaseUrl + "/" + db;
+  }
+
+  public String redisBaseUrl() {
+    return redisBaseUrl;
+  }
+
+  private static Connection jdbc(String url) throws SQLException {
+    URI uri = URI.create(url);
+    String user = uri.getUserInfo() == null ? "postgres" : uri.getUserInfo().split(":")[0];
+    String password = uri.getUserInfo() != null && uri.getUserInfo().contains(":") ? uri.getUserInfo().split(":", 2)[1] : null;
+    return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), user, password);
+  }
+}
