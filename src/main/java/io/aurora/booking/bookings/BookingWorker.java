@@ -110,8 +110,10 @@ public final class BookingWorker extends VerticleBase {
             LOG.warn("Shard {} could not take jobs ({}); retrying", shard, ar.cause().toString());
             idleTimer = vertx.setTimer(backoff(Math.min(redisFailures, 6)), id -> poll());
           } else if (ar.result() > 0 || wakeRequested) {
+            // Straight on, not via runOnContext: a wake-up arriving in between would start a second,
+            // concurrent batch, and two batches of one shard in flight break first-come-first-served.
             redisFailures = 0;
-            vertx.runOnContext(v -> poll());
+            poll();
           } else {
             redisFailures = 0;
             idleTimer = vertx.setTimer(config.workerIdleMillis(), id -> poll());
