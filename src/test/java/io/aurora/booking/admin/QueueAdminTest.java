@@ -1,0 +1,161 @@
+package io.aurora.booking.admin;
+
+import io.aurora.booking.testing.TestApp;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+
+import static io.aurora.booking.testing.ApiAssertions.assertError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(VertxExtension.class)
+class QueueAdminTest {
+
+  /** Pause must be honoured by every worker within a second; watching a little longer proves it held. */
+  private static final long HELD_MILLIS = 1_500;
+  private static TestApp app;
+
+  @BeforeAll
+  static void deploy(Vertx vertx) {
+    app = TestApp.start(vertx);
+  }
+
+  @AfterAll
+  static void undeploy() {
+    app.close();
+  }
+
+  @AfterEach
+  void resumeEverything() {
+    app.post("/api/admin/queue/resume", app.adminToken(), null);
+  }
+
+  private static String status(String jobId) {
+    return app.get("/api/bookings/status/" + jobId, app.adminToken()).bodyAsJsonObject().getString("status");
+  }
+
+  /** Watches a job for a while and asserts it stayed queued the whole time. */
+  private static void assertStaysQueued(String jobId) {
+    long until = System.currentTimeMillis() + HELD_MILLIS;
+    while (System.currentTimeMillis() < until) {
+      assertEquals("queued", status(jobId));
+    }
+  }
+
+  @Test
+  void pauseHoldsEveryJobAndResumeReleasesThem() {
+    long eventId = app.createEvent(10);
+    JsonObject paused = app.post("/api/admin/queue/pause", app.adminToken(), null).bodyAsJsonObject();
+    assertEquals(true, paused.getBoolean("paused"));
+    assertTrue(app.queueStats().getBoolean("paused"));
+
+    String jobId = app.bookJob(app.user().token(), eventId);
+    assertStaysQueued(jobId);
+    assertEquals(0, app.queryLong("SELECT count(*) FROM bookings WHERE job_id = $1", jobId));
+
+    JsonObject details = app.get("/api/admin/queue/details", app.adminToken()).bodyAsJsonObject();
+    JsonObject waiting = details.getJsonArray("shards").stream().map(JsonObject.class::cast)
+        .flatMap(shard -> shard.getJsonArray("waiting").stream().map(JsonObject.class::cast))
+        .filter(job -> jobId.equals(job.getString("jobId"))).findFirst().orElseThrow();
+    assertEquals(eventId, waiting.getLong("eventId"));
+    assertEquals(0, waiting.getLong("attempts"));
+    assertTrue(waiting.getLong("ageMillis") >= HELD_MILLIS);
+
+    app.post("/api/admin/queue/resume", app.adminToken(), null);
+    assertEquals("completed", app.awaitJob(jobId).getString("status"));
+    assertEquals(1, app.queryLong("SELECT count(*) FROM bookings WHERE job_id = $1", jobId));
+  }
+
+  @Test
+  void pausingOneEventHoldsOnlyItsJobs() {
+    long held = app.createEvent(10);
+    long open = app.createEvent(10);
+    app.post("/api/admin/queue/pause?eventId=" + held, app.adminToken(), null);
+    String heldJob = app.bookJob(app.user().token(), held);
+    String openJob = app.bookJob(app.user().token(), open);
+    assertEquals("completed", app.awaitJob(openJob).getString("status"));
+    assertStaysQueued(heldJob);
+
+    app.post("/api/admin/queue/resume?eventId=" + held, app.adminToken(), null);
+    assertEquals("completed", app.awaitJob(heldJob).getString("status"));
+  }
+
+  @Test
+  void cleanDropsFinishedRecordsButNeverWaitingJobs() {
+    long eventId = app.createEvent(10);
+    String finished = app.bookJob(app.user().token(), eventId);
+    app.awaitJob(finished);
+    app.post("/api/admin/queue/pause", app.adminToken(), null);
+    String waiting = app.bookJob(app.user().token(), eventId);
+
+    assertEquals(0, app.post("/api/admin/queue/clean?olderThan=3600", app.adminToken(), null)
+        .bodyAsJsonObject().getLong("removed"), "nothing is an hour old");
+    JsonObject cleaned = app.post("/api/admin/queue/clean?olderThan=0", app.adminToken(), null).bodyAsJsonObject();
+    assertTrue(cleaned.getLong("removed") >= 1);
+    assertError(app.get("/api/bookings/status/" + finished, app.adminToken()), 404, "NOT_FOUND");
+    assertEquals("queued", status(waiting));
+    assertEquals(1, app.queryLong("SELECT count(*) FROM bookings WHERE job_id = $1", finished), "the booking itself stays");
+
+    app.post("/api/admin/queue/resume", app.adminToken(), null);
+    assertEquals("completed", app.awaitJob(waiting).getString("status"));
+  }
+
+  @Test
+  void statsCountOutcomesPerShardAndInTotal() {
+    long eventId = app.createEvent(1);
+    JsonObject before = app.queueStats().getJsonObject("total");
+    app.awaitJob(app.bookJob(app.user().token(), eventId));
+    app.awaitJob(app.bookJob(app.user().token(), eventId));
+    JsonObject stats = app.queueStats();
+    JsonObject total = stats.getJsonObject("total");
+    assertEquals(before.getLong("enqueued") + 2, total.getLong("enqueued"));
+    assertEquals(before.getLong("completed") + 1, total.getLong("completed"));
+    assertEquals(before.getLong("failed") + 1, total.getLong("failed"));
+    JsonArray shards = stats.getJsonArray("shards");
+    assertEquals(app.config.shards(), shards.size());
+    for (String counter : List.of("waiting", "processing", "completed", "failed", "retried", "stalledRecovered")) {
+      long sum = shards.stream().map(JsonObject.class::cast).mapToLong(s -> s.getLong(counter)).sum();
+      assertEquals(total.getLong(counter), sum, counter);
+    }
+  }
+
+  @Test
+  void analyticsReportsBookingsViewsAndUtilisation() {
+    long eventId = app.createEvent("Analytics gig", 4, java.time.Instant.now().plusSeconds(86_400));
+    for (int i = 0; i < 3; i++) {
+      app.get("/api/events/" + eventId + "/view", null);
+    }
+    app.awaitJob(app.bookJob(app.user().token(), eventId));
+    JsonObject analytics = app.get("/api/admin/analytics", app.adminToken()).bodyAsJsonObject();
+    assertEquals(app.queryLong("SELECT count(*) FROM bookings WHERE status = 'CONFIRMED'"),
+        analytics.getJsonObject("bookings").getLong("confirmed"));
+    JsonObject utilisation = analytics.getJsonArray("capacityUtilisation").stream().map(JsonObject.class::cast)
+        .filter(e -> e.getLong("id") == eventId).findFirst().orElseThrow();
+    assertEquals(25.0, utilisation.getDouble("utilisation"));
+    assertEquals(3, utilisation.getInteger("seatsLeft"));
+    assertTrue(analytics.getJsonArray("mostViewed").stream().map(JsonObject.class::cast)
+        .anyMatch(e -> e.getLong("id") == eventId && e.getLong("impressions") == 3));
+  }
+
+  @Test
+  void badInputOnAdminRoutesIsA400() {
+    String token = app.adminToken();
+    assertError(app.post("/api/admin/queue/pause?eventId=abc", token, null), 400, "VALIDATION_FAILED");
+    assertError(app.post("/api/admin/queue/resume?eventId=0", token, null), 400, "VALIDATION_FAILED");
+    assertError(app.post("/api/admin/queue/clean?olderThan=-5", token, null), 400, "VALIDATION_FAILED");
+    assertError(app.post("/api/admin/queue/clean?olderThan=soon", token, null), 400, "VALIDATION_FAILED");
+    assertError(app.get("/api/admin/queue/details?limit=0", token), 400, "VALIDATION_FAILED");
+    assertError(app.get("/api/admin/queue/details?offset=-1", token), 400, "VALIDATION_FAILED");
+    assertError(app.get("/api/admin/nothing-here", token), 404, "NOT_FOUND");
+    assertEquals(false, app.queueStats().getBoolean("paused"), "a refused pause changed nothing");
+  }
+}
