@@ -38,7 +38,26 @@ public final class ConfigLoader {
         throw new IllegalArgumentException("Unknown configuration key '" + key + "' in " + file);
       }
     }
-    return new AppConfig(json);
+    AppConfig config = new AppConfig(json);
+    validate(config);
+    return config;
+  }
+
+  static void validate(AppConfig c) {
+    range("httpPort", c.httpPort(), 0, 65_535);
+    range("shards", c.shards(), 1, 1_024);
+    range("batchSize", c.batchSize(), 1, 10_000);
+    range("maxSeatsPerOrder", c.maxSeatsPerOrder(), 1, 1_000);
+    range("maxBookingsPerUserPerEvent", c.maxBookingsPerUserPerEvent(), 1, 1_000);
+    range("leaseMillis", c.leaseMillis(), 1_000, 3_600_000);
+    range("maxAttempts", c.maxAttempts(), 1, 100);
+    range("bcryptCost", c.bcryptCost(), 4, 31);
+  }
+
+  private static void range(String key, int value, int min, int max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(key + " (" + envName(key) + ") must be between " + min + " and " + max + ", got " + value);
+    }
   }
 
   /** {@code httpPort} becomes {@code BOOKING_HTTP_PORT}. */

@@ -1,0 +1,47 @@
+package io.aurora.booking.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigLoaderTest {
+
+  @Test
+  void environmentOverridesTheFileWhichOverridesTheDefaults() throws IOException {
+    Path file = Files.createTempFile("booking", ".json");
+    Files.writeString(file, "{\"httpPort\": 9000, \"shards\": 3}");
+    AppConfig config = ConfigLoader.load(Map.of(ConfigLoader.CONF_FILE_ENV, file.toString(), "BOOKING_HTTP_PORT", "9100"));
+    assertEquals(9100, config.httpPort());
+    assertEquals(3, config.shards());
+    assertEquals(64, config.batchSize());
+    assertTrue(config.embeddedPostgres());
+  }
+
+  @Test
+  void badValuesAndUnknownKeysAreRefusedWithAClearMessage() throws IOException {
+    Path file = Files.createTempFile("booking", ".json");
+    Files.writeString(file, "{\"htpPort\": 9000}");
+    IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(Map.of(ConfigLoader.CONF_FILE_ENV, file.toString())));
+    assertTrue(unknown.getMessage().contains("htpPort"));
+    IllegalArgumentException notANumber = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(Map.of("BOOKING_SHARDS", "many")));
+    assertTrue(notANumber.getMessage().contains("BOOKING_SHARDS"));
+  }
+
+  @Test
+  void everyKeyIsDocumentedInTheReadme() throws IOException {
+    String readme = Files.readString(Path.of("README.md"));
+    for (String key : AppConfig.DEFAULTS.fieldNames()) {
+      assertTrue(readme.contains("`" + key + "`") && readme.contains("`" + ConfigLoader.envName(key) + "`"),
+          "README documents " + key + " / " + ConfigLoader.envName(key));
+    }
+  }
+}
