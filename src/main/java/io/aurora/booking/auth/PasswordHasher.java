@@ -35,8 +35,12 @@ public final class PasswordHasher {
       if (hash == null && dummyHash == null) {
         dummyHash = BCrypt.withDefaults().hashToString(cost, "not-a-real-password".toCharArray());
       }
-      boolean ok = BCrypt.verifyer().verify(password.toCharArray(), hash == null ? dummyHash : hash).verified;
-      return ok && hash != null;
+      try {
+        boolean ok = BCrypt.verifyer().verify(password.toCharArray(), hash == null ? dummyHash : hash).verified;
+        return ok && hash != null;
+      } catch (IllegalArgumentException notABcryptHash) {
+        return false;
+      }
     }, false);
   }
 

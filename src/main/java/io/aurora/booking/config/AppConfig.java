@@ -41,7 +41,8 @@ public final class AppConfig {
       .put("eventCacheSeconds", 30)
       .put("workerIdleMillis", 200)
       .put("bcryptCost", 10)
-      .put("localWorkers", true);
+      .put("localWorkers", true)
+      .put("benchMode", false);
 
   private final JsonObject json;
 
@@ -95,6 +96,9 @@ public final class AppConfig {
 
   /** Whether this JVM runs the shard workers; off for an HTTP-only node (and for crash tests). */
   public boolean localWorkers() { return json.getBoolean("localWorkers"); }
+
+  /** Mounts the bench-only user factory; never on in production. */
+  public boolean benchMode() { return json.getBoolean("benchMode"); }
 
   public boolean embeddedPostgres() { return pgUrl().isBlank(); }
   public boolean embeddedRedis() { return redisUrl().isBlank(); }

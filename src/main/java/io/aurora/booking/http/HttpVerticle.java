@@ -5,6 +5,7 @@ import io.aurora.booking.auth.AuthRoutes;
 import io.aurora.booking.auth.Authentication;
 import io.aurora.booking.auth.PasswordHasher;
 import io.aurora.booking.auth.Tokens;
+import io.aurora.booking.bench.BenchRoutes;
 import io.aurora.booking.bookings.BookingRoutes;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
@@ -53,6 +54,9 @@ public final class HttpVerticle extends VerticleBase {
     new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens).mount(router);
     new EventRoutes(pool, eventCache, auth).mount(router);
     new BookingRoutes(config, pool, eventCache, queue, auth).mount(router);
+    if (config.benchMode()) {
+      new BenchRoutes(pool, tokens, auth).mount(router);
+    }
     new AdminRoutes(pool, queue, auth).mount(router);
     router.route().failureHandler(new ErrorHandler());
     router.errorHandler(404, ctx -> ErrorHandler.send(ctx, ErrorCode.NOT_FOUND.error("No route for " + ctx.request().path())));

@@ -1,0 +1,59 @@
+package io.aurora.booking.bench;
+
+import io.aurora.booking.auth.Authentication;
+import io.aurora.booking.auth.Role;
+import io.aurora.booking.auth.Tokens;
+import io.aurora.booking.http.Input;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.UUID;
+
+import static io.aurora.booking.auth.AuthRoutes.sendJson;
+
+/**
+ * Bench-only: creates many users in one statement and mints their tokens, so a load test does not
+ * spend minutes hashing passwords. Mounted only when {@code benchMode} is on, and ADMIN only; the users
+ * it makes have an unusable password hash, so they cannot log in.
+ */
+public final class BenchRoutes {
+
+  private static final String INSERT_USERS = """
+      INSERT INTO users (name, email, password_hash)
+      SELECT 'Bench user ' || n, $1 || '-' || n || '@bench.invalid', $2 FROM generate_series(1, $3) AS n
+      RETURNING id, email""";
+  /** Shaped like a bcrypt hash but matching no password. */
+  private static final String UNUSABLE_HASH = "!bench-user-no-login!" + "x".repeat(40);
+
+  private final Pool pool;
+  private final Tokens tokens;
+  private final Authentication auth;
+
+  public BenchRoutes(Pool pool, Tokens tokens, Authentication auth) {
+    this.pool = pool;
+    this.tokens = tokens;
+    this.auth = auth;
+  }
+
+  public void mount(Router router) {
+    router.post("/api/admin/bench/users").handler(auth.admin()).handler(this::createUsers);
+  }
+
+  private void createUsers(RoutingContext ctx) {
+    int count = Input.integer(Input.jsonBody(ctx, false), "count", 1, 50_000, true);
+    String prefix = "bench-" + UUID.randomUUID();
+    pool.preparedQuery(INSERT_USERS).execute(Tuple.of(prefix, UNUSABLE_HASH, count))
+        .map(rows -> {
+          JsonArray users = new JsonArray();
+          rows.forEach(row -> users.add(new JsonObject().put("id", row.getLong("id"))
+              .put("token", tokens.issue(row.getLong("id"), row.getString("email"), Role.USER))));
+          return new JsonObject().put("users", users);
+        })
+        .onSuccess(body -> sendJson(ctx, 201, body))
+        .onFailure(ctx::fail);
+  }
+}

@@ -1,0 +1,348 @@
+package io.aurora.booking.bench;
+
+import io.aurora.booking.BookingApp;
+import io.aurora.booking.config.AppConfig;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The hot-event load test: one event of capacity C, U distinct users each sending one booking request,
+ * at most K in flight over keep-alive connections; then it waits for every job to be decided and checks
+ * PostgreSQL for oversell, duplicates and lost jobs. It prints one JSON object per run.
+ *
+ * <pre>
+ *   java -cp target/aurora-booking.jar io.aurora.booking.bench.LoadTest --capacity 500 --users 20000 --concurrency 256
+ *   ... --batch-sizes 1,64          compare two settings in one run (prints the ratio)
+ *   ... --url http://host:8080 --pg-url postgresql://... --admin-email ... --admin-password ...   against a running server
+ * </pre>
+ *
+ * Without {@code --url} it starts the server in this JVM on embedded PostgreSQL and Redis (a fresh data
+ * directory per run), with {@code benchMode} on. A running server must have {@code benchMode} on for the
+ * bench-only user factory.
+ */
+public final class LoadTest {
+
+  private final Map<String, String> options;
+  private final Vertx vertx;
+
+  private LoadTest(Map<String, String> options) {
+    this.options = options;
+    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = new HashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      if (!args[i].startsWith("--")) {
+        throw new IllegalArgumentException("Expected --option value pairs, got " + args[i]);
+      }
+      options.put(args[i].substring(2), args[i + 1]);
+    }
+    LoadTest test = new LoadTest(options);
+    int exit = 0;
+    try {
+      exit = test.run();
+    } finally {
+      test.vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    System.exit(exit);
+  }
+
+  private int option(String name, int def) {
+    return Integer.parseInt(options.getOrDefault(name, Integer.toString(def)));
+  }
+
+  private int run() throws Exception {
+    List<Integer> batchSizes = Arrays.stream(options.getOrDefault("batch-sizes", "64").split(","))
+        .map(String::trim).map(Integer::parseInt).toList();
+    List<JsonObject> results = new ArrayList<>();
+    boolean correct = true;
+    for (int batchSize : batchSizes) {
+      JsonObject result = options.containsKey("url") ? runAgainst(options.get("url"), options.get("pg-url"),
+          options.get("admin-email"), options.get("admin-password"), null) : runInProcess(batchSize);
+      System.out.println(result.encode());
+      results.add(result);
+      correct &= result.getJsonObject("verification").getBoolean("correct");
+    }
+    if (results.size() == 2) {
+      double ratio = results.get(1).getDouble("confirmedPerSecond") / Math.max(0.001, results.get(0).getDouble("confirmedPerSecond"));
+      System.out.println(new JsonObject().put("comparison", batchSizes.get(1) + " vs " + batchSizes.get(0))
+          .put("confirmedPerSecondRatio", Math.round(ratio * 100) / 100.0)
+          .put("decidedPerSecondRatio", Math.round(results.get(1).getDouble("decidedPerSecond")
+              / Math.max(0.001, results.get(0).getDouble("decidedPerSecond")) * 100) / 100.0).encode());
+    }
+    return correct ? 0 : 1;
+  }
+
+  /** Starts the whole service in this JVM on fresh embedded servers, measures, and stops it. */
+  private JsonObject runInProcess(int batchSize) throws Exception {
+    Path dataDir = Files.createTempDirectory("aurora-bench");
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    String adminPassword = "bench-admin-" + System.nanoTime();
+    JsonObject config = new JsonObject()
+        .put("httpHost", "127.0.0.1").put("httpPort", port).put("dataDir", dataDir.toString())
+        .put("adminPassword", adminPassword).put("benchMode", true).put("batchSize", batchSize)
+        .put("shards", option("shards", 8));
+    Vertx server = Vertx.vertx();
+    BookingApp app = new BookingApp();
+    try {
+      await(server.deployVerticle(app, new DeploymentOptions().setConfig(config)));
+      AppConfig resolved = app.resolvedConfig();
+      return runAgainst("http://127.0.0.1:" + port, resolved.pgUrl(), resolved.adminEmail(), adminPassword, resolved);
+    } finally {
+      await(server.close());
+    }
+  }
+
+  private JsonObject runAgainst(String url, String pgUrl, String adminEmail, String adminPassword, AppConfig serverConfig) {
+    int capacity = option("capacity", 500);
+    int users = option("users", 20_000);
+    int concurrency = option("concurrency", 256);
+    URI uri = URI.create(url);
+    WebClient http = WebClient.create(vertx, new WebClientOptions().setDefaultHost(uri.getHost())
+        .setDefaultPort(uri.getPort()).setKeepAlive(true).setTcpNoDelay(true),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(concurrency).setMaxWaitQueueSize(-1));
+    Pool db = PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(2))
+        .connectingTo(PgConnectOptions.fromUri(pgUrl)).using(vertx).build();
+    try {
+      String admin = await(http.post("/api/auth/login").sendJsonObject(new JsonObject()
+          .put("email", adminEmail).put("password", adminPassword))).bodyAsJsonObject().getString("token");
+      long eventId = await(http.post("/api/events/create").bearerTokenAuthentication(admin).sendJsonObject(new JsonObject()
+          .put("name", "Bench drop " + Instant.now()).put("venue", "Bench arena")
+          .put("startsAt", Instant.now().plusSeconds(86_400).toString()).put("capacity", capacity)))
+          .bodyAsJsonObject().getLong("id");
+      List<String> tokens = new ArrayList<>(users);
+      for (int made = 0; made < users; made += 10_000) {
+        JsonArray batch = await(http.post("/api/admin/bench/users").bearerTokenAuthentication(admin)
+            .sendJsonObject(new JsonObject().put("count", Math.min(10_000, users - made)))).bodyAsJsonObject().getJsonArray("users");
+        batch.forEach(u -> tokens.add(((JsonObject) u).getString("token")));
+      }
+
+      // Timed phase: every user books once, at most `concurrency` requests in flight.
+      long[] latencies = new long[users];
+      String[] jobIds = new String[users];
+      Map<Integer, Integer> non2xx = new TreeMap<>();
+      long start = System.nanoTime();
+      await(inFlight(concurrency, users, i -> {
+        long sent = System.nanoTime();
+        return http.post("/api/bookings/" + eventId + "/book").bearerTokenAuthentication(tokens.get(i)).send()
+            .<Void>map(response -> {
+              latencies[i] = System.nanoTime() - sent;
+              if (response.statusCode() == 202) {
+                jobIds[i] = response.bodyAsJsonObject().getString("jobId");
+              } else {
+                non2xx.merge(response.statusCode(), 1, Integer::sum);
+              }
+              return null;
+            })
+            .otherwise(failure -> {
+              latencies[i] = System.nanoTime() - sent;
+              non2xx.merge(0, 1, Integer::sum);
+              return null;
+            });
+      }));
+      long enqueueEnd = System.nanoTime();
+
+      DrainResult drain = drain(http, admin, jobIds);
+      long decidedEnd = System.nanoTime();
+
+      JsonObject verification = verify(db, eventId, capacity, jobIds, drain);
+      Arrays.sort(latencies);
+      double enqueueSeconds = (enqueueEnd - start) / 1e9;
+      double totalSeconds = (decidedEnd - start) / 1e9;
+      JsonObject settings = new JsonObject().put("capacity", capacity).put("users", users).put("concurrency", concurrency);
+      if (serverConfig != null) {
+        settings.put("shards", serverConfig.shards()).put("batchSize", serverConfig.batchSize())
+            .put("httpInstances", serverConfig.httpInstances()).put("pgPoolSize", serverConfig.pgPoolSize())
+            .put("redisPoolSize", serverConfig.redisPoolSize()).put("server", "in-process, embedded PostgreSQL and Redis");
+      } else {
+        settings.put("server", url);
+      }
+      return new JsonObject()
+          .put("settings", settings)
+          .put("enqueuePerSecond", round(users / enqueueSeconds))
+          .put("enqueueLatencyMillis", new JsonObject()
+              .put("p50", millis(latencies, 0.50)).put("p95", millis(latencies, 0.95))
+              .put("p99", millis(latencies, 0.99)).put("max", round(latencies[users - 1] / 1e6)))
+          .put("non2xx", non2xxJson(non2xx))
+          .put("enqueueSeconds", round(enqueueSeconds))
+          .put("drainSecondsAfterLastRequest", round((decidedEnd - enqueueEnd) / 1e9))
+          .put("totalSeconds", round(totalSeconds))
+          .put("decidedPerSecond", round(drain.decided / totalSeconds))
+          .put("confirmedPerSecond", round(drain.completed / totalSeconds))
+          .put("outcomes", new JsonObject().put("completed", drain.completed).put("failed", drain.failed)
+              .put("reasons", new JsonObject(new HashMap<>(drain.reasons))))
+          .put("verification", verification);
+    } finally {
+      http.close();
+      db.close();
+    }
+  }
+
+  private record DrainResult(int decided, int completed, int failed, Map<String, Object> reasons, int lost) {
+  }
+
+  /**
+   * Polls job statuses, oldest pending first, a window at a time. The queue is FIFO, so while the oldest
+   * pending job is still waiting there is no point asking about younger ones: back off instead of
+   * stealing the server's CPU.
+   */
+  private DrainResult drain(WebClient http, String admin, String[] jobIds) {
+    Deque<String> pending = new ArrayDeque<>();
+    for (String id : jobIds) {
+      if (id != null) {
+        pending.add(id);
+      }
+    }
+    int completed = 0;
+    int failed = 0;
+    Map<String, Object> reasons = new HashMap<>();
+    long backoff = 5;
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+    while (!pending.isEmpty() && System.nanoTime() < deadline) {
+      List<String> window = new ArrayList<>();
+      for (String id : pending) {
+        window.add(id);
+        if (window.size() == 64) {
+          break;
+        }
+      }
+      List<Future<HttpResponse<Buffer>>> polls = window.stream()
+          .map(id -> http.get("/api/bookings/status/" + id).bearerTokenAuthentication(admin).send()).toList();
+      await(Future.join(new ArrayList<>(polls)));
+      int finished = 0;
+      for (int i = 0; i < window.size(); i++) {
+        Future<HttpResponse<Buffer>> poll = polls.get(i);
+        if (poll.failed() || poll.result().statusCode() != 200) {
+          continue;
+        }
+        JsonObject status = poll.result().bodyAsJsonObject();
+        if ("completed".equals(status.getString("status"))) {
+          completed++;
+        } else if ("failed".equals(status.getString("status"))) {
+          failed++;
+          reasons.merge(status.getString("error"), 1, (a, b) -> (Integer) a + (Integer) b);
+        } else {
+          continue;
+        }
+        pending.remove(window.get(i));
+        finished++;
+      }
+      if (finished == 0) {
+        sleep(backoff);
+        backoff = Math.min(200, backoff * 2);
+      } else {
+        backoff = 5;
+      }
+    }
+    return new DrainResult(completed + failed, completed, failed, reasons, pending.size());
+  }
+
+  private JsonObject verify(Pool db, long eventId, int capacity, String[] jobIds, DrainResult drain) {
+    Row event = await(db.preparedQuery("SELECT capacity, booked FROM events WHERE id = $1").execute(Tuple.of(eventId))).iterator().next();
+    Row bookings = await(db.preparedQuery("""
+        SELECT count(*) AS confirmed, count(DISTINCT user_id) AS users, coalesce(sum(seats), 0) AS seats
+        FROM bookings WHERE event_id = $1 AND status = 'CONFIRMED'""").execute(Tuple.of(eventId))).iterator().next();
+    long accepted = Arrays.stream(jobIds).filter(id -> id != null).count();
+    long confirmed = bookings.getLong("confirmed");
+    long expected = Math.min(capacity, accepted);
+    long oversold = Math.max(0, event.getInteger("booked") - event.getInteger("capacity"));
+    long duplicates = confirmed - bookings.getLong("users");
+    boolean bookedMatchesRows = event.getInteger("booked").longValue() == bookings.getLong("seats");
+    boolean correct = confirmed == expected && oversold == 0 && duplicates == 0 && bookedMatchesRows
+        && drain.lost == 0 && drain.completed == confirmed;
+    return new JsonObject().put("correct", correct).put("accepted", accepted).put("confirmed", confirmed)
+        .put("expectedConfirmed", expected).put("oversold", oversold).put("duplicates", duplicates)
+        .put("bookedMatchesRows", bookedMatchesRows).put("lost", drain.lost);
+  }
+
+  /** Runs {@code total} tasks with at most {@code lanes} of them in flight. */
+  private Future<Void> inFlight(int lanes, int total, java.util.function.IntFunction<Future<Void>> task) {
+    Promise<Void> done = Promise.promise();
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger running = new AtomicInteger(Math.min(lanes, total));
+    if (total == 0) {
+      return Future.succeededFuture();
+    }
+    for (int lane = 0; lane < Math.min(lanes, total); lane++) {
+      vertx.runOnContext(v -> lane(next, total, task, running, done));
+    }
+    return done.future();
+  }
+
+  private void lane(AtomicInteger next, int total, java.util.function.IntFunction<Future<Void>> task,
+                    AtomicInteger running, Promise<Void> done) {
+    int i = next.getAndIncrement();
+    if (i >= total) {
+      if (running.decrementAndGet() == 0) {
+        done.complete();
+      }
+      return;
+    }
+    task.apply(i).onComplete(ar -> lane(next, total, task, running, done));
+  }
+
+  private static JsonObject non2xxJson(Map<Integer, Integer> counts) {
+    JsonObject json = new JsonObject();
+    counts.forEach((status, count) -> json.put(status == 0 ? "connectionError" : Integer.toString(status), count));
+    return json;
+  }
+
+  private static double millis(long[] sorted, double quantile) {
+    int index = (int) Math.min(sorted.length - 1, Math.ceil(quantile * sorted.length) - 1);
+    return round(sorted[Math.max(0, index)] / 1e6);
+  }
+
+  private static double round(double value) {
+    return Math.round(value * 10) / 10.0;
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      throw new IllegalStateException("Load test step failed: " + e.getMessage(), e);
+    }
+  }
+}
