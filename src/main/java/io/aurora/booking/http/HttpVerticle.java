@@ -61,6 +61,8 @@ public final class HttpVerticle extends VerticleBase {
     router.route().failureHandler(new ErrorHandler());
     router.errorHandler(404, ctx -> ErrorHandler.send(ctx, ErrorCode.NOT_FOUND.error("No route for " + ctx.request().path())));
     router.errorHandler(405, ctx -> ErrorHandler.send(ctx, ErrorCode.METHOD_NOT_ALLOWED.error("Method not allowed on this resource")));
+    // A path the router cannot even decode (e.g. "%zz") fails before any route, so no failure handler sees it.
+    router.errorHandler(400, ctx -> ErrorHandler.send(ctx, ErrorCode.VALIDATION_FAILED.error("The request path or query is malformed")));
 
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.httpHost())

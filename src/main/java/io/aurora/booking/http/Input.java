@@ -14,6 +14,12 @@ public final class Input {
 
   private static final Pattern EMAIL = Pattern.compile("^[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+$");
   private static final Pattern ID = Pattern.compile("^[1-9][0-9]{0,17}$");
+  /**
+   * Four-digit years only. java.time parses years up to +999999999, and the PostgreSQL client silently
+   * overflows far-off instants into garbage instead of failing, so the range is checked here.
+   */
+  private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
 
   private Input() {
   }
@@ -61,6 +67,10 @@ public final class Input {
     if (trimmed.length() < min || trimmed.length() > max) {
       throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' must be " + min + " to " + max + " characters long");
     }
+    // PostgreSQL text cannot hold U+0000: let through, it fails the INSERT and the client gets a 500.
+    if (trimmed.indexOf('\0') >= 0) {
+      throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' must not contain NUL characters");
+    }
     return trimmed;
   }
 
@@ -96,11 +106,16 @@ public final class Input {
     if (raw == null) {
       return null;
     }
+    Instant instant;
     try {
-      return OffsetDateTime.parse(raw).toInstant();
+      instant = OffsetDateTime.parse(raw).toInstant();
     } catch (DateTimeParseException e) {
       throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' must be an ISO-8601 date-time with offset, e.g. 2027-05-01T19:30:00Z");
     }
+    if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+      throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' must be between the years 0001 and 9999");
+    }
+    return instant;
   }
 
   public static boolean flag(RoutingContext ctx, String name) {

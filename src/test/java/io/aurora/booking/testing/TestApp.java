@@ -55,21 +55,24 @@ public final class TestApp implements AutoCloseable {
   public final Redis redis;
   public final Tokens tokens;
   private final String deploymentId;
+  /** The test's own database URL: the application's may lead through a proxy. */
+  private final String pgUrl;
   private String adminToken;
   private int users;
 
   public record TestUser(long id, String email, String token) {
   }
 
-  private TestApp(Vertx vertx, AppConfig config, String deploymentId) {
+  private TestApp(Vertx vertx, AppConfig config, String deploymentId, String pgUrl, String redisUrl) {
     this.vertx = vertx;
     this.config = config;
     this.deploymentId = deploymentId;
+    this.pgUrl = pgUrl;
     this.http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
         .setDefaultPort(config.httpPort()).setKeepAlive(true), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(128));
     this.db = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
-        .connectingTo(PgConnectOptions.fromUri(config.pgUrl())).using(vertx).build();
-    this.redis = Redis.createClient(vertx, config.redisUrl());
+        .connectingTo(PgConnectOptions.fromUri(pgUrl)).using(vertx).build();
+    this.redis = Redis.createClient(vertx, redisUrl);
     this.tokens = new Tokens(vertx, SECRET, 3600);
   }
 
@@ -80,13 +83,25 @@ public final class TestApp implements AutoCloseable {
   /** Deploys the whole application; {@code overrides} are config keys (as in conf/booking.json). */
   public static TestApp start(Vertx vertx, Map<String, Object> overrides) {
     TestServices services = TestServices.get();
-    JsonObject json = baseConfig(services.newDatabase(), services.newRedisDb());
+    String pgUrl = services.newDatabase();
+    String redisUrl = services.newRedisDb();
+    JsonObject json = baseConfig(pgUrl, redisUrl);
     overrides.forEach(json::put);
-    AppConfig config = new AppConfig(json);
-    Redis flush = Redis.createClient(vertx, config.redisUrl());
+    return start(vertx, json, pgUrl, redisUrl);
+  }
+
+  /**
+   * Deploys the whole application with exactly {@code appConfig}, whose server URLs may differ from the
+   * servers' own (e.g. lead through a {@link TcpProxy}); the test's own clients (database assertions,
+   * Redis inspection) use {@code pgUrl} and {@code redisUrl} directly, so they keep working while the
+   * application's connections are being cut. {@code pgUrl} is a database of {@link TestServices#newDatabase()}.
+   */
+  public static TestApp start(Vertx vertx, JsonObject appConfig, String pgUrl, String redisUrl) {
+    AppConfig config = new AppConfig(appConfig);
+    Redis flush = Redis.createClient(vertx, redisUrl);
     await(flush.send(Request.cmd(Command.FLUSHDB)).eventually(flush::close));
     String id = await(vertx.deployVerticle(new BookingApp(), new DeploymentOptions().setConfig(config.toJson())));
-    return new TestApp(vertx, config, id);
+    return new TestApp(vertx, config, id, pgUrl, redisUrl);
   }
 
   /** A test config: everything the server needs, small and quick (cheap bcrypt, short idle polls). */
@@ -116,7 +131,7 @@ public final class TestApp implements AutoCloseable {
       http.close();
       await(db.close());
       redis.close();
-      TestServices.get().dropDatabase(config.pgUrl());
+      TestServices.get().dropDatabase(pgUrl);
     }
   }
 
