@@ -116,6 +116,14 @@ public final class LoadTest {
         .put("httpHost", "127.0.0.1").put("httpPort", port).put("dataDir", dataDir.toString())
         .put("adminPassword", adminPassword).put("benchMode", true).put("batchSize", batchSize)
         .put("shards", option("shards", 8));
+    // --set key=value,key=value: any other server setting, e.g. redisPoolSize=32,httpInstances=2
+    for (String pair : options.getOrDefault("set", "").split(",")) {
+      if (!pair.isBlank()) {
+        String[] kv = pair.split("=", 2);
+        Object def = new AppConfig(new JsonObject()).toJson().getValue(kv[0]);
+        config.put(kv[0], def instanceof Integer ? Integer.parseInt(kv[1]) : def instanceof Boolean ? Boolean.parseBoolean(kv[1]) : kv[1]);
+      }
+    }
     Vertx server = Vertx.vertx();
     BookingApp app = new BookingApp();
     try {

@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class EventCache {
 
   /** Redis key of the cached event list; every write to events or seats deletes it. */
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventCache.class);
   public static final String LIST_KEY = "cache:events:list";
   private static final long LOCAL_TTL_MILLIS = 1_000;
 
@@ -60,18 +61,18 @@ public final class EventCache {
     return "cache:event:" + eventId;
   }
 
-  /** The cached list as JSON text, or null on a miss. */
+  /** The event list: from the cache, else from PostgreSQL (also while Redis is down: it is only a cache). */
   public Future<JsonArray> list() {
-    return redis.get(LIST_KEY).compose(cached -> {
-      if (cached != null) {
-        return Future.succeededFuture(new JsonArray(cached.toBuffer()));
-      }
-      return pool.query(EventSql.LIST).execute().compose(rows -> {
-        JsonArray events = new JsonArray();
-        rows.forEach(row -> events.add(EventJson.of(row)));
-        return redis.setex(LIST_KEY, Integer.toString(ttlSeconds), events.encode()).map(events);
-      });
-    });
+    return redis.get(LIST_KEY)
+        .map(cached -> cached == null ? null : new JsonArray(cached.toBuffer()))
+        .recover(redisDown -> Future.succeededFuture(null))
+        .compose(cached -> cached != null ? Future.succeededFuture(cached) : pool.query(EventSql.LIST).execute().map(rows -> {
+          JsonArray events = new JsonArray();
+          rows.forEach(row -> events.add(EventJson.of(row)));
+          redis.setex(LIST_KEY, Integer.toString(ttlSeconds), events.encode())
+              .onFailure(e -> LOG.debug("Event list not cached: {}", e.toString()));
+          return events;
+        }));
   }
 
   /** The event's summary, or null when there is no such (live) event. */
@@ -103,10 +104,16 @@ public final class EventCache {
     return new EventSummary(row.getLong("id"), row.getOffsetDateTime("starts_at").toInstant());
   }
 
-  /** Drops everything cached about an event, here and on every node. */
+  /**
+   * Drops everything cached about an event, here and on every node. It runs after the write committed,
+   * so it never fails the request: if Redis is unreachable the entries expire within eventCacheSeconds.
+   */
   public Future<Void> invalidate(long eventId) {
     local.remove(eventId);
     vertx.eventBus().publish(Addresses.EVENT_CHANGED, eventId);
-    return redis.del(List.of(LIST_KEY, summaryKey(eventId))).mapEmpty();
+    return redis.del(List.of(LIST_KEY, summaryKey(eventId))).<Void>mapEmpty().recover(e -> {
+      LOG.warn("Cache of event {} not invalidated ({}); it expires within {} s", eventId, e.toString(), ttlSeconds);
+      return Future.succeededFuture();
+    });
   }
 }

@@ -32,7 +32,8 @@ public final class Clients {
     PoolOptions pool = new PoolOptions()
         .setMaxSize(config.pgPoolSize())
         .setShared(true)
-        .setName(name)
+        // Per database, so two applications in one Vert.x (tests, tools) never share a pool by accident.
+        .setName(name + "@" + config.pgUrl())
         .setMaxWaitQueueSize(10_000)
         .setConnectionTimeout(5)
         .setIdleTimeout(60);

@@ -228,6 +228,12 @@ class HttpErrorsTest {
     assertReady(faulty.get("/ready", null), false, "UP", "DOWN");
     assertEquals(200, faulty.get("/health", null).statusCode(), "alive, though not ready");
     assertEquals(200, faulty.get("/api/events/" + eventId + "/view", null).statusCode(), "PostgreSQL reads still work");
+    HttpResponse<Buffer> list = faulty.get("/api/events/view", null);
+    assertEquals(200, list.statusCode(), "the list is only cached in Redis: it is read from PostgreSQL meanwhile");
+    assertTrue(list.bodyAsJsonObject().getInteger("count") >= 1);
+    HttpResponse<Buffer> updated = faulty.put("/api/events/" + eventId + "/update", faulty.adminToken(),
+        new JsonObject().put("venue", "Moved during the outage"));
+    assertEquals(200, updated.statusCode(), "a committed write is not reported as failed because a cache could not be dropped");
 
     redisProxy.restore();
     TestApp.awaitCondition("readiness after Redis is back", RECOVERY, () -> faulty.get("/ready", null).statusCode() == 200);
