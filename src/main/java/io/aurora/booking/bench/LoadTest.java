@@ -8,6 +8,9 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -164,24 +167,32 @@ public final class LoadTest {
       String[] jobIds = new String[users];
       Map<Integer, Integer> non2xx = new TreeMap<>();
       long start = System.nanoTime();
+      // The timed requests go through the bare HTTP client: the load generator shares the machine with
+      // the server, so every microsecond it spends is one the server does not get.
+      HttpClient raw = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(uri.getHost())
+          .setDefaultPort(uri.getPort()).setKeepAlive(true).setTcpNoDelay(true),
+          new io.vertx.core.http.PoolOptions().setHttp1MaxSize(concurrency).setMaxWaitQueueSize(-1));
+      String path = "/api/bookings/" + eventId + "/book";
       await(inFlight(concurrency, users, i -> {
         long sent = System.nanoTime();
-        return http.post("/api/bookings/" + eventId + "/book").bearerTokenAuthentication(tokens.get(i)).send()
-            .<Void>map(response -> {
+        return raw.request(HttpMethod.POST, path)
+            .compose(request -> request.putHeader("Authorization", "Bearer " + tokens.get(i)).send())
+            .compose(response -> response.body().map(body -> {
               latencies[i] = System.nanoTime() - sent;
               if (response.statusCode() == 202) {
-                jobIds[i] = response.bodyAsJsonObject().getString("jobId");
+                jobIds[i] = jobIdOf(body.toString());
               } else {
                 non2xx.merge(response.statusCode(), 1, Integer::sum);
               }
-              return null;
-            })
+              return (Void) null;
+            }))
             .otherwise(failure -> {
               latencies[i] = System.nanoTime() - sent;
               non2xx.merge(0, 1, Integer::sum);
               return null;
             });
       }));
+      raw.close();
       long enqueueEnd = System.nanoTime();
 
       DrainResult drain = drain(http, admin, jobIds);
@@ -321,6 +332,13 @@ public final class LoadTest {
       return;
     }
     task.apply(i).onComplete(ar -> lane(next, total, task, running, done));
+  }
+
+  /** The job id of a 202 body, without building a JSON tree for it. */
+  static String jobIdOf(String body) {
+    int key = body.indexOf("\"jobId\":\"");
+    int start = key + 9;
+    return key < 0 ? null : body.substring(start, body.indexOf('"', start));
   }
 
   private static JsonObject non2xxJson(Map<Integer, Integer> counts) {

@@ -49,6 +49,8 @@ public final class BookingWorker extends VerticleBase {
   private long idleTimer = -1;
   private int redisFailures;
   private Promise<Void> drained;
+  /** Job ids of the batch being decided, for giving their leases back at shutdown. */
+  private List<String> inHand = List.of();
 
   public BookingWorker(int shard) {
     this.shard = shard;
@@ -65,17 +67,24 @@ public final class BookingWorker extends VerticleBase {
     return wakeups.completion().onSuccess(v -> poll());
   }
 
-  /** Finishes the batch in hand (its outcomes are written) and takes no more. */
+  /**
+   * Finishes the batch in hand (its bookings commit and its outcomes are written) and takes no more. A batch
+   * that cannot finish within {@code shutdownGraceMillis} (a fault being retried) gives its leases back, so
+   * the jobs go to the front of the queue for the next worker instead of waiting out the lease.
+   */
   @Override
   public Future<?> stop() {
     stopping = true;
     vertx.cancelTimer(idleTimer);
-    Future<Void> idle;
+    Future<Void> idle = Future.succeededFuture();
     if (running) {
       drained = Promise.promise();
-      idle = drained.future();
-    } else {
-      idle = Future.succeededFuture();
+      idle = drained.future()
+          .timeout(config.shutdownGraceMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+          .recover(slow -> {
+            LOG.warn("Shard {}: batch still running at shutdown; giving back {} leases", shard, inHand.size());
+            return queue.release(shard, inHand);
+          });
     }
     return idle.eventually(wakeups::unregister).eventually(() -> redis.close().recover(e -> Future.succeededFuture()));
   }
@@ -123,6 +132,7 @@ public final class BookingWorker extends VerticleBase {
 
   private Future<Void> process(List<TakenJob> jobs) {
     List<String> ids = jobs.stream().map(TakenJob::jobId).toList();
+    inHand = ids;
     long renewEvery = Math.max(100, config.leaseMillis() / 3);
     long renewTimer = vertx.setPeriodic(renewEvery, id -> queue.renew(shard, ids, config.leaseMillis())
         .onFailure(e -> LOG.warn("Shard {} could not renew leases: {}", shard, e.toString())));

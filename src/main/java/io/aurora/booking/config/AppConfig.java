@@ -42,7 +42,8 @@ public final class AppConfig {
       .put("workerIdleMillis", 200)
       .put("bcryptCost", 10)
       .put("localWorkers", true)
-      .put("benchMode", false);
+      .put("benchMode", false)
+      .put("shutdownGraceMillis", 10_000);
 
   private final JsonObject json;
 
@@ -74,7 +75,11 @@ public final class AppConfig {
   /** PostgreSQL connections per pool; 0 means sized from the core count. */
   public int pgPoolSize() { int n = json.getInteger("pgPoolSize"); return n > 0 ? n : Math.max(4, 2 * cores()); }
   public String redisUrl() { return json.getString("redisUrl"); }
-  public int redisPoolSize() { int n = json.getInteger("redisPoolSize"); return n > 0 ? n : Math.max(4, 2 * cores()); }
+  /**
+   * Redis connections per client; 0 means 32. The pooled client holds a connection per command in flight,
+   * so the front door needs many more than cores (measured: 4 gave half the enqueue rate of 32).
+   */
+  public int redisPoolSize() { int n = json.getInteger("redisPoolSize"); return n > 0 ? n : 32; }
   public String dataDir() { return json.getString("dataDir"); }
   public String jwtSecret() { return json.getString("jwtSecret"); }
   public int jwtTtlSeconds() { return json.getInteger("jwtTtlSeconds"); }
@@ -99,6 +104,9 @@ public final class AppConfig {
 
   /** Mounts the bench-only user factory; never on in production. */
   public boolean benchMode() { return json.getBoolean("benchMode"); }
+
+  /** How long shutdown waits for running batches and in-flight requests. */
+  public int shutdownGraceMillis() { return json.getInteger("shutdownGraceMillis"); }
 
   public boolean embeddedPostgres() { return pgUrl().isBlank(); }
   public boolean embeddedRedis() { return redisUrl().isBlank(); }

@@ -17,6 +17,7 @@ public enum ErrorCode {
   CONFLICT(409),
   PAYLOAD_TOO_LARGE(413),
   SERVICE_UNAVAILABLE(503),
+  SHUTTING_DOWN(503),
   INTERNAL(500);
 
   private final int status;

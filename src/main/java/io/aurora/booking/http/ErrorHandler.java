@@ -34,7 +34,7 @@ public final class ErrorHandler implements Handler<RoutingContext> {
       ctx.response().reset();
       return;
     }
-    if (error.code() == ErrorCode.SERVICE_UNAVAILABLE) {
+    if (error.code().status() == 503) {
       ctx.response().putHeader("Retry-After", "1");
     }
     ctx.response()

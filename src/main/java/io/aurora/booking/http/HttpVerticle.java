@@ -34,12 +34,15 @@ import static io.aurora.booking.auth.AuthRoutes.sendJson;
 public final class HttpVerticle extends VerticleBase {
 
   private Redis redis;
+  private volatile boolean draining;
+  private int shutdownGraceMillis;
   private EventCache eventCache;
   private Pool pool;
 
   @Override
   public Future<?> start() {
     AppConfig config = new AppConfig(config());
+    shutdownGraceMillis = config.shutdownGraceMillis();
     pool = Clients.pgPool(vertx, config, "booking-http");
     redis = Clients.redis(vertx, config);
     eventCache = new EventCache(vertx, pool, redis, config.eventCacheSeconds());
@@ -48,6 +51,7 @@ public final class HttpVerticle extends VerticleBase {
     QueueClient queue = new QueueClient(vertx);
 
     Router router = Router.router(vertx);
+    router.route("/api/*").handler(this::refuseWhileDraining);
     router.route().handler(BodyHandler.create(false).setBodyLimit(config.httpBodyLimit()));
     router.get("/health").handler(ctx -> sendJson(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/ready").handler(this::ready);
@@ -75,13 +79,33 @@ public final class HttpVerticle extends VerticleBase {
         .map(HttpServer::actualPort);
   }
 
+  /**
+   * Shutdown: stop taking requests (503, and /ready fails so a load balancer stops sending), give the
+   * requests already in flight a moment, then let Vert.x close the server.
+   */
   @Override
   public Future<?> stop() {
-    return eventCache.stop().eventually(() -> redis.close().recover(e -> Future.succeededFuture()));
+    draining = true;
+    io.vertx.core.Promise<Void> grace = io.vertx.core.Promise.promise();
+    vertx.setTimer(Math.min(1_000, Math.max(1, shutdownGraceMillis)), id -> grace.complete());
+    return grace.future().compose(v -> eventCache.stop()).eventually(() -> redis.close().recover(e -> Future.succeededFuture()));
   }
 
-  /** Ready when both PostgreSQL and Redis answer within a second. */
+  private void refuseWhileDraining(RoutingContext ctx) {
+    if (draining) {
+      ctx.response().putHeader("Connection", "close");
+      ctx.fail(ErrorCode.SHUTTING_DOWN.error("The server is shutting down; please retry on another node"));
+    } else {
+      ctx.next();
+    }
+  }
+
+  /** Ready when both PostgreSQL and Redis answer within a second, and the server is not shutting down. */
   private void ready(RoutingContext ctx) {
+    if (draining) {
+      sendJson(ctx, 503, new JsonObject().put("status", "DRAINING"));
+      return;
+    }
     Future<Boolean> pg = pool.query("SELECT 1").execute().map(true).timeout(1, java.util.concurrent.TimeUnit.SECONDS)
         .otherwise(false);
     Future<Boolean> rd = redis.send(Request.cmd(Command.PING)).map(true).timeout(1, java.util.concurrent.TimeUnit.SECONDS)

@@ -39,6 +39,8 @@ public final class QueueVerticle extends VerticleBase {
   private long[] lastDecided;
   private double[] rate;
   private boolean[] shardPaused;
+  /** Requests being answered; shutdown waits for them. Only touched on this verticle's event loop. */
+  private int inFlight;
 
   @Override
   public Future<?> start() {
@@ -62,26 +64,44 @@ public final class QueueVerticle extends VerticleBase {
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
+  /**
+   * Takes no new requests, then lets the ones in flight get their Redis answer before closing: a request
+   * whose script ran must not be told it failed.
+   */
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(reaperTimer);
     vertx.cancelTimer(samplerTimer);
+    long deadline = System.currentTimeMillis() + config.shutdownGraceMillis();
     return Future.all(consumers.stream().map(MessageConsumer::unregister).toList())
+        .eventually(() -> inFlightDone(deadline))
         .eventually(() -> redis.close().recover(e -> Future.succeededFuture()));
   }
 
-  private void consume(String address, Function<JsonObject, Future<JsonObject>> handler) {
-    consumers.add(vertx.eventBus().<JsonObject>consumer(address, msg -> reply(msg, handler)));
+  private Future<Void> inFlightDone(long deadline) {
+    if (inFlight == 0 || System.currentTimeMillis() > deadline) {
+      return Future.succeededFuture();
+    }
+    io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
+    vertx.setTimer(10, id -> inFlightDone(deadline).onComplete(later));
+    return later.future();
   }
 
-  private static void reply(Message<JsonObject> msg, Function<JsonObject, Future<JsonObject>> handler) {
+  private void consume(String address, Function<JsonObject, Future<JsonObject>> handler) {
+    consumers.add(vertx.eventBus().<JsonObject>consumer(address, msg -> {
+      inFlight++;
+      reply(msg, handler).onComplete(done -> inFlight--);
+    }));
+  }
+
+  private static Future<JsonObject> reply(Message<JsonObject> msg, Function<JsonObject, Future<JsonObject>> handler) {
     Future<JsonObject> result;
     try {
       result = handler.apply(msg.body() == null ? new JsonObject() : msg.body());
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
-    result.onSuccess(msg::reply).onFailure(failure -> QueueClient.replyFailure(msg, failure));
+    return result.onSuccess(msg::reply).onFailure(failure -> QueueClient.replyFailure(msg, failure));
   }
 
   private Future<JsonObject> enqueue(JsonObject body) {

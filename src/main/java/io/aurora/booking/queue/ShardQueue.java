@@ -100,6 +100,16 @@ public final class ShardQueue {
     return redis.send(request).mapEmpty();
   }
 
+  /** Gives leases back: the reaper returns these jobs to the front of their queue at its next round. */
+  public Future<Void> release(int shard, List<String> jobIds) {
+    if (jobIds.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Request request = Request.cmd(Command.ZADD).arg(processing(shard)).arg("XX");
+    jobIds.forEach(id -> request.arg("0").arg(id));
+    return redis.send(request).mapEmpty();
+  }
+
   /** Writes all outcomes of a batch in one script call. */
   public Future<Integer> ack(int shard, List<JobOutcome> outcomes, int resultTtlSeconds) {
     if (outcomes.isEmpty()) {

@@ -54,7 +54,7 @@ public final class TestApp implements AutoCloseable {
   public final Pool db;
   public final Redis redis;
   public final Tokens tokens;
-  private final String deploymentId;
+  private String deploymentId;
   /** The test's own database URL: the application's may lead through a proxy. */
   private final String pgUrl;
   private String adminToken;
@@ -123,10 +123,28 @@ public final class TestApp implements AutoCloseable {
         .put("lockTimeoutMillis", 500);
   }
 
+  /** Stops the application as a shutdown does (undeploys it), keeping its database and Redis. */
+  public void stopServer() {
+    await(stopServerAsync());
+  }
+
+  public Future<Void> stopServerAsync() {
+    String id = deploymentId;
+    deploymentId = null;
+    return vertx.undeploy(id);
+  }
+
+  /** Starts the application again on the same database and Redis. */
+  public void restartServer() {
+    deploymentId = await(vertx.deployVerticle(new BookingApp(), new DeploymentOptions().setConfig(config.toJson())));
+  }
+
   @Override
   public void close() {
     try {
-      await(vertx.undeploy(deploymentId));
+      if (deploymentId != null) {
+        await(vertx.undeploy(deploymentId));
+      }
     } finally {
       http.close();
       await(db.close());
