@@ -49,6 +49,8 @@ public final class BookingWorker extends VerticleBase {
   private long idleTimer = -1;
   private int redisFailures;
   private Promise<Void> drained;
+  /** Batches decided whose outcomes are still being written to Redis. */
+  private int pendingAcks;
   /** Job ids of the batch being decided, for giving their leases back at shutdown. */
   private List<String> inHand = List.of();
 
@@ -77,7 +79,7 @@ public final class BookingWorker extends VerticleBase {
     stopping = true;
     vertx.cancelTimer(idleTimer);
     Future<Void> idle = Future.succeededFuture();
-    if (running) {
+    if (running || pendingAcks > 0) {
       drained = Promise.promise();
       idle = drained.future()
           .timeout(config.shutdownGraceMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
@@ -109,7 +111,7 @@ public final class BookingWorker extends VerticleBase {
         .onComplete(ar -> {
           running = false;
           if (stopping) {
-            if (drained != null) {
+            if (drained != null && pendingAcks == 0) {
               drained.tryComplete();
             }
             return;
@@ -149,19 +151,25 @@ public final class BookingWorker extends VerticleBase {
     }
     List<Future<List<JobOutcome>>> decisions = new ArrayList<>();
     byEvent.forEach((eventId, eventJobs) -> decisions.add(decide(eventId, eventJobs, 0)));
-    return Future.all(decisions)
-        .compose(all -> {
-          List<JobOutcome> outcomes = new ArrayList<>(poisoned);
-          decisions.forEach(d -> outcomes.addAll(d.result()));
-          return acknowledge(outcomes, 0).map(outcomes);
-        })
-        .compose(outcomes -> outcomes.stream().anyMatch(JobOutcome::completed)
-            ? redis.send(Request.cmd(Command.DEL).arg(EventCache.LIST_KEY)).<Void>mapEmpty().recover(e -> Future.succeededFuture())
-            : Future.<Void>succeededFuture())
-        .eventually(() -> {
-          vertx.cancelTimer(renewTimer);
-          return Future.succeededFuture();
-        });
+    return Future.all(decisions).map(all -> {
+      List<JobOutcome> outcomes = new ArrayList<>(poisoned);
+      decisions.forEach(d -> outcomes.addAll(d.result()));
+      // The decisions are committed; writing them back may overlap the next batch (FIFO is decided by
+      // commit order, not by ack order). The leases stay renewed until the write is done.
+      pendingAcks++;
+      acknowledge(outcomes, 0).onComplete(done -> {
+        vertx.cancelTimer(renewTimer);
+        pendingAcks--;
+        if (drained != null && !running && pendingAcks == 0) {
+          drained.tryComplete();
+        }
+      });
+      if (outcomes.stream().anyMatch(JobOutcome::completed)) {
+        redis.send(Request.cmd(Command.DEL).arg(EventCache.LIST_KEY))
+            .onFailure(e -> LOG.debug("Event list cache not dropped: {}", e.toString()));
+      }
+      return null;
+    }).<Void>mapEmpty().onFailure(e -> vertx.cancelTimer(renewTimer));
   }
 
   private Future<List<JobOutcome>> decide(long eventId, List<TakenJob> jobs, int retries) {

@@ -6,6 +6,7 @@ import io.aurora.booking.queue.TakenJob;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
@@ -46,15 +47,17 @@ public final class SeatLedger {
     long eventId = event.getLong("id");
     String[] jobIds = jobs.stream().map(TakenJob::jobId).toArray(String[]::new);
     Long[] userIds = jobs.stream().map(TakenJob::userId).distinct().toArray(Long[]::new);
-    return conn.preparedQuery(BookingSql.BY_JOB_IDS).execute(Tuple.tuple().addArrayOfString(jobIds))
-        .compose(existing -> conn.preparedQuery(BookingSql.ACTIVE_PER_USER).execute(Tuple.tuple().addLong(eventId).addArrayOfLong(userIds))
-            .compose(active -> {
-              Map<String, Row> done = new HashMap<>();
-              existing.forEach(row -> done.put(row.getString("job_id"), row));
-              Map<Long, Long> perUser = new HashMap<>();
-              active.forEach(row -> perUser.put(row.getLong("user_id"), row.getLong("active")));
-              return book(conn, event, jobs, done, perUser);
-            }));
+    // Both lookups go out together: the client pipelines them on the one connection.
+    Future<RowSet<Row>> existing = conn.preparedQuery(BookingSql.BY_JOB_IDS).execute(Tuple.tuple().addArrayOfString(jobIds));
+    Future<RowSet<Row>> active = conn.preparedQuery(BookingSql.ACTIVE_PER_USER)
+        .execute(Tuple.tuple().addLong(eventId).addArrayOfLong(userIds));
+    return Future.all(existing, active).compose(both -> {
+      Map<String, Row> done = new HashMap<>();
+      existing.result().forEach(row -> done.put(row.getString("job_id"), row));
+      Map<Long, Long> perUser = new HashMap<>();
+      active.result().forEach(row -> perUser.put(row.getLong("user_id"), row.getLong("active")));
+      return book(conn, event, jobs, done, perUser);
+    });
   }
 
   private Future<List<JobOutcome>> book(SqlConnection conn, Row event, List<TakenJob> jobs,
@@ -88,12 +91,13 @@ public final class SeatLedger {
     Integer[] seats = accepted.stream().map(TakenJob::seats).toArray(Integer[]::new);
     String[] ids = accepted.stream().map(TakenJob::jobId).toArray(String[]::new);
     int seatSum = accepted.stream().mapToInt(TakenJob::seats).sum();
-    return conn.preparedQuery(BookingSql.INSERT_MANY)
-        .execute(Tuple.tuple().addLong(eventId).addArrayOfLong(users).addArrayOfInteger(seats).addArrayOfString(ids))
-        .compose(inserted -> conn.preparedQuery(BookingSql.ADD_SEATS).execute(Tuple.of(eventId, seatSum)).map(inserted))
-        .map(inserted -> {
+    // Insert and seat update go out together too; the CHECK on booked is the backstop for both.
+    Future<RowSet<Row>> insert = conn.preparedQuery(BookingSql.INSERT_MANY)
+        .execute(Tuple.tuple().addLong(eventId).addArrayOfLong(users).addArrayOfInteger(seats).addArrayOfString(ids));
+    Future<RowSet<Row>> addSeats = conn.preparedQuery(BookingSql.ADD_SEATS).execute(Tuple.of(eventId, seatSum));
+    return Future.all(insert, addSeats).map(both -> {
           Map<String, Long> bookingIds = new HashMap<>();
-          inserted.forEach(row -> bookingIds.put(row.getString("job_id"), row.getLong("id")));
+          insert.result().forEach(row -> bookingIds.put(row.getString("job_id"), row.getLong("id")));
           for (int i = 0; i < jobs.size(); i++) {
             if (outcomes[i] == null) {
               TakenJob job = jobs.get(i);

@@ -50,18 +50,19 @@ class ShutdownMidBurstTest {
         return ready != null && ready.statusCode() == 503 && "DRAINING".equals(ready.bodyAsJsonObject().getString("status"));
       });
       await(stopping);
-      await(Future.join(new ArrayList<>(burst)));
+      await(Future.join(new ArrayList<>(burst)).otherwiseEmpty());
 
       Set<String> accepted = new HashSet<>();
       int refused = 0;
+      int unanswered = 0;
       for (Future<HttpResponse<Buffer>> sent : burst) {
-        if (sent.succeeded() && sent.result().statusCode() == 202) {
+        if (sent.failed()) {
+          unanswered++; // the connection closed under it: the client cannot know (Idempotency-Key is for this)
+        } else if (sent.result().statusCode() == 202) {
           accepted.add(sent.result().bodyAsJsonObject().getString("jobId"));
         } else {
           refused++;
-          if (sent.succeeded()) {
-            assertEquals(503, sent.result().statusCode(), sent.result().bodyAsString());
-          }
+          assertEquals(503, sent.result().statusCode(), sent.result().bodyAsString());
         }
       }
       assertTrue(refused > 0, "the stop came in the middle of the burst");
@@ -70,14 +71,16 @@ class ShutdownMidBurstTest {
       app.restartServer();
       Map<String, JsonObject> outcomes = CrowdBookingTest.awaitAllDecided(app, accepted);
       long completed = outcomes.values().stream().filter(o -> "completed".equals(o.getString("status"))).count();
-      assertEquals(Math.min(300, accepted.size()), completed);
-      assertEquals(completed, app.queryLong("SELECT count(*) FROM bookings WHERE event_id = $1 AND status = 'CONFIRMED'", eventId));
-      assertEquals(completed, app.queryLong("SELECT booked FROM events WHERE id = $1", eventId));
+      long confirmed = app.queryLong("SELECT count(*) FROM bookings WHERE event_id = $1 AND status = 'CONFIRMED'", eventId);
+      assertEquals(confirmed, app.queryLong("SELECT booked FROM events WHERE id = $1", eventId), "seats add up");
+      assertEquals(completed, app.queryLong("SELECT count(*) FROM bookings WHERE event_id = $1 AND job_id = ANY($2)",
+          eventId, accepted.toArray(String[]::new)), "every completed job has its booking, and only one");
+      assertTrue(completed == Math.min(300, accepted.size()) || confirmed == 300, "seats went to accepted jobs first in line");
       for (String jobId : accepted) {
         assertTrue(Set.of("completed", "failed").contains(outcomes.get(jobId).getString("status")));
       }
-      assertEquals(0, app.queryLong("SELECT count(*) FROM bookings WHERE event_id = $1 AND NOT (job_id = ANY($2))",
-          eventId, accepted.toArray(String[]::new)), "no booking for a request that was refused");
+      assertTrue(app.queryLong("SELECT count(*) FROM bookings WHERE event_id = $1 AND NOT (job_id = ANY($2))",
+          eventId, accepted.toArray(String[]::new)) <= unanswered, "no booking for a request that was refused with 503");
     }
   }
 }
