@@ -64,7 +64,8 @@ public final class BookingApp extends VerticleBase {
   private Future<Void> deployAll(AppConfig cfg) {
     DeploymentOptions options = new DeploymentOptions().setConfig(cfg.toJson());
     List<Future<String>> deployments = new ArrayList<>();
-    deployments.add(vertx.deployVerticle(QueueVerticle::new, new DeploymentOptions(options)));
+    // One queue verticle per core: the event bus spreads enqueue requests over them round-robin.
+    deployments.add(vertx.deployVerticle(QueueVerticle::new, new DeploymentOptions(options).setInstances(cfg.httpInstances())));
     for (int shard = 0; cfg.localWorkers() && shard < cfg.shards(); shard++) {
       deployments.add(vertx.deployVerticle(new BookingWorker(shard), new DeploymentOptions(options)));
     }
