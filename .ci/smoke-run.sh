@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts target/aurora-booking.jar as the README says (embedded PostgreSQL and Redis, a fresh data
-# directory), waits for /ready, logs in as the generated admin and creates an event, then stops it.
+# directory), waits for /ready, logs in as the generated admin, creates an event and fetches the admin
+# console's page, then stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -21,4 +22,8 @@ token=$(curl -fsS "http://127.0.0.1:$port/api/auth/login" -H 'Content-Type: appl
 curl -fsS "http://127.0.0.1:$port/api/events/create" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
   -d '{"name":"Smoke test","venue":"CI","startsAt":"2099-01-01T20:00:00Z","capacity":10}'; echo
 curl -fsS "http://127.0.0.1:$port/api/events/view" | grep -q 'Smoke test'
+# The admin console's files come out of the jar.
+curl -fsS -o /dev/null -w '%{http_code} %{redirect_url}\n' "http://127.0.0.1:$port/admin" | grep -q '^302 .*/admin/$'
+curl -fsS "http://127.0.0.1:$port/admin/" | grep -q 'data-testid="console-view"'
+curl -fsS "http://127.0.0.1:$port/admin/app.js" | grep -q '/api/admin/queue/stats'
 echo "smoke run: OK"

@@ -1,5 +1,6 @@
 package io.aurora.booking.http;
 
+import io.aurora.booking.admin.AdminConsole;
 import io.aurora.booking.admin.AdminRoutes;
 import io.aurora.booking.auth.AuthRoutes;
 import io.aurora.booking.auth.Authentication;
@@ -62,6 +63,7 @@ public final class HttpVerticle extends VerticleBase {
       new BenchRoutes(pool, tokens, auth).mount(router);
     }
     new AdminRoutes(pool, queue, auth).mount(router);
+    new AdminConsole().mount(router);
     router.route().failureHandler(new ErrorHandler());
     router.errorHandler(404, ctx -> ErrorHandler.send(ctx, ErrorCode.NOT_FOUND.error("No route for " + ctx.request().path())));
     router.errorHandler(405, ctx -> ErrorHandler.send(ctx, ErrorCode.METHOD_NOT_ALLOWED.error("Method not allowed on this resource")));

@@ -1,0 +1,347 @@
+// Aurora Booking admin console. Talks only to the public API (/api/auth/login, /api/admin/*) with the
+// admin's bearer token, which is kept in sessionStorage: it lives as long as this tab and is never
+// written to a cookie, so no other site can make the browser send it.
+'use strict';
+
+(() => {
+  const POLL_MILLIS = 1000;
+  const TOKEN_KEY = 'aurora.admin.token';
+  const EMAIL_KEY = 'aurora.admin.email';
+  const TOTALS = ['waiting', 'processing', 'enqueued', 'completed', 'failed', 'retried', 'stalledRecovered'];
+  const SHARD_COLUMNS = ['waiting', 'processing', 'decidedPerSecond', 'completed', 'failed', 'retried', 'stalledRecovered'];
+
+  const $ = (id) => document.getElementById(id);
+  const count = new Intl.NumberFormat('en');
+  const rate = new Intl.NumberFormat('en', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
+  let token = sessionStorage.getItem(TOKEN_KEY);
+  // Bumped at every log-in and log-out, so that a poll answered after the session changed is ignored.
+  let session = 0;
+  let pollTimer = null;
+
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  async function api(method, path, body) {
+    const headers = { Accept: 'application/json' };
+    if (token) {
+      headers.Authorization = 'Bearer ' + token;
+    }
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+    }
+    let response;
+    try {
+      response = await fetch(path, {
+        method, headers, cache: 'no-store', credentials: 'omit',
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new ApiError(0, 'NETWORK', 'The server cannot be reached');
+    }
+    let json = null;
+    try {
+      json = await response.json();
+    } catch (e) {
+      // not JSON (a proxy's error page, say): the status alone tells what happened
+    }
+    if (!response.ok) {
+      throw new ApiError(response.status, (json && json.error) || 'HTTP_' + response.status,
+        (json && json.message) || response.statusText || 'Request failed');
+    }
+    return json;
+  }
+
+  function describe(error) {
+    switch (error.status) {
+      case 0:
+        return 'The server cannot be reached. Retrying every second…';
+      case 401:
+        return 'Your session has ended (401 ' + error.code + '): please log in again.';
+      case 403:
+        return 'Refused (403 ' + error.code + '): this account is not an admin.';
+      case 503:
+        return 'Service unavailable (503): PostgreSQL or Redis cannot be reached. '
+          + 'The figures below are from the last good answer; retrying every second…';
+      default:
+        return 'Error ' + error.status + ' ' + error.code + ': ' + error.message;
+    }
+  }
+
+  // ---- views ----
+
+  function show(element, visible) {
+    element.hidden = !visible;
+  }
+
+  function showBanner(message) {
+    $('banner').textContent = message;
+    show($('banner'), true);
+  }
+
+  function hideBanner() {
+    show($('banner'), false);
+    $('banner').textContent = '';
+  }
+
+  function showLoginError(message) {
+    $('login-error').textContent = message;
+    show($('login-error'), true);
+  }
+
+  function showLogin(message) {
+    show($('console-view'), false);
+    show($('session'), false);
+    show($('login-view'), true);
+    hideBanner();
+    if (message) {
+      showLoginError(message);
+    }
+    $('login-email').focus();
+  }
+
+  function showConsole() {
+    show($('login-view'), false);
+    show($('login-error'), false);
+    $('session-email').textContent = sessionStorage.getItem(EMAIL_KEY) || '';
+    show($('session'), true);
+    show($('console-view'), true);
+  }
+
+  // ---- session ----
+
+  function startSession(newToken, email) {
+    token = newToken;
+    sessionStorage.setItem(TOKEN_KEY, newToken);
+    sessionStorage.setItem(EMAIL_KEY, email);
+    session++;
+    showConsole();
+    refresh(session);
+  }
+
+  function endSession(message) {
+    session++;
+    clearTimeout(pollTimer);
+    token = null;
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(EMAIL_KEY);
+    $('action-result').textContent = '';
+    showLogin(message);
+  }
+
+  async function logIn(event) {
+    event.preventDefault();
+    show($('login-error'), false);
+    const email = $('login-email').value.trim();
+    const password = $('login-password').value;
+    $('login-submit').disabled = true;
+    token = null;
+    try {
+      const answer = await api('POST', '/api/auth/login', { email, password });
+      if (answer.user.role !== 'ADMIN') {
+        showLoginError('Refused: ' + answer.user.email + ' is not an admin. The console is for admins only.');
+        return;
+      }
+      $('login-password').value = '';
+      startSession(answer.token, answer.user.email);
+    } catch (error) {
+      showLoginError(error.status === 401 ? 'Email or password is wrong.'
+        : error.status === 400 ? 'Check the email and password: ' + error.message : describe(error));
+    } finally {
+      $('login-submit').disabled = false;
+    }
+  }
+
+  // ---- live figures ----
+
+  async function refresh(mine) {
+    try {
+      const [stats, analytics] = await Promise.all([
+        api('GET', '/api/admin/queue/stats'),
+        api('GET', '/api/admin/analytics'),
+      ]);
+      if (mine !== session) {
+        return;
+      }
+      renderStats(stats);
+      renderEvents(analytics);
+      hideBanner();
+      $('last-updated').textContent = new Date().toLocaleTimeString('en-GB');
+    } catch (error) {
+      if (mine !== session) {
+        return;
+      }
+      if (error.status === 401 || error.status === 403) {
+        endSession(describe(error));
+        return;
+      }
+      showBanner(describe(error));
+    } finally {
+      if (mine === session) {
+        pollTimer = setTimeout(() => refresh(mine), POLL_MILLIS);
+      }
+    }
+  }
+
+  function renderQueueState(paused, pausedEvents) {
+    const badge = $('queue-state');
+    badge.classList.toggle('paused', paused);
+    badge.classList.toggle('running', !paused);
+    badge.textContent = paused ? 'Paused'
+      : pausedEvents > 0 ? 'Running (' + pausedEvents + (pausedEvents === 1 ? ' event' : ' events') + ' paused)'
+        : 'Running';
+  }
+
+  function renderStats(stats) {
+    const total = stats.total;
+    TOTALS.forEach((key) => {
+      $('total-' + kebab(key)).textContent = count.format(total[key]);
+    });
+    $('total-decided-per-second').textContent = rate.format(total.decidedPerSecond);
+    $('failed-tile').classList.toggle('nonzero', total.failed > 0);
+    const pausedEvents = stats.shards.reduce((n, shard) => n + shard.pausedEvents.length, 0);
+    renderQueueState(stats.paused, pausedEvents);
+    $('shard-rows').replaceChildren(...stats.shards.map(shardRow));
+  }
+
+  function shardRow(shard) {
+    const row = document.createElement('tr');
+    row.dataset.testid = 'shard-' + shard.shard;
+    row.append(cell(String(shard.shard)));
+    const state = shard.paused ? 'paused'
+      : shard.pausedEvents.length > 0 ? 'events ' + shard.pausedEvents.join(', ') + ' paused' : 'running';
+    row.append(cell(state, shard.paused ? 'paused-text' : ''));
+    SHARD_COLUMNS.forEach((key) => {
+      const value = key === 'decidedPerSecond' ? rate.format(shard[key]) : count.format(shard[key]);
+      const td = cell(value, 'num');
+      td.dataset.testid = 'shard-' + shard.shard + '-' + kebab(key);
+      row.append(td);
+    });
+    return row;
+  }
+
+  function renderEvents(analytics) {
+    const bookings = analytics.bookings;
+    $('bookings-confirmed').textContent = count.format(bookings.confirmed);
+    $('seats-confirmed').textContent = count.format(bookings.seatsConfirmed);
+    $('bookings-cancelled').textContent = count.format(bookings.cancelled);
+    const events = analytics.capacityUtilisation;
+    $('event-rows').replaceChildren(...events.map(eventRow));
+    show($('no-events'), events.length === 0);
+  }
+
+  function eventRow(event) {
+    const row = document.createElement('tr');
+    const id = 'event-' + event.id;
+    row.dataset.testid = id;
+    const numbers = [['capacity', event.capacity], ['booked', event.booked], ['seats-left', event.seatsLeft]];
+    row.append(cell(String(event.id), 'num'), cell(event.name, 'name'));
+    numbers.forEach(([key, value]) => {
+      const td = cell(count.format(value), 'num');
+      td.dataset.testid = id + '-' + key;
+      row.append(td);
+    });
+    const sold = document.createElement('td');
+    const meter = document.createElement('meter');
+    meter.min = 0;
+    meter.max = 100;
+    meter.high = 90;
+    meter.optimum = 0;
+    meter.value = event.utilisation;
+    const label = document.createElement('span');
+    label.textContent = rate.format(event.utilisation) + ' %';
+    label.dataset.testid = id + '-utilisation';
+    sold.append(meter, label);
+    sold.className = 'sold';
+    row.append(sold);
+    if (event.seatsLeft === 0) {
+      row.classList.add('sold-out');
+    }
+    return row;
+  }
+
+  function cell(text, className) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    if (className) {
+      td.className = className;
+    }
+    return td;
+  }
+
+  function kebab(key) {
+    return key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+  }
+
+  // ---- queue actions ----
+
+  async function queueAction(path, describeResult) {
+    const buttons = [$('pause-queue'), $('resume-queue'), $('clean-queue')];
+    buttons.forEach((b) => { b.disabled = true; });
+    $('action-result').classList.remove('error');
+    try {
+      const answer = await api('POST', path);
+      $('action-result').textContent = describeResult(answer);
+      return answer;
+    } catch (error) {
+      if (error.status === 401 || error.status === 403) {
+        endSession(describe(error));
+      } else {
+        $('action-result').classList.add('error');
+        $('action-result').textContent = describe(error);
+      }
+      return null;
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  }
+
+  async function pauseQueue() {
+    const answer = await queueAction('/api/admin/queue/pause',
+      () => 'Queue paused: workers stop taking jobs within a second. Bookings are still accepted and wait in line.');
+    if (answer) {
+      renderQueueState(true, 0);
+    }
+  }
+
+  async function resumeQueue() {
+    const answer = await queueAction('/api/admin/queue/resume', () => 'Queue resumed.');
+    if (answer) {
+      renderQueueState(false, 0);
+    }
+  }
+
+  function cleanQueue() {
+    const olderThan = $('clean-older-than').value.trim();
+    if (!/^[0-9]+$/.test(olderThan)) {
+      $('action-result').classList.add('error');
+      $('action-result').textContent = 'Give the age in whole seconds (0 or more).';
+      return;
+    }
+    queueAction('/api/admin/queue/clean?olderThan=' + olderThan,
+      (answer) => 'Removed ' + count.format(answer.removed) + ' finished job record'
+        + (answer.removed === 1 ? '' : 's') + ' older than ' + answer.olderThanSeconds + ' s.');
+  }
+
+  // ---- start ----
+
+  $('login-form').addEventListener('submit', logIn);
+  $('logout').addEventListener('click', () => endSession());
+  $('pause-queue').addEventListener('click', pauseQueue);
+  $('resume-queue').addEventListener('click', resumeQueue);
+  $('clean-queue').addEventListener('click', cleanQueue);
+
+  if (token) {
+    // A reload of the tab: the first poll tells whether the stored token is still good.
+    session++;
+    showConsole();
+    refresh(session);
+  } else {
+    showLogin();
+  }
+})();

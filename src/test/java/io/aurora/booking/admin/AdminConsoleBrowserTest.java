@@ -1,0 +1,350 @@
+package io.aurora.booking.admin;
+
+import io.aurora.booking.queue.Sharding;
+import io.aurora.booking.testing.TcpProxy;
+import io.aurora.booking.testing.TestApp;
+import io.aurora.booking.testing.TestApp.TestUser;
+import io.aurora.booking.testing.TestServices;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedCondition;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.LongPredicate;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The admin console in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}),
+ * against the real application: what an admin sees and does in the page is checked against the API and
+ * PostgreSQL. Skipped, saying why, on a machine without those two packages.
+ */
+@ExtendWith(VertxExtension.class)
+class AdminConsoleBrowserTest {
+
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  /** The page polls every second; this leaves room for a slow, busy machine. */
+  private static final Duration PAGE = Duration.ofSeconds(20);
+  private static final Duration BOOKINGS_DECIDED = Duration.ofSeconds(60);
+  /** Set {@code -Daurora.screenshots=DIR} to keep screenshots of the console; failures are always kept. */
+  private static final String SCREENSHOTS = System.getProperty("aurora.screenshots");
+
+  private static final boolean BROWSER_INSTALLED = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+  private static final String NO_BROWSER = "Skipping the admin console's browser tests: they need " + CHROMIUM
+      + " and " + CHROMEDRIVER + " (Debian packages chromium and chromium-driver: apt-get install -y chromium chromium-driver)";
+
+  private static TestApp app;
+  /** The application's PostgreSQL connections lead through this, so that a test can cut them. */
+  private static TcpProxy pgProxy;
+  private static Path profile;
+  private static ChromeDriverService driverService;
+  private static WebDriver browser;
+  private static String baseUrl;
+
+  /** Keeps what the page showed when a test failed, before {@code @AfterEach} changes it. */
+  @RegisterExtension
+  static final TestExecutionExceptionHandler SCREENSHOT_ON_FAILURE = (context, failure) -> {
+    if (browser != null) {
+      try {
+        Path file = screenshot(Path.of(System.getProperty("java.io.tmpdir")), "aurora-admin-console-failed-"
+            + context.getRequiredTestMethod().getName());
+        System.err.println("The admin console when " + context.getDisplayName() + " failed: " + file);
+      } catch (RuntimeException e) {
+        failure.addSuppressed(e);
+      }
+    }
+    throw failure;
+  };
+
+  @BeforeAll
+  static void deployAndStartTheBrowser(Vertx vertx) throws IOException {
+    if (!BROWSER_INSTALLED) {
+      // Said here as well: Surefire shows a skipped test's reason only in its report files.
+      System.err.println(NO_BROWSER);
+      return;
+    }
+    String pgUrl = TestServices.get().newDatabase();
+    String redisUrl = TestServices.get().newRedisDb();
+    pgProxy = TcpProxy.startFor(vertx, pgUrl);
+    app = TestApp.start(vertx, TestApp.baseConfig(pgProxy.route(pgUrl), redisUrl), pgUrl, redisUrl);
+    baseUrl = "http://127.0.0.1:" + app.config.httpPort();
+    profile = Files.createTempDirectory("aurora-chromium-profile");
+    // Given both the driver and the browser, Selenium never runs Selenium Manager, which would download them.
+    System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
+    driverService = new ChromeDriverService.Builder()
+        .usingDriverExecutable(CHROMEDRIVER.toFile())
+        .usingAnyFreePort()
+        .build();
+    ChromeOptions options = new ChromeOptions()
+        .setBinary(CHROMIUM.toFile())
+        .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-default-apps", "--disable-extensions", "--no-first-run", "--no-default-browser-check",
+            "--window-size=1280,1000", "--user-data-dir=" + profile);
+    browser = new ChromeDriver(driverService, options);
+  }
+
+  @AfterAll
+  static void stopEverything() throws IOException {
+    try {
+      if (browser != null) {
+        browser.quit();
+      }
+      if (driverService != null) {
+        driverService.stop();
+      }
+    } finally {
+      if (profile != null) {
+        try (Stream<Path> files = Files.walk(profile)) {
+          files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+      }
+      if (app != null) {
+        app.close();
+      }
+      if (pgProxy != null) {
+        pgProxy.close();
+      }
+    }
+  }
+
+  @BeforeEach
+  void openTheConsoleLoggedOut() {
+    assumeTrue(BROWSER_INSTALLED, NO_BROWSER);
+    browser.get(baseUrl + "/admin");
+    ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
+    browser.navigate().refresh();
+    waitFor(ExpectedConditions.visibilityOfElementLocated(testId("login-view")), "the login form");
+  }
+
+  @AfterEach
+  void healAndResume() {
+    if (app == null) {
+      return;
+    }
+    pgProxy.restore();
+    TestApp.awaitCondition("PostgreSQL to answer the application again", PAGE,
+        () -> app.get("/ready", null).statusCode() == 200);
+    app.post("/api/admin/queue/resume", app.adminToken(), null);
+  }
+
+  // ---- the behaviour ----
+
+  @Test
+  void aNonAdminOrAWrongPasswordIsRefusedAtTheLogin() {
+    assertEquals(baseUrl + "/admin/", browser.getCurrentUrl(), "/admin redirects to /admin/");
+
+    TestUser user = app.user();
+    logIn(user.email(), TestApp.USER_PASSWORD);
+    waitFor(ExpectedConditions.textToBePresentInElementLocated(testId("login-error"), "is not an admin"),
+        "the page to refuse a USER");
+    assertTrue(element("login-error").getText().contains(user.email()));
+    assertFalse(element("console-view").isDisplayed());
+    assertNull(storedToken(), "a refused token is not kept");
+
+    logIn(TestApp.ADMIN_EMAIL, "not-the-password");
+    waitFor(ExpectedConditions.textToBePresentInElementLocated(testId("login-error"), "Email or password is wrong"),
+        "the page to refuse a wrong password");
+    assertFalse(element("console-view").isDisplayed());
+    assertNull(storedToken());
+    keepScreenshot("aurora-admin-console-login-refused");
+  }
+
+  @Test
+  void bookingsHeldByAPauseShowAsWaitingAndResumeDecidesThemInThePage() {
+    logInAsAdmin();
+    long eventId = app.createEvent("Console Night", 5, Instant.now().plus(Duration.ofDays(10)));
+    String event = "event-" + eventId;
+    awaitNumber(event + "-seats-left", n -> n == 5, PAGE, "the new event with 5 seats left");
+    String shard = "shard-" + Sharding.shardOf(eventId, app.config.shards());
+    long completed = number("total-completed");
+    long failed = number("total-failed");
+    long waiting = number("total-waiting");
+    long shardWaiting = number(shard + "-waiting");
+
+    element("pause-queue").click();
+    waitFor(ExpectedConditions.textToBe(testId("queue-state"), "Paused"), "the queue to show as paused");
+    assertTrue(app.queueStats().getBoolean("paused"), "the button paused the queue through the API");
+
+    List<String> jobs = app.users(8).stream().map(user -> app.bookJob(user.token(), eventId)).toList();
+    awaitNumber("total-waiting", n -> n == waiting + 8, PAGE, "8 more bookings waiting in the page");
+    awaitNumber(shard + "-waiting", n -> n == shardWaiting + 8, PAGE, "8 more waiting on the event's shard");
+    assertEquals(0, number("total-processing"));
+    assertEquals(5, number(event + "-seats-left"));
+    assertEquals(0, app.queryLong("SELECT count(*) FROM bookings WHERE event_id = $1", eventId), "nothing decided while paused");
+    keepScreenshot("aurora-admin-console-paused");
+
+    element("resume-queue").click();
+    waitFor(ExpectedConditions.textToBe(testId("queue-state"), "Running"), "the queue to show as running");
+    awaitNumber("total-waiting", n -> n == 0, BOOKINGS_DECIDED, "the waiting count to drop to 0");
+    awaitNumber("total-completed", n -> n == completed + 5, BOOKINGS_DECIDED, "5 more completed");
+    awaitNumber("total-failed", n -> n == failed + 3, BOOKINGS_DECIDED, "3 more failed (sold out)");
+    awaitNumber(event + "-seats-left", n -> n == 0, PAGE, "the event to show sold out");
+    assertEquals("100.0 %", element(event + "-utilisation").getText());
+    keepScreenshot("aurora-admin-console-resumed");
+
+    List<JsonObject> outcomes = jobs.stream().map(app::awaitJob).toList();
+    assertEquals(5, outcomes.stream().filter(job -> "completed".equals(job.getString("status"))).count());
+    assertTrue(outcomes.stream().filter(job -> "failed".equals(job.getString("status")))
+        .allMatch(job -> "SOLD_OUT".equals(job.getString("error"))));
+    assertEquals(5, app.queryLong("SELECT count(*) FROM bookings WHERE event_id = $1 AND status = 'CONFIRMED'", eventId));
+    assertEquals(5, app.queryLong("SELECT booked FROM events WHERE id = $1", eventId));
+    assertEquals(app.queryLong("SELECT count(*) FROM bookings WHERE status = 'CONFIRMED'"), number("bookings-confirmed"));
+  }
+
+  @Test
+  void cleanDropsFinishedJobRecordsButKeepsTheBookings() {
+    logInAsAdmin();
+    long eventId = app.createEvent(3);
+    String jobId = app.bookJob(app.user().token(), eventId);
+    assertEquals("completed", app.awaitJob(jobId).getString("status"));
+
+    WebElement olderThan = element("clean-older-than");
+    olderThan.clear();
+    olderThan.sendKeys("0");
+    element("clean-queue").click();
+    waitFor(ExpectedConditions.textToBePresentInElementLocated(testId("action-result"), "Removed"), "the clean to report");
+    assertTrue(element("action-result").getText().matches("Removed [1-9][0-9,]* finished job records? older than 0 s\\."),
+        element("action-result").getText());
+    assertEquals(404, app.get("/api/bookings/status/" + jobId, app.adminToken()).statusCode());
+    assertEquals(1, app.queryLong("SELECT count(*) FROM bookings WHERE job_id = $1", jobId));
+  }
+
+  @Test
+  void aTokenTheApiRejectsEndsTheSessionWithTheReason() {
+    ((JavascriptExecutor) browser).executeScript("sessionStorage.setItem('aurora.admin.token', 'not-a-token')");
+    browser.navigate().refresh();
+    waitFor(ExpectedConditions.textToBePresentInElementLocated(testId("login-error"), "401"), "a 401 to end the session");
+    assertNull(storedToken());
+
+    ((JavascriptExecutor) browser).executeScript("sessionStorage.setItem('aurora.admin.token', arguments[0])",
+        app.user().token());
+    browser.navigate().refresh();
+    waitFor(ExpectedConditions.textToBePresentInElementLocated(testId("login-error"), "403"), "a 403 to end the session");
+    assertTrue(element("login-error").getText().contains("not an admin"));
+    assertFalse(element("console-view").isDisplayed());
+  }
+
+  @Test
+  void anOutageIsShownAsA503AndTheFiguresComeBackWithTheService() {
+    logInAsAdmin();
+    long eventId = app.createEvent(7);
+    awaitNumber("event-" + eventId + "-seats-left", n -> n == 7, PAGE, "the event");
+
+    pgProxy.cut();
+    waitFor(ExpectedConditions.textToBePresentInElementLocated(testId("error-banner"), "Service unavailable (503)"),
+        "the page to report PostgreSQL's outage");
+    assertTrue(element("console-view").isDisplayed(), "the admin stays logged in through an outage");
+    assertEquals(7, number("event-" + eventId + "-seats-left"), "the last good figures stay on the page");
+    keepScreenshot("aurora-admin-console-outage");
+
+    pgProxy.restore();
+    waitFor(ExpectedConditions.invisibilityOfElementLocated(testId("error-banner")), "the banner to go once PostgreSQL is back");
+    app.awaitJob(app.bookJob(app.user().token(), eventId));
+    awaitNumber("event-" + eventId + "-seats-left", n -> n == 6, PAGE, "live figures again after the outage");
+  }
+
+  // ---- driving the page ----
+
+  private static By testId(String id) {
+    return By.cssSelector("[data-testid='" + id + "']");
+  }
+
+  private static WebElement element(String id) {
+    return browser.findElement(testId(id));
+  }
+
+  private static void logIn(String email, String password) {
+    WebElement emailField = element("login-email");
+    emailField.clear();
+    emailField.sendKeys(email);
+    WebElement passwordField = element("login-password");
+    passwordField.clear();
+    passwordField.sendKeys(password);
+    element("login-submit").click();
+  }
+
+  private static void logInAsAdmin() {
+    logIn(TestApp.ADMIN_EMAIL, TestApp.ADMIN_PASSWORD);
+    waitFor(ExpectedConditions.visibilityOfElementLocated(testId("console-view")), "the console after the admin's login");
+    // The first poll has answered once the figures are numbers.
+    awaitNumber("total-waiting", n -> n >= 0, PAGE, "the first figures");
+    assertEquals(TestApp.ADMIN_EMAIL, element("session-email").getText());
+  }
+
+  private static String storedToken() {
+    return (String) ((JavascriptExecutor) browser).executeScript("return sessionStorage.getItem('aurora.admin.token')");
+  }
+
+  /** A figure as the page shows it (thousands separated), or -1 while it shows none. */
+  private static long number(String id) {
+    String text = element(id).getText().replace(",", "").trim();
+    return text.matches("[0-9]+") ? Long.parseLong(text) : -1;
+  }
+
+  private static void awaitNumber(String id, LongPredicate condition, Duration timeout, String what) {
+    new WebDriverWait(browser, timeout, Duration.ofMillis(100))
+        .ignoring(StaleElementReferenceException.class)
+        .withMessage(() -> "waiting for " + what + "; the page shows " + id + " = "
+            + browser.findElements(testId(id)).stream().map(WebElement::getText).findFirst().orElse("(absent)"))
+        .until(driver -> condition.test(number(id)));
+  }
+
+  private static <T> T waitFor(ExpectedCondition<T> condition, String what) {
+    return new WebDriverWait(browser, PAGE, Duration.ofMillis(100))
+        .ignoring(StaleElementReferenceException.class)
+        .withMessage("waiting for " + what)
+        .until(condition);
+  }
+
+  private static void keepScreenshot(String name) {
+    if (SCREENSHOTS != null && !SCREENSHOTS.isBlank()) {
+      System.out.println("Admin console screenshot: " + screenshot(Path.of(SCREENSHOTS), name));
+    }
+  }
+
+  private static Path screenshot(Path dir, String name) {
+    try {
+      Files.createDirectories(dir);
+      Path file = dir.resolve(name + ".png");
+      Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), file, StandardCopyOption.REPLACE_EXISTING);
+      return file;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
