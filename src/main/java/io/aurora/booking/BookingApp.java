@@ -6,6 +6,7 @@ import io.aurora.booking.bookings.BookingWorker;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.http.HttpVerticle;
 import io.aurora.booking.infra.EmbeddedServices;
+import io.aurora.booking.infra.LogContext;
 import io.aurora.booking.infra.Migrations;
 import io.aurora.booking.queue.QueueVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -42,6 +43,7 @@ public final class BookingApp extends VerticleBase {
   public Future<?> start() {
     AppConfig config = new AppConfig(config());
     return vertx.executeBlocking(() -> {
+          LogContext.identifyNode(config.nodeId());
           services = EmbeddedServices.start(config);
           Migrations.migrate(services.config().pgUrl());
           return services.config();
@@ -81,12 +83,16 @@ public final class BookingApp extends VerticleBase {
         .append(", Redis: ").append(new AppConfig(config()).embeddedRedis() ? "embedded" : "external")
         .append(", shards: ").append(resolved.shards()).append(", batch size: ").append(resolved.batchSize()).append('\n')
         .append("  Admin login: POST /api/auth/login {\"email\":\"").append(resolved.adminEmail()).append("\",\"password\":...}\n");
-    if (generatedPassword != null) {
-      banner.append("  Generated admin password (shown once, keep it): ").append(generatedPassword).append('\n');
-    } else if (resolved.adminPassword().isBlank()) {
+    if (generatedPassword == null && resolved.adminPassword().isBlank()) {
       banner.append("  Admin password: the one printed when the admin was first created\n");
     }
     LOG.info("{}", banner);
+    if (generatedPassword != null) {
+      // A secret for the operator's eyes, once: straight to the console, never a log event, so it does
+      // not end up in shipped, indexed and retained logs (and the JSON format does not mangle it).
+      System.out.println("  Generated admin password (shown once, keep it): " + generatedPassword);
+      System.out.flush();
+    }
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.aurora.booking;
 
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.config.ConfigLoader;
+import io.aurora.booking.infra.LogContext;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -26,6 +27,7 @@ public final class BookingServer {
       System.exit(2);
       return;
     }
+    LogContext.identifyNode(config.nodeId());
     Vertx vertx = Vertx.builder().build();
     vertx.deployVerticle(new BookingApp(), new DeploymentOptions().setConfig(config.toJson()))
         .onFailure(failure -> {

@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
+import static net.logstash.logback.argument.StructuredArguments.v;
+
 /**
  * The worker of one shard: takes up to B jobs at a time from the shard's FIFO under lease, decides each
  * event's jobs in one transaction ({@link SeatLedger}), and writes all outcomes back in one call.
@@ -107,7 +109,7 @@ public final class BookingWorker extends VerticleBase {
           }
           if (ar.failed()) {
             redisFailures++;
-            LOG.warn("Shard {} could not take jobs ({}); retrying", shard, ar.cause().toString());
+            LOG.warn("Shard {} could not take jobs ({}); retrying", v("shard", shard), ar.cause().toString());
             idleTimer = vertx.setTimer(backoff(Math.min(redisFailures, 6)), id -> poll());
           } else if (ar.result() > 0 || wakeRequested) {
             // Straight on, not via runOnContext: a wake-up arriving in between would start a second,
@@ -125,13 +127,14 @@ public final class BookingWorker extends VerticleBase {
     List<String> ids = jobs.stream().map(TakenJob::jobId).toList();
     long renewEvery = Math.max(100, config.leaseMillis() / 3);
     long renewTimer = vertx.setPeriodic(renewEvery, id -> queue.renew(shard, ids, config.leaseMillis())
-        .onFailure(e -> LOG.warn("Shard {} could not renew leases: {}", shard, e.toString())));
+        .onFailure(e -> LOG.warn("Shard {} could not renew leases: {}", v("shard", shard), e.toString())));
     List<JobOutcome> poisoned = new ArrayList<>();
     Map<Long, List<TakenJob>> byEvent = new LinkedHashMap<>();
     for (TakenJob job : jobs) {
       if (job.attempts() > config.maxAttempts()) {
         // Delivered too often: something keeps killing the worker on it. Park it for the operators.
-        LOG.error("Job {} of event {} failed after {} deliveries", job.jobId(), job.eventId(), job.attempts() - 1);
+        LOG.error("Job {} of event {} on shard {} failed after {} deliveries", v("jobId", job.jobId()),
+            v("eventId", job.eventId()), v("shard", shard), job.attempts() - 1);
         poisoned.add(JobOutcome.failed(job.jobId(), FailureReason.INTERNAL));
       } else {
         byEvent.computeIfAbsent(job.eventId(), e -> new ArrayList<>()).add(job);
@@ -143,7 +146,10 @@ public final class BookingWorker extends VerticleBase {
         .compose(all -> {
           List<JobOutcome> outcomes = new ArrayList<>(poisoned);
           decisions.forEach(d -> outcomes.addAll(d.result()));
-          return acknowledge(outcomes, 0).map(outcomes);
+          return acknowledge(outcomes, 0).map(recorded -> {
+            logOutcomes(jobs, outcomes);
+            return outcomes;
+          });
         })
         .compose(outcomes -> outcomes.stream().anyMatch(JobOutcome::completed)
             ? redis.send(Request.cmd(Command.DEL).arg(EventCache.LIST_KEY)).<Void>mapEmpty().recover(e -> Future.succeededFuture())
@@ -154,16 +160,33 @@ public final class BookingWorker extends VerticleBase {
         });
   }
 
+  /** Each outcome at debug level: at info, a rush would write a line per booking request. */
+  private void logOutcomes(List<TakenJob> jobs, List<JobOutcome> outcomes) {
+    if (!LOG.isDebugEnabled()) {
+      return;
+    }
+    for (int i = 0; i < outcomes.size(); i++) {
+      JobOutcome outcome = outcomes.get(i);
+      TakenJob job = jobs.stream().filter(j -> j.jobId().equals(outcome.jobId())).findFirst().orElse(null);
+      if (job != null) {
+        LOG.debug("Job {} of event {} on shard {}: {} {}", v("jobId", job.jobId()), v("eventId", job.eventId()),
+            v("shard", shard), v("outcome", outcome.status()), v("reason", outcome.completed() ? "none" : outcome.reason().name()));
+      }
+    }
+  }
+
   private Future<List<JobOutcome>> decide(long eventId, List<TakenJob> jobs, int retries) {
     return ledger.decide(eventId, jobs)
         .map(outcomes -> retries == 0 ? outcomes : outcomes.stream().map(o -> o.withRetries(retries)).toList())
         .recover(failure -> {
           if (Faults.isTransient(failure) && retries + 1 < config.maxAttempts()) {
             long delay = backoff(retries);
-            LOG.warn("Shard {} event {}: transient fault ({}); retry {} in {} ms", shard, eventId, failure.toString(), retries + 1, delay);
+            LOG.warn("Shard {} event {}: transient fault ({}); retry {} in {} ms", v("shard", shard), v("eventId", eventId),
+                failure.toString(), retries + 1, delay);
             return after(delay).compose(v -> decide(eventId, jobs, retries + 1));
           }
-          LOG.error("Shard {} event {}: {} jobs failed as INTERNAL after {} retries", shard, eventId, jobs.size(), retries, failure);
+          LOG.error("Shard {} event {}: {} jobs failed as INTERNAL after {} retries", v("shard", shard), v("eventId", eventId),
+              jobs.size(), retries, failure);
           return Future.succeededFuture(jobs.stream()
               .map(job -> JobOutcome.failed(job.jobId(), FailureReason.INTERNAL).withRetries(retries)).toList());
         });
@@ -179,7 +202,7 @@ public final class BookingWorker extends VerticleBase {
         return after(backoff(attempt)).compose(v -> acknowledge(outcomes, attempt + 1));
       }
       LOG.error("Shard {}: could not record {} outcomes; their leases will expire and they will be redelivered",
-          shard, outcomes.size(), failure);
+          v("shard", shard), outcomes.size(), failure);
       return Future.succeededFuture();
     });
   }

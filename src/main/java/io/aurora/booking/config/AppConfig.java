@@ -42,7 +42,8 @@ public final class AppConfig {
       .put("workerIdleMillis", 200)
       .put("bcryptCost", 10)
       .put("localWorkers", true)
-      .put("benchMode", false);
+      .put("benchMode", false)
+      .put("nodeId", "");
 
   private final JsonObject json;
 
@@ -100,6 +101,25 @@ public final class AppConfig {
   /** Mounts the bench-only user factory; never on in production. */
   public boolean benchMode() { return json.getBoolean("benchMode"); }
 
+  /** This JVM's name in logs; empty in the config means {@code pid@hostname}. */
+  public String nodeId() {
+    String configured = json.getString("nodeId");
+    return configured.isBlank() ? NodeName.DEFAULT : configured;
+  }
+
   public boolean embeddedPostgres() { return pgUrl().isBlank(); }
   public boolean embeddedRedis() { return redisUrl().isBlank(); }
+
+  /** Resolved once: looking up the host name may wait on DNS, so it is not done per call. */
+  private static final class NodeName {
+    static final String DEFAULT = ProcessHandle.current().pid() + "@" + hostName();
+
+    private static String hostName() {
+      try {
+        return java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException e) {
+        return "localhost";
+      }
+    }
+  }
 }

@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
+import static net.logstash.logback.argument.StructuredArguments.v;
+
 /**
  * Owns the queue's Redis operations for the rest of the application: enqueue, status, admin control,
  * and the lease reaper that hands jobs of dead workers back to their queue.
@@ -205,7 +207,11 @@ public final class QueueVerticle extends VerticleBase {
       if (eventId == null) {
         java.util.Arrays.fill(shardPaused, paused);
       }
-      LOG.info("Queue {}{}", paused ? "paused" : "resumed", eventId == null ? "" : " for event " + eventId);
+      if (eventId == null) {
+        LOG.info("Queue {}", paused ? "paused" : "resumed");
+      } else {
+        LOG.info("Queue {} for event {}", paused ? "paused" : "resumed", v("eventId", eventId));
+      }
       return new JsonObject().put("paused", paused).put("eventId", eventId);
     });
   }
@@ -227,7 +233,7 @@ public final class QueueVerticle extends VerticleBase {
       queue.reap(shard, 1_000)
           .onSuccess(n -> {
             if (n > 0) {
-              LOG.warn("Recovered {} jobs with expired leases on shard {}", n, shard);
+              LOG.warn("Recovered {} jobs with expired leases on shard {}", v("jobs", n), v("shard", shard));
               vertx.eventBus().publish(Addresses.shard(shard), null);
             }
           })
