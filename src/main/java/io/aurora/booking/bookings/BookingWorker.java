@@ -4,6 +4,7 @@ import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.infra.Clients;
 import io.aurora.booking.infra.Faults;
+import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.queue.Addresses;
 import io.aurora.booking.queue.JobOutcome;
 import io.aurora.booking.queue.JobOutcome.FailureReason;
@@ -21,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,7 @@ public final class BookingWorker extends VerticleBase {
   private static final long MAX_BACKOFF_MILLIS = 2_000;
 
   private final int shard;
+  private final BookingMetrics metrics;
   private AppConfig config;
   private Redis redis;
   private ShardQueue queue;
@@ -52,14 +55,20 @@ public final class BookingWorker extends VerticleBase {
   private int redisFailures;
   private Promise<Void> drained;
 
+  /** A worker that records no metrics (deployed on its own, as in tests). */
   public BookingWorker(int shard) {
+    this(shard, BookingMetrics.disabled());
+  }
+
+  public BookingWorker(int shard, BookingMetrics metrics) {
     this.shard = shard;
+    this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
     config = new AppConfig(config());
-    redis = Clients.redis(vertx, config);
+    redis = Clients.redis(vertx, config, "booking-worker-" + shard);
     Pool pool = Clients.pgPool(vertx, config, "booking-worker");
     queue = new ShardQueue(redis);
     ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent());
@@ -124,6 +133,7 @@ public final class BookingWorker extends VerticleBase {
   }
 
   private Future<Void> process(List<TakenJob> jobs) {
+    long takenAt = System.nanoTime();
     List<String> ids = jobs.stream().map(TakenJob::jobId).toList();
     long renewEvery = Math.max(100, config.leaseMillis() / 3);
     long renewTimer = vertx.setPeriodic(renewEvery, id -> queue.renew(shard, ids, config.leaseMillis())
@@ -147,7 +157,9 @@ public final class BookingWorker extends VerticleBase {
           List<JobOutcome> outcomes = new ArrayList<>(poisoned);
           decisions.forEach(d -> outcomes.addAll(d.result()));
           return acknowledge(outcomes, 0).map(recorded -> {
-            logOutcomes(jobs, outcomes);
+            if (recorded) {
+              finished(jobs, outcomes, System.nanoTime() - takenAt);
+            }
             return outcomes;
           });
         })
@@ -160,27 +172,30 @@ public final class BookingWorker extends VerticleBase {
         });
   }
 
-  /** Each outcome at debug level: at info, a rush would write a line per booking request. */
-  private void logOutcomes(List<TakenJob> jobs, List<JobOutcome> outcomes) {
-    if (!LOG.isDebugEnabled()) {
-      return;
-    }
-    for (int i = 0; i < outcomes.size(); i++) {
-      JobOutcome outcome = outcomes.get(i);
-      TakenJob job = jobs.stream().filter(j -> j.jobId().equals(outcome.jobId())).findFirst().orElse(null);
-      if (job != null) {
+  /** Counts and times the outcomes now recorded in the queue, and logs each at debug level. */
+  private void finished(List<TakenJob> jobs, List<JobOutcome> outcomes, long processingNanos) {
+    Map<String, TakenJob> byId = new HashMap<>();
+    jobs.forEach(job -> byId.put(job.jobId(), job));
+    for (JobOutcome outcome : outcomes) {
+      TakenJob job = byId.get(outcome.jobId());
+      metrics.jobFinished(outcome, job == null ? 0 : job.enqueuedAt(), processingNanos);
+      if (LOG.isDebugEnabled() && job != null) {
         LOG.debug("Job {} of event {} on shard {}: {} {}", v("jobId", job.jobId()), v("eventId", job.eventId()),
-            v("shard", shard), v("outcome", outcome.status()), v("reason", outcome.completed() ? "none" : outcome.reason().name()));
+            v("shard", shard), v("outcome", outcome.status()),
+            v("reason", outcome.completed() ? BookingMetrics.NO_REASON : outcome.reason().name()));
       }
     }
   }
 
   private Future<List<JobOutcome>> decide(long eventId, List<TakenJob> jobs, int retries) {
+    long started = System.nanoTime();
     return ledger.decide(eventId, jobs)
+        .andThen(ar -> metrics.transaction(System.nanoTime() - started, jobs.size(), ar.succeeded()))
         .map(outcomes -> retries == 0 ? outcomes : outcomes.stream().map(o -> o.withRetries(retries)).toList())
         .recover(failure -> {
           if (Faults.isTransient(failure) && retries + 1 < config.maxAttempts()) {
             long delay = backoff(retries);
+            metrics.jobsRetried(jobs.size());
             LOG.warn("Shard {} event {}: transient fault ({}); retry {} in {} ms", v("shard", shard), v("eventId", eventId),
                 failure.toString(), retries + 1, delay);
             return after(delay).compose(v -> decide(eventId, jobs, retries + 1));
@@ -195,15 +210,17 @@ public final class BookingWorker extends VerticleBase {
   /**
    * Outcomes are in PostgreSQL already; losing the acknowledgement only means the lease runs out and the
    * job is decided again, finding its booking by job id. So a few retries, then leave it to the reaper.
+   * True when recorded: only then are the outcomes counted in the metrics (a job whose outcome could not
+   * be recorded is counted when it is redelivered and decided again).
    */
-  private Future<Void> acknowledge(List<JobOutcome> outcomes, int attempt) {
-    return queue.ack(shard, outcomes, config.resultTtlSeconds()).<Void>mapEmpty().recover(failure -> {
+  private Future<Boolean> acknowledge(List<JobOutcome> outcomes, int attempt) {
+    return queue.ack(shard, outcomes, config.resultTtlSeconds()).map(true).recover(failure -> {
       if (attempt + 1 < config.maxAttempts()) {
         return after(backoff(attempt)).compose(v -> acknowledge(outcomes, attempt + 1));
       }
       LOG.error("Shard {}: could not record {} outcomes; their leases will expire and they will be redelivered",
           v("shard", shard), outcomes.size(), failure);
-      return Future.succeededFuture();
+      return Future.succeededFuture(false);
     });
   }
 

@@ -43,7 +43,11 @@ public final class AppConfig {
       .put("bcryptCost", 10)
       .put("localWorkers", true)
       .put("benchMode", false)
-      .put("nodeId", "");
+      .put("nodeId", "")
+      .put("metricsEnabled", true)
+      .put("metricsPath", "/metrics")
+      .put("metricsToken", "")
+      .put("metricsSampleMillis", 5_000);
 
   private final JsonObject json;
 
@@ -106,6 +110,14 @@ public final class AppConfig {
     String configured = json.getString("nodeId");
     return configured.isBlank() ? NodeName.DEFAULT : configured;
   }
+
+  /** Whether Vert.x and domain metrics are collected and served on {@link #metricsPath()}. */
+  public boolean metricsEnabled() { return json.getBoolean("metricsEnabled"); }
+  public String metricsPath() { return json.getString("metricsPath"); }
+  /** Bearer token a scraper must send for the metrics; empty means the endpoint is open. */
+  public String metricsToken() { return json.getString("metricsToken"); }
+  /** How often the dependency probe and the seats-left gauges are refreshed from PostgreSQL and Redis. */
+  public int metricsSampleMillis() { return json.getInteger("metricsSampleMillis"); }
 
   public boolean embeddedPostgres() { return pgUrl().isBlank(); }
   public boolean embeddedRedis() { return redisUrl().isBlank(); }

@@ -38,6 +38,7 @@ class StructuredLogsTest {
 
   private static final String PASSWORD = "correct horse battery staple 42";
   private static final String WRONG_PASSWORD = "Tr0ub4dor&3-not-it";
+  private static final String METRICS_TOKEN = "metrics-token-abcdef0123456789";
   private static final String NODE = "test-node-7";
 
   @Test
@@ -47,9 +48,10 @@ class StructuredLogsTest {
     String text;
     // DEBUG everywhere (but for the loggers pinned lower in logback-test.xml): more than production logs.
     try (LogCapture logs = LogCapture.start(Level.DEBUG)) {
-      try (TestApp app = TestApp.start(vertx, Map.of("nodeId", NODE))) {
+      try (TestApp app = TestApp.start(vertx, Map.of("metricsToken", METRICS_TOKEN, "nodeId", NODE))) {
         secrets.put("the admin password", TestApp.ADMIN_PASSWORD);
         secrets.put("the JWT secret", TestApp.SECRET);
+        secrets.put("the metrics token", METRICS_TOKEN);
         secrets.put("the user's password", PASSWORD);
         secrets.put("a wrong password", WRONG_PASSWORD);
 
@@ -77,6 +79,8 @@ class StructuredLogsTest {
         secrets.put("a forged token", forged);
         assertError(app.get("/api/admin/queue/stats", forged), 401, "UNAUTHORIZED");
         assertError(app.get("/api/bookings/history", "not.a.token"), 401, "UNAUTHORIZED");
+        assertError(app.get("/metrics", "wrong-" + METRICS_TOKEN), 401, "UNAUTHORIZED");
+        assertEquals(200, app.get("/metrics", METRICS_TOKEN).statusCode());
 
         String hash = app.queryRows("SELECT password_hash FROM users WHERE email = $1", "grace@example.com").get(0).getString(0);
         assertTrue(hash.startsWith("$2"), hash);
