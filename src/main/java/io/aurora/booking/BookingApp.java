@@ -6,7 +6,10 @@ import io.aurora.booking.bookings.BookingWorker;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.http.HttpVerticle;
 import io.aurora.booking.infra.EmbeddedServices;
+import io.aurora.booking.infra.LogContext;
 import io.aurora.booking.infra.Migrations;
+import io.aurora.booking.metrics.BookingMetrics;
+import io.aurora.booking.metrics.MetricsVerticle;
 import io.aurora.booking.queue.QueueVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -32,6 +35,7 @@ public final class BookingApp extends VerticleBase {
 
   private EmbeddedServices services;
   private AppConfig resolved;
+  private BookingMetrics metrics;
 
   /** The configuration in force, with the URLs and secret of the servers actually used. */
   public AppConfig resolvedConfig() {
@@ -41,7 +45,9 @@ public final class BookingApp extends VerticleBase {
   @Override
   public Future<?> start() {
     AppConfig config = new AppConfig(config());
+    metrics = BookingMetrics.create(vertx, config);
     return vertx.executeBlocking(() -> {
+          LogContext.identifyNode(config.nodeId());
           services = EmbeddedServices.start(config);
           Migrations.migrate(services.config().pgUrl());
           return services.config();
@@ -65,12 +71,16 @@ public final class BookingApp extends VerticleBase {
     DeploymentOptions options = new DeploymentOptions().setConfig(cfg.toJson());
     List<Future<String>> deployments = new ArrayList<>();
     // One queue verticle per core: the event bus spreads enqueue requests over them round-robin.
-    deployments.add(vertx.deployVerticle(QueueVerticle::new, new DeploymentOptions(options).setInstances(cfg.httpInstances())));
+    deployments.add(vertx.deployVerticle(() -> new QueueVerticle(metrics), new DeploymentOptions(options).setInstances(cfg.httpInstances())));
     for (int shard = 0; cfg.localWorkers() && shard < cfg.shards(); shard++) {
-      deployments.add(vertx.deployVerticle(new BookingWorker(shard), new DeploymentOptions(options)));
+      deployments.add(vertx.deployVerticle(new BookingWorker(shard, metrics), new DeploymentOptions(options)));
+    }
+    if (cfg.metricsEnabled()) {
+      deployments.add(vertx.deployVerticle(new MetricsVerticle(metrics), new DeploymentOptions(options)));
     }
     return Future.all(deployments)
-        .compose(v -> vertx.deployVerticle(HttpVerticle::new, new DeploymentOptions(options).setInstances(cfg.httpInstances())))
+        .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(metrics),
+            new DeploymentOptions(options).setInstances(cfg.httpInstances())))
         .mapEmpty();
   }
 
@@ -82,17 +92,29 @@ public final class BookingApp extends VerticleBase {
         .append(", Redis: ").append(new AppConfig(config()).embeddedRedis() ? "embedded" : "external")
         .append(", shards: ").append(resolved.shards()).append(", batch size: ").append(resolved.batchSize()).append('\n')
         .append("  Admin login: POST /api/auth/login {\"email\":\"").append(resolved.adminEmail()).append("\",\"password\":...}\n");
-    if (generatedPassword != null) {
-      banner.append("  Generated admin password (shown once, keep it): ").append(generatedPassword).append('\n');
-    } else if (resolved.adminPassword().isBlank()) {
+    if (resolved.metricsEnabled()) {
+      banner.append("  Metrics: ").append(resolved.metricsPath())
+          .append(metrics.includesVertxMeters() ? "" : " (domain meters only: this Vert.x was built without metrics)")
+          .append('\n');
+    }
+    if (generatedPassword == null && resolved.adminPassword().isBlank()) {
       banner.append("  Admin password: the one printed when the admin was first created\n");
     }
     LOG.info("{}", banner);
+    if (generatedPassword != null) {
+      // A secret for the operator's eyes, once: straight to the console, never a log event, so it does
+      // not end up in shipped, indexed and retained logs (and the JSON format does not mangle it).
+      System.out.println("  Generated admin password (shown once, keep it): " + generatedPassword);
+      System.out.flush();
+    }
   }
 
   @Override
   public Future<?> stop() {
     // Verticles deployed here are undeployed by Vert.x before this runs; then the embedded servers go.
+    if (metrics != null) {
+      metrics.close();
+    }
     if (services == null) {
       return Future.succeededFuture();
     }

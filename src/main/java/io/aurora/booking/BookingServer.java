@@ -2,6 +2,8 @@ package io.aurora.booking;
 
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.config.ConfigLoader;
+import io.aurora.booking.infra.LogContext;
+import io.aurora.booking.metrics.Metrics;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -9,7 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.TimeUnit;
 
-/** Main class: loads the configuration, builds Vert.x once, deploys {@link BookingApp}. */
+/** Main class: loads the configuration, builds Vert.x once (with its metrics), deploys {@link BookingApp}. */
 public final class BookingServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(BookingServer.class);
@@ -26,7 +28,11 @@ public final class BookingServer {
       System.exit(2);
       return;
     }
-    Vertx vertx = Vertx.builder().build();
+    LogContext.identifyNode(config.nodeId());
+    Vertx vertx = Vertx.builder()
+        .with(Metrics.vertxOptions(config))
+        .withMetrics(Metrics.factory())
+        .build();
     vertx.deployVerticle(new BookingApp(), new DeploymentOptions().setConfig(config.toJson()))
         .onFailure(failure -> {
           LOG.error("Aurora Booking failed to start: {}", failure.getMessage(), failure);

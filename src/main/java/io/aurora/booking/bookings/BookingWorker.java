@@ -4,6 +4,7 @@ import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.infra.Clients;
 import io.aurora.booking.infra.Faults;
+import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.queue.Addresses;
 import io.aurora.booking.queue.JobOutcome;
 import io.aurora.booking.queue.JobOutcome.FailureReason;
@@ -21,10 +22,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+
+import static net.logstash.logback.argument.StructuredArguments.v;
 
 /**
  * The worker of one shard: takes up to B jobs at a time from the shard's FIFO under lease, decides each
@@ -38,6 +42,7 @@ public final class BookingWorker extends VerticleBase {
   private static final long MAX_BACKOFF_MILLIS = 2_000;
 
   private final int shard;
+  private final BookingMetrics metrics;
   private AppConfig config;
   private Redis redis;
   private ShardQueue queue;
@@ -54,14 +59,20 @@ public final class BookingWorker extends VerticleBase {
   /** Job ids of the batch being decided, for giving their leases back at shutdown. */
   private List<String> inHand = List.of();
 
+  /** A worker that records no metrics (deployed on its own, as in tests). */
   public BookingWorker(int shard) {
+    this(shard, BookingMetrics.disabled());
+  }
+
+  public BookingWorker(int shard, BookingMetrics metrics) {
     this.shard = shard;
+    this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
     config = new AppConfig(config());
-    redis = Clients.redis(vertx, config);
+    redis = Clients.redis(vertx, config, "booking-worker-" + shard);
     Pool pool = Clients.pgPool(vertx, config, "booking-worker");
     queue = new ShardQueue(redis);
     ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent());
@@ -118,7 +129,7 @@ public final class BookingWorker extends VerticleBase {
           }
           if (ar.failed()) {
             redisFailures++;
-            LOG.warn("Shard {} could not take jobs ({}); retrying", shard, ar.cause().toString());
+            LOG.warn("Shard {} could not take jobs ({}); retrying", v("shard", shard), ar.cause().toString());
             idleTimer = vertx.setTimer(backoff(Math.min(redisFailures, 6)), id -> poll());
           } else if (ar.result() > 0 || wakeRequested) {
             // Straight on, not via runOnContext: a wake-up arriving in between would start a second,
@@ -133,17 +144,19 @@ public final class BookingWorker extends VerticleBase {
   }
 
   private Future<Void> process(List<TakenJob> jobs) {
+    long takenAt = System.nanoTime();
     List<String> ids = jobs.stream().map(TakenJob::jobId).toList();
     inHand = ids;
     long renewEvery = Math.max(100, config.leaseMillis() / 3);
     long renewTimer = vertx.setPeriodic(renewEvery, id -> queue.renew(shard, ids, config.leaseMillis())
-        .onFailure(e -> LOG.warn("Shard {} could not renew leases: {}", shard, e.toString())));
+        .onFailure(e -> LOG.warn("Shard {} could not renew leases: {}", v("shard", shard), e.toString())));
     List<JobOutcome> poisoned = new ArrayList<>();
     Map<Long, List<TakenJob>> byEvent = new LinkedHashMap<>();
     for (TakenJob job : jobs) {
       if (job.attempts() > config.maxAttempts()) {
         // Delivered too often: something keeps killing the worker on it. Park it for the operators.
-        LOG.error("Job {} of event {} failed after {} deliveries", job.jobId(), job.eventId(), job.attempts() - 1);
+        LOG.error("Job {} of event {} on shard {} failed after {} deliveries", v("jobId", job.jobId()),
+            v("eventId", job.eventId()), v("shard", shard), job.attempts() - 1);
         poisoned.add(JobOutcome.failed(job.jobId(), FailureReason.INTERNAL));
       } else {
         byEvent.computeIfAbsent(job.eventId(), e -> new ArrayList<>()).add(job);
@@ -157,7 +170,11 @@ public final class BookingWorker extends VerticleBase {
       // The decisions are committed; writing them back may overlap the next batch (FIFO is decided by
       // commit order, not by ack order). The leases stay renewed until the write is done.
       pendingAcks++;
+      long decidedAt = System.nanoTime();
       acknowledge(outcomes, 0).onComplete(done -> {
+        if (done.succeeded() && done.result()) {
+          finished(jobs, outcomes, decidedAt - takenAt);
+        }
         vertx.cancelTimer(renewTimer);
         pendingAcks--;
         if (drained != null && !running && pendingAcks == 0) {
@@ -172,16 +189,36 @@ public final class BookingWorker extends VerticleBase {
     }).<Void>mapEmpty().onFailure(e -> vertx.cancelTimer(renewTimer));
   }
 
+  /** Counts and times the outcomes now recorded in the queue, and logs each at debug level. */
+  private void finished(List<TakenJob> jobs, List<JobOutcome> outcomes, long processingNanos) {
+    Map<String, TakenJob> byId = new HashMap<>();
+    jobs.forEach(job -> byId.put(job.jobId(), job));
+    for (JobOutcome outcome : outcomes) {
+      TakenJob job = byId.get(outcome.jobId());
+      metrics.jobFinished(outcome, job == null ? 0 : job.enqueuedAt(), processingNanos);
+      if (LOG.isDebugEnabled() && job != null) {
+        LOG.debug("Job {} of event {} on shard {}: {} {}", v("jobId", job.jobId()), v("eventId", job.eventId()),
+            v("shard", shard), v("outcome", outcome.status()),
+            v("reason", outcome.completed() ? BookingMetrics.NO_REASON : outcome.reason().name()));
+      }
+    }
+  }
+
   private Future<List<JobOutcome>> decide(long eventId, List<TakenJob> jobs, int retries) {
+    long started = System.nanoTime();
     return ledger.decide(eventId, jobs)
+        .andThen(ar -> metrics.transaction(System.nanoTime() - started, jobs.size(), ar.succeeded()))
         .map(outcomes -> retries == 0 ? outcomes : outcomes.stream().map(o -> o.withRetries(retries)).toList())
         .recover(failure -> {
           if (Faults.isTransient(failure) && retries + 1 < config.maxAttempts()) {
             long delay = backoff(retries);
-            LOG.warn("Shard {} event {}: transient fault ({}); retry {} in {} ms", shard, eventId, failure.toString(), retries + 1, delay);
+            metrics.jobsRetried(jobs.size());
+            LOG.warn("Shard {} event {}: transient fault ({}); retry {} in {} ms", v("shard", shard), v("eventId", eventId),
+                failure.toString(), retries + 1, delay);
             return after(delay).compose(v -> decide(eventId, jobs, retries + 1));
           }
-          LOG.error("Shard {} event {}: {} jobs failed as INTERNAL after {} retries", shard, eventId, jobs.size(), retries, failure);
+          LOG.error("Shard {} event {}: {} jobs failed as INTERNAL after {} retries", v("shard", shard), v("eventId", eventId),
+              jobs.size(), retries, failure);
           return Future.succeededFuture(jobs.stream()
               .map(job -> JobOutcome.failed(job.jobId(), FailureReason.INTERNAL).withRetries(retries)).toList());
         });
@@ -190,15 +227,17 @@ public final class BookingWorker extends VerticleBase {
   /**
    * Outcomes are in PostgreSQL already; losing the acknowledgement only means the lease runs out and the
    * job is decided again, finding its booking by job id. So a few retries, then leave it to the reaper.
+   * True when recorded: only then are the outcomes counted in the metrics (a job whose outcome could not
+   * be recorded is counted when it is redelivered and decided again).
    */
-  private Future<Void> acknowledge(List<JobOutcome> outcomes, int attempt) {
-    return queue.ack(shard, outcomes, config.resultTtlSeconds()).<Void>mapEmpty().recover(failure -> {
+  private Future<Boolean> acknowledge(List<JobOutcome> outcomes, int attempt) {
+    return queue.ack(shard, outcomes, config.resultTtlSeconds()).map(true).recover(failure -> {
       if (attempt + 1 < config.maxAttempts()) {
         return after(backoff(attempt)).compose(v -> acknowledge(outcomes, attempt + 1));
       }
       LOG.error("Shard {}: could not record {} outcomes; their leases will expire and they will be redelivered",
-          shard, outcomes.size(), failure);
-      return Future.succeededFuture();
+          v("shard", shard), outcomes.size(), failure);
+      return Future.succeededFuture(false);
     });
   }
 

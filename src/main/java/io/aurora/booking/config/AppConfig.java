@@ -43,7 +43,12 @@ public final class AppConfig {
       .put("bcryptCost", 10)
       .put("localWorkers", true)
       .put("benchMode", false)
-      .put("shutdownGraceMillis", 10_000);
+      .put("shutdownGraceMillis", 10_000)
+      .put("nodeId", "")
+      .put("metricsEnabled", true)
+      .put("metricsPath", "/metrics")
+      .put("metricsToken", "")
+      .put("metricsSampleMillis", 5_000);
 
   private final JsonObject json;
 
@@ -108,6 +113,33 @@ public final class AppConfig {
   /** How long shutdown waits for running batches and in-flight requests. */
   public int shutdownGraceMillis() { return json.getInteger("shutdownGraceMillis"); }
 
+  /** This JVM's name in logs; empty in the config means {@code pid@hostname}. */
+  public String nodeId() {
+    String configured = json.getString("nodeId");
+    return configured.isBlank() ? NodeName.DEFAULT : configured;
+  }
+
+  /** Whether Vert.x and domain metrics are collected and served on {@link #metricsPath()}. */
+  public boolean metricsEnabled() { return json.getBoolean("metricsEnabled"); }
+  public String metricsPath() { return json.getString("metricsPath"); }
+  /** Bearer token a scraper must send for the metrics; empty means the endpoint is open. */
+  public String metricsToken() { return json.getString("metricsToken"); }
+  /** How often the dependency probe and the seats-left gauges are refreshed from PostgreSQL and Redis. */
+  public int metricsSampleMillis() { return json.getInteger("metricsSampleMillis"); }
+
   public boolean embeddedPostgres() { return pgUrl().isBlank(); }
   public boolean embeddedRedis() { return redisUrl().isBlank(); }
+
+  /** Resolved once: looking up the host name may wait on DNS, so it is not done per call. */
+  private static final class NodeName {
+    static final String DEFAULT = ProcessHandle.current().pid() + "@" + hostName();
+
+    private static String hostName() {
+      try {
+        return java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException e) {
+        return "localhost";
+      }
+    }
+  }
 }

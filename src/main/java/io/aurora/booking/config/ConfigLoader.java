@@ -52,6 +52,11 @@ public final class ConfigLoader {
     range("leaseMillis", c.leaseMillis(), 1_000, 3_600_000);
     range("maxAttempts", c.maxAttempts(), 1, 100);
     range("bcryptCost", c.bcryptCost(), 4, 31);
+    range("metricsSampleMillis", c.metricsSampleMillis(), 100, 3_600_000);
+    if (!c.metricsPath().startsWith("/") || c.metricsPath().startsWith("/api/") || c.metricsPath().length() < 2) {
+      throw new IllegalArgumentException("metricsPath (" + envName("metricsPath") + ") must be a path such as /metrics, outside /api/, got '"
+          + c.metricsPath() + "'");
+    }
   }
 
   private static void range(String key, int value, int min, int max) {

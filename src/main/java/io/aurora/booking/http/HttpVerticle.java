@@ -12,6 +12,8 @@ import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.events.EventRoutes;
 import io.aurora.booking.infra.Clients;
+import io.aurora.booking.metrics.BookingMetrics;
+import io.aurora.booking.metrics.MetricsRoutes;
 import io.aurora.booking.queue.QueueClient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -26,26 +28,36 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Pool;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 import static io.aurora.booking.auth.AuthRoutes.sendJson;
 
 /**
- * The HTTP front door: auth, events, bookings, admin, health. It never books seats itself; a booking
- * request becomes a job for the queue verticle.
+ * The HTTP front door: auth, events, bookings, admin, health, metrics. It never books seats itself; a
+ * booking request becomes a job for the queue verticle.
  */
 public final class HttpVerticle extends VerticleBase {
 
+  /** Numbers each instance's Redis pool: pools of one name would share, and so misreport, their metrics. */
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  private final BookingMetrics metrics;
   private Redis redis;
   private volatile boolean draining;
   private int shutdownGraceMillis;
   private EventCache eventCache;
   private Pool pool;
 
+  public HttpVerticle(BookingMetrics metrics) {
+    this.metrics = metrics;
+  }
+
   @Override
   public Future<?> start() {
     AppConfig config = new AppConfig(config());
     shutdownGraceMillis = config.shutdownGraceMillis();
     pool = Clients.pgPool(vertx, config, "booking-http");
-    redis = Clients.redis(vertx, config);
+    redis = Clients.redis(vertx, config, "booking-http-" + INSTANCES.incrementAndGet());
     eventCache = new EventCache(vertx, pool, redis, config.eventCacheSeconds());
     Tokens tokens = new Tokens(vertx, config.jwtSecret(), config.jwtTtlSeconds());
     Authentication auth = new Authentication(tokens);
@@ -56,6 +68,7 @@ public final class HttpVerticle extends VerticleBase {
     router.route().handler(BodyHandler.create(false).setBodyLimit(config.httpBodyLimit()));
     router.get("/health").handler(ctx -> sendJson(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/ready").handler(this::ready);
+    new MetricsRoutes(config, metrics).mount(router);
     new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens).mount(router);
     new EventRoutes(pool, eventCache, auth).mount(router);
     new BookingRoutes(config, pool, eventCache, queue, auth).mount(router);

@@ -33,16 +33,22 @@ public final class Clients {
         .setMaxSize(config.pgPoolSize())
         .setShared(true)
         // Per database, so two applications in one Vert.x (tests, tools) never share a pool by accident.
-        .setName(name + "@" + config.pgUrl())
+        // The name is a label of the pool metrics: host, port and database only, never the credentials.
+        .setName(name + "@" + connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase())
         .setMaxWaitQueueSize(10_000)
         .setConnectionTimeout(5)
         .setIdleTimeout(60);
     return PgBuilder.pool().with(pool).connectingTo(connect).using(vertx).build();
   }
 
-  public static Redis redis(Vertx vertx, AppConfig config) {
+  /**
+   * A Redis client of its own; {@code name} names its pool in the metrics, so it must be unique in the
+   * JVM (Vert.x registers each pool's gauges once per name).
+   */
+  public static Redis redis(Vertx vertx, AppConfig config, String name) {
     return Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(config.redisUrl())
+        .setPoolName(name)
         .setMaxPoolSize(config.redisPoolSize())
         .setMaxPoolWaiting(100_000)
         .setMaxWaitingHandlers(100_000)

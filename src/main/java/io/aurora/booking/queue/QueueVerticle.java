@@ -3,6 +3,7 @@ package io.aurora.booking.queue;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.infra.Clients;
+import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.queue.QueueMessages.EnqueueReply;
 import io.aurora.booking.queue.QueueMessages.EnqueueRequest;
 import io.vertx.core.Future;
@@ -19,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
+import static net.logstash.logback.argument.StructuredArguments.v;
+
 /**
  * Owns the queue's Redis operations for the rest of the application: enqueue, status, admin control,
  * and the lease reaper that hands jobs of dead workers back to their queue.
@@ -29,6 +32,7 @@ public final class QueueVerticle extends VerticleBase {
   private static final long SAMPLE_MILLIS = 1_000;
   private static final double SMOOTHING = 0.3;
 
+  private final BookingMetrics metrics;
   private AppConfig config;
   private Redis redis;
   private ShardQueue queue;
@@ -42,10 +46,14 @@ public final class QueueVerticle extends VerticleBase {
   /** Requests being answered; shutdown waits for them. Only touched on this verticle's event loop. */
   private int inFlight;
 
+  public QueueVerticle(BookingMetrics metrics) {
+    this.metrics = metrics;
+  }
+
   @Override
   public Future<?> start() {
     config = new AppConfig(config());
-    redis = Clients.redis(vertx, config);
+    redis = Clients.redis(vertx, config, "booking-queue");
     queue = new ShardQueue(redis);
     int shards = config.shards();
     lastDecided = new long[shards];
@@ -112,6 +120,7 @@ public final class QueueVerticle extends VerticleBase {
             request.idempotencyKey(), config.idempotencyTtlSeconds())
         .compose(enqueued -> {
           if (enqueued.created()) {
+            metrics.jobEnqueued();
             vertx.eventBus().publish(Addresses.shard(shard), null);
             return Future.succeededFuture(reply(shard, enqueued.jobId(), Math.max(1, enqueued.seq() - enqueued.taken()), false));
           }
@@ -225,7 +234,11 @@ public final class QueueVerticle extends VerticleBase {
       if (eventId == null) {
         java.util.Arrays.fill(shardPaused, paused);
       }
-      LOG.info("Queue {}{}", paused ? "paused" : "resumed", eventId == null ? "" : " for event " + eventId);
+      if (eventId == null) {
+        LOG.info("Queue {}", paused ? "paused" : "resumed");
+      } else {
+        LOG.info("Queue {} for event {}", paused ? "paused" : "resumed", v("eventId", eventId));
+      }
       return new JsonObject().put("paused", paused).put("eventId", eventId);
     });
   }
@@ -247,7 +260,8 @@ public final class QueueVerticle extends VerticleBase {
       queue.reap(shard, 1_000)
           .onSuccess(n -> {
             if (n > 0) {
-              LOG.warn("Recovered {} jobs with expired leases on shard {}", n, shard);
+              metrics.jobsRecovered(n);
+              LOG.warn("Recovered {} jobs with expired leases on shard {}", v("jobs", n), v("shard", shard));
               vertx.eventBus().publish(Addresses.shard(shard), null);
             }
           })
@@ -263,7 +277,10 @@ public final class QueueVerticle extends VerticleBase {
         lastDecided[shard] = decided;
         rate[shard] = SMOOTHING * Math.max(0, delta) * 1000.0 / SAMPLE_MILLIS + (1 - SMOOTHING) * rate[shard];
       });
-      queue.shardStats(shard).onSuccess(stats -> shardPaused[shard] = stats.getBoolean("paused"));
+      queue.shardStats(shard).onSuccess(stats -> {
+        shardPaused[shard] = stats.getBoolean("paused");
+        metrics.queueDepth(shard, stats.getLong("waiting"), stats.getLong("processing"));
+      });
     }
   }
 }

@@ -37,6 +37,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theMetricsPathMustBeAPathOutsideTheApi() {
+    assertEquals("/internal/metrics", ConfigLoader.load(Map.of("BOOKING_METRICS_PATH", "/internal/metrics")).metricsPath());
+    for (String bad : new String[] {"metrics", "/", "/api/metrics"}) {
+      IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+          () -> ConfigLoader.load(Map.of("BOOKING_METRICS_PATH", bad)), bad);
+      assertTrue(refused.getMessage().contains("BOOKING_METRICS_PATH"), refused.getMessage());
+    }
+    assertTrue(ConfigLoader.load(Map.of()).metricsEnabled());
+    assertEquals(false, ConfigLoader.load(Map.of("BOOKING_METRICS_ENABLED", "false")).metricsEnabled());
+  }
+
+  @Test
   void everyKeyIsDocumentedInTheReadme() throws IOException {
     String readme = Files.readString(Path.of("README.md"));
     for (String key : AppConfig.DEFAULTS.fieldNames()) {

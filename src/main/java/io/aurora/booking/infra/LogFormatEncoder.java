@@ -1,0 +1,76 @@
+package io.aurora.booking.infra;
+
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.encoder.EncoderBase;
+import net.logstash.logback.encoder.LogstashEncoder;
+
+/**
+ * The console encoder: one JSON object per line ({@code json}, for log shippers) or a human-readable
+ * line ({@code text}, for a terminal), chosen by the {@code format} property, which logback.xml takes
+ * from {@code BOOKING_LOG_FORMAT}. Logging starts before the configuration is loaded, so the format is
+ * read by logback itself rather than by ConfigLoader. An unknown value falls back to JSON with a
+ * warning instead of silently logging nothing.
+ *
+ * <p>In JSON, the structured arguments of a line ({@code v("jobId", id)}) become fields of their own,
+ * and logback's context properties ({@code node}) are on every line.
+ */
+public final class LogFormatEncoder extends EncoderBase<ILoggingEvent> {
+
+  public static final String DEFAULT_PATTERN = "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{24} - %msg%n";
+
+  private String format = "json";
+  private String pattern = DEFAULT_PATTERN;
+  private Encoder<ILoggingEvent> delegate;
+
+  public void setFormat(String format) {
+    this.format = format == null ? "" : format.trim().toLowerCase();
+  }
+
+  public void setPattern(String pattern) {
+    this.pattern = pattern;
+  }
+
+  @Override
+  public void start() {
+    if ("text".equals(format)) {
+      PatternLayoutEncoder text = new PatternLayoutEncoder();
+      text.setContext(getContext());
+      text.setPattern(pattern);
+      delegate = text;
+    } else {
+      if (!"json".equals(format)) {
+        addWarn("Unknown log format '" + format + "' (BOOKING_LOG_FORMAT is json or text): logging JSON");
+      }
+      LogstashEncoder json = new LogstashEncoder();
+      json.setContext(getContext());
+      delegate = json;
+    }
+    delegate.start();
+    super.start();
+  }
+
+  @Override
+  public void stop() {
+    if (delegate != null) {
+      delegate.stop();
+    }
+    super.stop();
+  }
+
+  @Override
+  public byte[] headerBytes() {
+    return delegate.headerBytes();
+  }
+
+  @Override
+  public byte[] encode(ILoggingEvent event) {
+    return delegate.encode(event);
+  }
+
+  @Override
+  public byte[] footerBytes() {
+    return delegate.footerBytes();
+  }
+}
