@@ -13,6 +13,8 @@ public final class Addresses {
   public static final String ADMIN_PAUSE = "booking.admin.pause";
   public static final String ADMIN_RESUME = "booking.admin.resume";
   public static final String ADMIN_CLEAN = "booking.admin.clean";
+  /** Published on pause/resume of the whole queue, so every queue verticle answers with the new state at once. */
+  public static final String QUEUE_PAUSED = "booking.queue.paused";
   /** Published when an event changes, so every node drops its cached copy. Body: the event id. */
   public static final String EVENT_CHANGED = "events.changed";
 

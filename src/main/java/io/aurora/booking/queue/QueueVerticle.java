@@ -67,6 +67,8 @@ public final class QueueVerticle extends VerticleBase {
     consume(Addresses.ADMIN_PAUSE, body -> pause(body.getLong("eventId"), true));
     consume(Addresses.ADMIN_RESUME, body -> pause(body.getLong("eventId"), false));
     consume(Addresses.ADMIN_CLEAN, body -> clean(body.getLong("olderThanSeconds")));
+    consumers.add(vertx.eventBus().<Boolean>consumer(Addresses.QUEUE_PAUSED,
+        msg -> java.util.Arrays.fill(shardPaused, Boolean.TRUE.equals(msg.body()))));
     reaperTimer = vertx.setPeriodic(1_000, id -> reap());
     samplerTimer = vertx.setPeriodic(SAMPLE_MILLIS, id -> sample());
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
@@ -232,7 +234,7 @@ public final class QueueVerticle extends VerticleBase {
         : queue.setEventPaused(Sharding.shardOf(eventId, config.shards()), eventId, paused);
     return change.map(v -> {
       if (eventId == null) {
-        java.util.Arrays.fill(shardPaused, paused);
+        vertx.eventBus().publish(Addresses.QUEUE_PAUSED, paused);
       }
       if (eventId == null) {
         LOG.info("Queue {}", paused ? "paused" : "resumed");
