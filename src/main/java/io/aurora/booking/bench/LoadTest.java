@@ -85,26 +85,57 @@ public final class LoadTest {
     return Integer.parseInt(options.getOrDefault(name, Integer.toString(def)));
   }
 
+  /** Figures summarised over repeated runs (their median). */
+  private static final List<String> FIGURES = List.of("enqueuePerSecond", "enqueueLatencyMillis.p50",
+      "enqueueLatencyMillis.p95", "enqueueLatencyMillis.p99", "enqueueLatencyMillis.max",
+      "drainSecondsAfterLastRequest", "decidedPerSecond", "confirmedPerSecond");
+
   private int run() throws Exception {
     List<Integer> batchSizes = Arrays.stream(options.getOrDefault("batch-sizes", "64").split(","))
         .map(String::trim).map(Integer::parseInt).toList();
-    List<JsonObject> results = new ArrayList<>();
+    int runs = option("runs", 1);
+    List<JsonObject> medians = new ArrayList<>();
     boolean correct = true;
     for (int batchSize : batchSizes) {
-      JsonObject result = options.containsKey("url") ? runAgainst(options.get("url"), options.get("pg-url"),
-          options.get("admin-email"), options.get("admin-password"), null) : runInProcess(batchSize);
-      System.out.println(result.encode());
-      results.add(result);
-      correct &= result.getJsonObject("verification").getBoolean("correct");
+      List<JsonObject> results = new ArrayList<>();
+      for (int run = 0; run < runs; run++) {
+        JsonObject result = options.containsKey("url") ? runAgainst(options.get("url"), options.get("pg-url"),
+            options.get("admin-email"), options.get("admin-password"), null) : runInProcess(batchSize);
+        System.out.println(result.encode());
+        results.add(result);
+        correct &= result.getJsonObject("verification").getBoolean("correct");
+      }
+      JsonObject median = new JsonObject().put("median", runs + " runs").put("batchSize", batchSize)
+          .put("allCorrect", results.stream().allMatch(r -> r.getJsonObject("verification").getBoolean("correct")));
+      for (String figure : FIGURES) {
+        median.put(figure, round(median(results.stream().mapToDouble(r -> figure(r, figure)).toArray())));
+      }
+      if (runs > 1) {
+        System.out.println(median.encode());
+      }
+      medians.add(median);
     }
-    if (results.size() == 2) {
-      double ratio = results.get(1).getDouble("confirmedPerSecond") / Math.max(0.001, results.get(0).getDouble("confirmedPerSecond"));
-      System.out.println(new JsonObject().put("comparison", batchSizes.get(1) + " vs " + batchSizes.get(0))
-          .put("confirmedPerSecondRatio", Math.round(ratio * 100) / 100.0)
-          .put("decidedPerSecondRatio", Math.round(results.get(1).getDouble("decidedPerSecond")
-              / Math.max(0.001, results.get(0).getDouble("decidedPerSecond")) * 100) / 100.0).encode());
+    if (medians.size() == 2) {
+      System.out.println(new JsonObject().put("comparison", "batch " + batchSizes.get(1) + " vs " + batchSizes.get(0))
+          .put("confirmedPerSecondRatio", ratio(medians, "confirmedPerSecond"))
+          .put("decidedPerSecondRatio", ratio(medians, "decidedPerSecond")).encode());
     }
     return correct ? 0 : 1;
+  }
+
+  private static double figure(JsonObject result, String path) {
+    String[] parts = path.split("\\.");
+    return parts.length == 1 ? result.getDouble(parts[0]) : result.getJsonObject(parts[0]).getDouble(parts[1]);
+  }
+
+  private static double median(double[] values) {
+    Arrays.sort(values);
+    int n = values.length;
+    return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+  }
+
+  private static double ratio(List<JsonObject> medians, String figure) {
+    return Math.round(medians.get(1).getDouble(figure) / Math.max(0.001, medians.get(0).getDouble(figure)) * 100) / 100.0;
   }
 
   /** Starts the whole service in this JVM on fresh embedded servers, measures, and stops it. */
