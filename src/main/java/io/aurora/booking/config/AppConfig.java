@@ -2,6 +2,8 @@ package io.aurora.booking.config;
 
 import io.vertx.core.json.JsonObject;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -42,7 +44,15 @@ public final class AppConfig {
       .put("workerIdleMillis", 200)
       .put("bcryptCost", 10)
       .put("localWorkers", true)
-      .put("benchMode", false);
+      .put("benchMode", false)
+      .put("nodeName", "")
+      .put("clusterEnabled", false)
+      .put("clusterName", "aurora-booking")
+      .put("clusterMembers", "")
+      .put("clusterHost", "")
+      .put("clusterPort", 5701)
+      .put("clusterBusPort", 0)
+      .put("clusterFailureSeconds", 5);
 
   private final JsonObject json;
 
@@ -99,6 +109,26 @@ public final class AppConfig {
 
   /** Mounts the bench-only user factory; never on in production. */
   public boolean benchMode() { return json.getBoolean("benchMode"); }
+
+  /** How this node shows up to operators; empty means the host name. */
+  public String nodeName() { return json.getString("nodeName"); }
+
+  /** Whether this JVM joins a Vert.x cluster (Hazelcast) with the other nodes of the deployment. */
+  public boolean clusterEnabled() { return json.getBoolean("clusterEnabled"); }
+  /** Nodes only join a cluster of the same name; keeps staging and production apart on one network. */
+  public String clusterName() { return json.getString("clusterName"); }
+  /** Well-known members ({@code host[:port]}) a node contacts to join; TCP/IP discovery, no multicast. */
+  public List<String> clusterMembers() {
+    return Arrays.stream(json.getString("clusterMembers").split(",")).map(String::strip).filter(m -> !m.isEmpty()).toList();
+  }
+  /** Address the cluster member and the event bus bind and advertise; empty lets Hazelcast pick an interface. */
+  public String clusterHost() { return json.getString("clusterHost"); }
+  /** Hazelcast member port (membership, locks, the event bus's subscription map). */
+  public int clusterPort() { return json.getInteger("clusterPort"); }
+  /** Event-bus port for messages between nodes; 0 picks a free one. */
+  public int clusterBusPort() { return json.getInteger("clusterBusPort"); }
+  /** Seconds without a heartbeat before a member is declared dead and its shards are taken over. */
+  public int clusterFailureSeconds() { return json.getInteger("clusterFailureSeconds"); }
 
   public boolean embeddedPostgres() { return pgUrl().isBlank(); }
   public boolean embeddedRedis() { return redisUrl().isBlank(); }
