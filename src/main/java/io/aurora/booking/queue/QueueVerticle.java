@@ -71,7 +71,8 @@ public final class QueueVerticle extends VerticleBase {
   }
 
   private void consume(String address, Function<JsonObject, Future<JsonObject>> handler) {
-    consumers.add(vertx.eventBus().<JsonObject>consumer(address, msg -> reply(msg, handler)));
+    // Local: requests come from this node's HTTP verticles (QueueClient), never from another node.
+    consumers.add(vertx.eventBus().<JsonObject>localConsumer(address, msg -> reply(msg, handler)));
   }
 
   private static void reply(Message<JsonObject> msg, Function<JsonObject, Future<JsonObject>> handler) {
