@@ -7,11 +7,14 @@ import io.aurora.booking.infra.Faults;
 import io.aurora.booking.queue.Addresses;
 import io.aurora.booking.queue.JobOutcome;
 import io.aurora.booking.queue.JobOutcome.FailureReason;
+import io.aurora.booking.queue.QueueMessages.ShardFenced;
+import io.aurora.booking.queue.ShardFencedException;
 import io.aurora.booking.queue.ShardQueue;
 import io.aurora.booking.queue.TakenJob;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -31,13 +34,20 @@ import java.util.concurrent.ThreadLocalRandom;
  * event's jobs in one transaction ({@link SeatLedger}), and writes all outcomes back in one call.
  * Faults are retried with exponential backoff and jitter while the shard waits, so later jobs of the same
  * event are never decided before earlier ones.
+ *
+ * <p>A worker deployed by the shard's owner ({@code cluster.ShardOwnership}) works under that owner's fencing
+ * epoch: once a newer owner has claimed the shard its takes are refused, and it stops and says so on
+ * {@link Addresses#SHARD_FENCED}.
  */
 public final class BookingWorker extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(BookingWorker.class);
   private static final long MAX_BACKOFF_MILLIS = 2_000;
+  /** The PostgreSQL pool all workers of a node share. */
+  public static final String POOL_NAME = "booking-worker";
 
   private final int shard;
+  private final long fence;
   private AppConfig config;
   private Redis redis;
   private ShardQueue queue;
@@ -50,15 +60,22 @@ public final class BookingWorker extends VerticleBase {
   private int redisFailures;
   private Promise<Void> drained;
 
+  /** A worker no owner epoch guards (tests, tools): nothing ever fences it off. */
   public BookingWorker(int shard) {
+    this(shard, ShardQueue.UNFENCED);
+  }
+
+  /** The worker of the owner that claimed {@code shard} with epoch {@code fence}. */
+  public BookingWorker(int shard, long fence) {
     this.shard = shard;
+    this.fence = fence;
   }
 
   @Override
   public Future<?> start() {
     config = new AppConfig(config());
     redis = Clients.redis(vertx, config);
-    Pool pool = Clients.pgPool(vertx, config, "booking-worker");
+    Pool pool = Clients.pgPool(vertx, config, POOL_NAME);
     queue = new ShardQueue(redis);
     ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent());
     wakeups = vertx.eventBus().consumer(Addresses.shard(shard), msg -> wake());
@@ -95,7 +112,7 @@ public final class BookingWorker extends VerticleBase {
   private void poll() {
     running = true;
     wakeRequested = false;
-    queue.take(shard, config.batchSize(), config.leaseMillis())
+    queue.take(shard, config.batchSize(), config.leaseMillis(), fence)
         .compose(jobs -> jobs.isEmpty() ? Future.succeededFuture(0) : process(jobs).map(jobs.size()))
         .onComplete(ar -> {
           running = false;
@@ -105,7 +122,9 @@ public final class BookingWorker extends VerticleBase {
             }
             return;
           }
-          if (ar.failed()) {
+          if (ar.failed() && ar.cause() instanceof ShardFencedException) {
+            fencedOff();
+          } else if (ar.failed()) {
             redisFailures++;
             LOG.warn("Shard {} could not take jobs ({}); retrying", shard, ar.cause().toString());
             idleTimer = vertx.setTimer(backoff(Math.min(redisFailures, 6)), id -> poll());
@@ -119,6 +138,14 @@ public final class BookingWorker extends VerticleBase {
             idleTimer = vertx.setTimer(config.workerIdleMillis(), id -> poll());
           }
         });
+  }
+
+  /** A newer owner has the shard: take nothing more, and let this node's owner undeploy us. */
+  private void fencedOff() {
+    stopping = true;
+    LOG.warn("Shard {}: claimed by a newer owner than epoch {}; this worker stops taking jobs", shard, fence);
+    vertx.eventBus().publish(Addresses.SHARD_FENCED, new ShardFenced(shard, fence).toJson(),
+        new DeliveryOptions().setLocalOnly(true));
   }
 
   private Future<Void> process(List<TakenJob> jobs) {

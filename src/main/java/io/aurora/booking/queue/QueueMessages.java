@@ -42,4 +42,15 @@ public final class QueueMessages {
       return new StatusRequest(json.getString("jobId"));
     }
   }
+
+  /** A worker's report that its shard was claimed by a newer owner (epoch) and it stopped taking jobs. */
+  public record ShardFenced(int shard, long epoch) {
+    public JsonObject toJson() {
+      return new JsonObject().put("shard", shard).put("epoch", epoch);
+    }
+
+    public static ShardFenced fromJson(JsonObject json) {
+      return new ShardFenced(json.getInteger("shard"), json.getLong("epoch"));
+    }
+  }
 }
