@@ -1,15 +1,21 @@
 package io.aurora.booking;
 
+import io.aurora.booking.cluster.ClusterNode;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.config.ConfigLoader;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.spi.cluster.ClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Main class: loads the configuration, builds Vert.x once, deploys {@link BookingApp}. */
+/**
+ * Main class: loads the configuration, builds Vert.x once (clustered through Hazelcast when
+ * {@code clusterEnabled}), deploys {@link BookingApp}.
+ */
 public final class BookingServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(BookingServer.class);
@@ -21,17 +27,31 @@ public final class BookingServer {
     AppConfig config;
     try {
       config = ConfigLoader.load();
+      config = config.with(Map.of("nodeName", ClusterNode.nodeName(config)));
     } catch (IllegalArgumentException e) {
       System.err.println("Configuration error: " + e.getMessage());
       System.exit(2);
       return;
     }
-    Vertx vertx = Vertx.builder().build();
-    vertx.deployVerticle(new BookingApp(), new DeploymentOptions().setConfig(config.toJson()))
+    ClusterManager clusterManager = config.clusterEnabled() ? ClusterNode.clusterManager(config) : null;
+    Vertx vertx;
+    try {
+      vertx = clusterManager == null
+          ? Vertx.builder().build()
+          : Vertx.builder().with(ClusterNode.vertxOptions(config)).withClusterManager(clusterManager).buildClustered()
+              .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.error("Aurora Booking could not join the cluster {}: {}", config.clusterMembers(), e.toString(), e);
+      System.exit(1);
+      return;
+    }
+    vertx.deployVerticle(new BookingApp(clusterManager), new DeploymentOptions().setConfig(config.toJson()))
         .onFailure(failure -> {
           LOG.error("Aurora Booking failed to start: {}", failure.getMessage(), failure);
           vertx.close().onComplete(v -> System.exit(1));
         });
+    // A graceful stop (SIGTERM): the workers finish and acknowledge their batches, the shard claims and
+    // locks are released, then the node leaves the cluster and the survivors take its shards over.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -1,0 +1,322 @@
+package io.aurora.booking.cluster;
+
+import io.aurora.booking.bookings.BookingWorker;
+import io.aurora.booking.cluster.ClusterMembers.Member;
+import io.aurora.booking.config.AppConfig;
+import io.aurora.booking.infra.Clients;
+import io.aurora.booking.queue.Addresses;
+import io.aurora.booking.queue.QueueClient;
+import io.aurora.booking.queue.QueueMessages.ShardFenced;
+import io.aurora.booking.queue.ShardQueue;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Lock;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.redis.client.Redis;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Runs the {@link BookingWorker}s of the shards this node owns, so that each shard has one active worker
+ * in the whole cluster.
+ *
+ * <p>Every node computes the same assignment from the member list ({@link ShardAssignment}) and, four
+ * times a second, brings its workers in line with it. Taking a shard is three steps: the cluster-wide lock
+ * {@code aurora.shard.N} (Hazelcast frees it when its holder dies), a claim in Redis that raises the
+ * shard's fencing epoch (the previous owner's takes are refused from then on, and the jobs it had in hand
+ * go back to the front of the queue at once), then the worker. Giving a shard up is the reverse: the
+ * worker finishes and acknowledges the batch in hand, the claim is dropped, the lock released; the next
+ * owner then finds nothing to redeliver.
+ *
+ * <p>Without a cluster manager this node is the only member and owns every shard, by the same steps.
+ */
+public final class ShardOwnership extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ShardOwnership.class);
+  private static final long TICK_MILLIS = 250;
+  /** How long one attempt waits for a shard lock: long enough for a graceful hand-over to finish. */
+  private static final long LOCK_WAIT_MILLIS = 1_000;
+  /** A released lock is let go of asynchronously; do not race our own release for the same shard. */
+  private static final long REACQUIRE_AFTER_MILLIS = 1_000;
+
+  private enum State { IDLE, ACQUIRING, OWNED, RELEASING }
+
+  /** This node's hold on one shard. */
+  private static final class Slot {
+    State state = State.IDLE;
+    Lock lock;
+    long epoch;
+    String deploymentId;
+    long releasedAt;
+    /** Fenced off by a newer owner: leave the shard alone until the membership changes. */
+    boolean fencedOff;
+  }
+
+  private final ClusterManager clusterManager;
+  private AppConfig config;
+  private Redis redis;
+  private Pool workerPool;
+  private ShardQueue queue;
+  private ClusterMembers members;
+  private Slot[] slots;
+  private List<String> eligible = List.of();
+  private List<String> assignment = List.of();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private long ticker = -1;
+  private boolean refreshing;
+  private boolean stopping;
+
+  /** @param clusterManager the cluster this node joined, or null when it runs alone */
+  public ShardOwnership(ClusterManager clusterManager) {
+    this.clusterManager = clusterManager;
+  }
+
+  @Override
+  public Future<?> start() {
+    config = new AppConfig(config());
+    redis = Clients.redis(vertx, config);
+    // The workers' shared pool, opened here first: Vert.x closes a shared pool for every user when the
+    // verticle that created it goes, and workers come and go with the shards while this verticle stays.
+    workerPool = Clients.pgPool(vertx, config, BookingWorker.POOL_NAME);
+    queue = new ShardQueue(redis);
+    slots = new Slot[config.shards()];
+    for (int s = 0; s < slots.length; s++) {
+      slots[s] = new Slot();
+    }
+    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.CLUSTER_STATUS, msg -> status()
+        .onSuccess(msg::reply).onFailure(e -> QueueClient.replyFailure(msg, e))));
+    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.SHARD_FENCED,
+        msg -> fencedOff(ShardFenced.fromJson(msg.body()))));
+    return vertx.executeBlocking(() -> ClusterNode.nodeName(config))
+        .map(name -> {
+          String id = clusterManager == null ? UUID.randomUUID().toString() : clusterManager.getNodeId();
+          members = new ClusterMembers(clusterManager, new Member(id, name, config.localWorkers(), config.shards()));
+          return name;
+        })
+        .compose(name -> Future.all(consumers.stream().map(MessageConsumer::completion).toList()))
+        // The first round is waited for, so a node alone (and every test app) starts with its workers running.
+        .compose(v -> reconcile())
+        .onComplete(ar -> ticker = vertx.setPeriodic(TICK_MILLIS, id -> tick()));
+  }
+
+  /**
+   * Vert.x has undeployed the workers (our children) before this runs: each finished and acknowledged its
+   * batch. What is left is to drop the claims and locks, so the survivors take over without redelivery.
+   */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    vertx.cancelTimer(ticker);
+    List<Future<Void>> releases = new ArrayList<>();
+    for (int s = 0; s < slots.length; s++) {
+      if (slots[s].state == State.OWNED) {
+        slots[s].deploymentId = null;
+        releases.add(release(s, "this node is stopping"));
+      }
+    }
+    return Future.join(releases)
+        .eventually(() -> Future.join(consumers.stream().map(MessageConsumer::unregister).toList()))
+        .eventually(() -> redis.close().recover(e -> Future.succeededFuture()))
+        .eventually(() -> workerPool.close().recover(e -> Future.succeededFuture()));
+  }
+
+  private void tick() {
+    if (stopping || refreshing) {
+      return;
+    }
+    refreshing = true;
+    reconcile().onComplete(ar -> refreshing = false);
+  }
+
+  /** Brings this node's workers in line with the assignment of the current members. */
+  private Future<Void> reconcile() {
+    return members.current().compose(view -> {
+      List<String> workers = view.stream().filter(Member::workers).map(Member::id).toList();
+      if (!workers.equals(eligible)) {
+        eligible = workers;
+        assignment = ShardAssignment.assign(eligible, slots.length);
+        for (Slot slot : slots) {
+          slot.fencedOff = false;
+        }
+        LOG.info("Members: {}; this node ({}) is assigned shards {}",
+            view.stream().map(m -> m.name() + (m.workers() ? "" : " (no workers)")).toList(),
+            members.self().name(), assignedTo(members.self().id()));
+      }
+      List<Future<Void>> actions = new ArrayList<>();
+      long now = System.currentTimeMillis();
+      for (int s = 0; s < slots.length; s++) {
+        Slot slot = slots[s];
+        boolean mine = assignedHere(s);
+        if (mine && slot.state == State.IDLE && !slot.fencedOff && now - slot.releasedAt >= REACQUIRE_AFTER_MILLIS) {
+          actions.add(acquire(s));
+        } else if (!mine && slot.state == State.OWNED) {
+          actions.add(release(s, "reassigned to another node"));
+        }
+      }
+      return Future.join(actions).<Void>mapEmpty().recover(e -> Future.succeededFuture());
+    });
+  }
+
+  private boolean assignedHere(int shard) {
+    return !stopping && members.self().workers() && shard < assignment.size()
+        && members.self().id().equals(assignment.get(shard));
+  }
+
+  private List<Integer> assignedTo(String nodeId) {
+    List<Integer> shards = new ArrayList<>();
+    for (int s = 0; s < assignment.size(); s++) {
+      if (nodeId.equals(assignment.get(s))) {
+        shards.add(s);
+      }
+    }
+    return shards;
+  }
+
+  private Future<Void> acquire(int shard) {
+    Slot slot = slots[shard];
+    slot.state = State.ACQUIRING;
+    return vertx.sharedData().getLockWithTimeout(lockName(shard), LOCK_WAIT_MILLIS)
+        .compose(lock -> {
+          slot.lock = lock;
+          if (!assignedHere(shard)) {
+            return Future.failedFuture("no longer assigned here");
+          }
+          return queue.claim(shard, members.self().id(), members.self().name());
+        })
+        .compose(claim -> {
+          slot.epoch = claim.epoch();
+          if (claim.handedBack() > 0) {
+            LOG.warn("Shard {}: {} jobs the previous owner had in hand are back at the front of the queue",
+                shard, claim.handedBack());
+          }
+          return vertx.deployVerticle(new BookingWorker(shard, claim.epoch()), new DeploymentOptions().setConfig(config.toJson()));
+        })
+        .onSuccess(deploymentId -> {
+          slot.deploymentId = deploymentId;
+          slot.state = State.OWNED;
+          LOG.info("Shard {}: owned by this node ({}), epoch {}", shard, members.self().name(), slot.epoch);
+          if (stopping || !assignedHere(shard)) {
+            release(shard, "reassigned while starting");
+          }
+        })
+        .recover(failure -> {
+          // A lock timeout is the normal case while the previous owner hands over; anything else is worth a word.
+          if (slot.lock != null) {
+            LOG.warn("Shard {}: could not take over ({}); will try again", shard, failure.getMessage());
+            Future<Boolean> dropClaim = slot.epoch > 0 ? queue.release(shard, slot.epoch) : Future.succeededFuture(false);
+            dropClaim.onComplete(ar -> letGo(slot));
+          } else {
+            slot.state = State.IDLE;
+          }
+          return Future.succeededFuture();
+        })
+        .mapEmpty();
+  }
+
+  /** Undeploys the worker (it finishes and acknowledges its batch), drops the claim, releases the lock. */
+  private Future<Void> release(int shard, String why) {
+    Slot slot = slots[shard];
+    slot.state = State.RELEASING;
+    LOG.info("Shard {}: handing over ({})", shard, why);
+    Future<Void> undeployed = slot.deploymentId == null ? Future.succeededFuture()
+        : vertx.undeploy(slot.deploymentId).recover(e -> Future.succeededFuture());
+    return undeployed
+        .compose(v -> queue.release(shard, slot.epoch).recover(e -> Future.succeededFuture(false)))
+        .<Void>mapEmpty()
+        .eventually(() -> {
+          letGo(slot);
+          return Future.succeededFuture();
+        });
+  }
+
+  private void letGo(Slot slot) {
+    if (slot.lock != null) {
+      slot.lock.release();
+    }
+    slot.lock = null;
+    slot.epoch = 0;
+    slot.deploymentId = null;
+    slot.releasedAt = System.currentTimeMillis();
+    slot.state = State.IDLE;
+  }
+
+  /** A worker of ours was refused by a newer claim (a split cluster, or we were paused past our death). */
+  private void fencedOff(ShardFenced fenced) {
+    Slot slot = slots[fenced.shard()];
+    if (slot.state == State.OWNED && slot.epoch == fenced.epoch()) {
+      slot.fencedOff = true;
+      LOG.warn("Shard {}: another node claimed it (epoch {} is stale); standing down until the membership changes",
+          fenced.shard(), fenced.epoch());
+      release(fenced.shard(), "fenced off");
+    }
+  }
+
+  static String lockName(int shard) {
+    return "aurora.shard." + shard;
+  }
+
+  /** Members, the owner of each shard (as claimed in Redis) with its depth, and what the assignment says. */
+  private Future<JsonObject> status() {
+    return members.current().compose(view -> {
+      List<Future<JsonObject>> shards = new ArrayList<>();
+      for (int s = 0; s < slots.length; s++) {
+        shards.add(queue.ownership(s));
+      }
+      return Future.all(shards).map(all -> describe(view, shards.stream().map(Future::result).toList()));
+    });
+  }
+
+  private JsonObject describe(List<Member> view, List<JsonObject> shards) {
+    List<String> ids = view.stream().map(Member::id).toList();
+    List<String> workers = view.stream().filter(Member::workers).map(Member::id).toList();
+    List<String> expected = ShardAssignment.assign(workers, slots.length);
+    JsonArray nodes = new JsonArray();
+    for (Member member : view) {
+      JsonArray owned = new JsonArray();
+      shards.stream().filter(s -> member.id().equals(s.getString("owner"))).forEach(s -> owned.add(s.getInteger("shard")));
+      nodes.add(member.toJson().put("self", member.id().equals(members.self().id()))
+          .put("shards", owned).put("assignedShards", new JsonArray(assignedIn(expected, member.id()))));
+    }
+    JsonArray unowned = new JsonArray();
+    long waiting = 0;
+    long processing = 0;
+    for (JsonObject shard : shards) {
+      String owner = shard.getString("owner");
+      boolean alive = owner != null && ids.contains(owner);
+      shard.put("ownerAlive", alive).put("assignedTo", expected.get(shard.getInteger("shard")));
+      if (!alive) {
+        unowned.add(shard.getInteger("shard"));
+      }
+      waiting += shard.getLong("waiting");
+      processing += shard.getLong("processing");
+    }
+    return new JsonObject()
+        .put("clustered", members.clustered())
+        .put("clusterName", members.clustered() ? config.clusterName() : null)
+        .put("self", members.self().id())
+        .put("nodes", nodes)
+        .put("shards", new JsonArray(new ArrayList<>(shards)))
+        .put("unownedShards", unowned)
+        .put("total", new JsonObject().put("waiting", waiting).put("processing", processing));
+  }
+
+  private static List<Integer> assignedIn(List<String> assignment, String nodeId) {
+    List<Integer> out = new ArrayList<>();
+    for (int s = 0; s < assignment.size(); s++) {
+      if (nodeId.equals(assignment.get(s))) {
+        out.add(s);
+      }
+    }
+    return Collections.unmodifiableList(out);
+  }
+}
