@@ -11,9 +11,11 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The nodes of the cluster as this node sees them: the cluster manager's member list, with each member's
@@ -35,6 +37,8 @@ final class ClusterMembers {
   private final Member self;
   /** Metadata of the members seen so far; a member's metadata never changes while it is in the cluster. */
   private final Map<String, Member> known = new HashMap<>();
+  /** Members that said they are stopping: no longer counted, though still in the cluster for a moment. */
+  private final Set<String> leaving = new HashSet<>();
 
   ClusterMembers(ClusterManager clusterManager, Member self) {
     this.clusterManager = clusterManager;
@@ -50,15 +54,23 @@ final class ClusterMembers {
     return clusterManager != null;
   }
 
+  /** {@code nodeId} is stopping gracefully; leave it out from now on. */
+  void leaving(String nodeId) {
+    if (!nodeId.equals(self.id())) {
+      leaving.add(nodeId);
+    }
+  }
+
   /**
-   * The current members, sorted by id. A member whose metadata cannot be read yet (it is still starting
+   * The current members, sorted by id, without those that said they are leaving. A member whose metadata cannot be read yet (it is still starting
    * its event bus) is left out until it can: it owns nothing before every node can see it.
    */
   Future<List<Member>> current() {
     if (clusterManager == null) {
       return Future.succeededFuture(List.of(self));
     }
-    List<String> ids = clusterManager.getNodes();
+    List<String> ids = clusterManager.getNodes().stream().filter(id -> !leaving.contains(id)).toList();
+    leaving.retainAll(clusterManager.getNodes());
     known.keySet().retainAll(ids);
     known.put(self.id(), self);
     List<Future<Void>> lookups = new ArrayList<>();

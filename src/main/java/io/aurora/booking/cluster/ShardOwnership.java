@@ -6,6 +6,7 @@ import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.infra.Clients;
 import io.aurora.booking.queue.Addresses;
 import io.aurora.booking.queue.QueueClient;
+import io.aurora.booking.queue.QueueMessages.NodeLeaving;
 import io.aurora.booking.queue.QueueMessages.ShardFenced;
 import io.aurora.booking.queue.ShardQueue;
 import io.vertx.core.DeploymentOptions;
@@ -22,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
@@ -60,6 +62,8 @@ public final class ShardOwnership extends VerticleBase {
     long releasedAt;
     /** Fenced off by a newer owner: leave the shard alone until the membership changes. */
     boolean fencedOff;
+    /** The latest taking-over or handing-over of this shard (complete when none is under way). */
+    Future<Void> transition = Future.succeededFuture();
   }
 
   private final ClusterManager clusterManager;
@@ -97,6 +101,10 @@ public final class ShardOwnership extends VerticleBase {
         .onSuccess(msg::reply).onFailure(e -> QueueClient.replyFailure(msg, e))));
     consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.SHARD_FENCED,
         msg -> fencedOff(ShardFenced.fromJson(msg.body()))));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.NODE_LEAVING, msg -> {
+      members.leaving(NodeLeaving.fromJson(msg.body()).nodeId());
+      tick();
+    }));
     return vertx.executeBlocking(() -> ClusterNode.nodeName(config))
         .map(name -> {
           String id = clusterManager == null ? UUID.randomUUID().toString() : clusterManager.getNodeId();
@@ -110,21 +118,29 @@ public final class ShardOwnership extends VerticleBase {
   }
 
   /**
-   * Vert.x has undeployed the workers (our children) before this runs: each finished and acknowledged its
-   * batch. What is left is to drop the claims and locks, so the survivors take over without redelivery.
+   * Hands every owned shard over: each worker is undeployed first (it finishes and acknowledges the batch
+   * in hand), then its claim is dropped and its lock released, so the survivors take over without a single
+   * redelivery. Only then does the workers' pool close.
    */
   @Override
   public Future<?> stop() {
     stopping = true;
     vertx.cancelTimer(ticker);
-    List<Future<Void>> releases = new ArrayList<>();
-    for (int s = 0; s < slots.length; s++) {
-      if (slots[s].state == State.OWNED) {
-        slots[s].deploymentId = null;
-        releases.add(release(s, "this node is stopping"));
-      }
+    if (members != null && members.clustered()) {
+      // The others start asking for our shard locks now, and get each one the moment we let it go.
+      vertx.eventBus().publish(Addresses.NODE_LEAVING, new NodeLeaving(members.self().id()).toJson());
     }
-    return Future.join(releases)
+    // Let take-overs and hand-overs under way finish first (a take-over that finishes now lets go at once).
+    return Future.join(Arrays.stream(slots).map(slot -> slot.transition).toList())
+        .transform(ar -> {
+          List<Future<Void>> releases = new ArrayList<>();
+          for (int s = 0; s < slots.length; s++) {
+            if (slots[s].state == State.OWNED) {
+              releases.add(release(s, "this node is stopping"));
+            }
+          }
+          return Future.join(releases);
+        })
         .eventually(() -> Future.join(consumers.stream().map(MessageConsumer::unregister).toList()))
         .eventually(() -> redis.close().recover(e -> Future.succeededFuture()))
         .eventually(() -> workerPool.close().recover(e -> Future.succeededFuture()));
@@ -185,7 +201,7 @@ public final class ShardOwnership extends VerticleBase {
   private Future<Void> acquire(int shard) {
     Slot slot = slots[shard];
     slot.state = State.ACQUIRING;
-    return vertx.sharedData().getLockWithTimeout(lockName(shard), LOCK_WAIT_MILLIS)
+    slot.transition = vertx.sharedData().getLockWithTimeout(lockName(shard), LOCK_WAIT_MILLIS)
         .compose(lock -> {
           slot.lock = lock;
           if (!assignedHere(shard)) {
@@ -195,6 +211,9 @@ public final class ShardOwnership extends VerticleBase {
         })
         .compose(claim -> {
           slot.epoch = claim.epoch();
+          if (stopping) {
+            return Future.failedFuture("this node is stopping");
+          }
           if (claim.handedBack() > 0) {
             LOG.warn("Shard {}: {} jobs the previous owner had in hand are back at the front of the queue",
                 shard, claim.handedBack());
@@ -205,22 +224,22 @@ public final class ShardOwnership extends VerticleBase {
           slot.deploymentId = deploymentId;
           slot.state = State.OWNED;
           LOG.info("Shard {}: owned by this node ({}), epoch {}", shard, members.self().name(), slot.epoch);
-          if (stopping || !assignedHere(shard)) {
-            release(shard, "reassigned while starting");
-          }
         })
         .recover(failure -> {
-          // A lock timeout is the normal case while the previous owner hands over; anything else is worth a word.
-          if (slot.lock != null) {
-            LOG.warn("Shard {}: could not take over ({}); will try again", shard, failure.getMessage());
-            Future<Boolean> dropClaim = slot.epoch > 0 ? queue.release(shard, slot.epoch) : Future.succeededFuture(false);
-            dropClaim.onComplete(ar -> letGo(slot));
-          } else {
+          // No lock (it timed out) is the normal case while the previous owner hands over: try again next tick.
+          if (slot.lock == null) {
             slot.state = State.IDLE;
+            return Future.succeededFuture();
           }
-          return Future.succeededFuture();
+          LOG.info("Shard {}: not taken over ({}); will try again if it is still ours", shard, failure.getMessage());
+          Future<Boolean> dropClaim = slot.epoch > 0 ? queue.release(shard, slot.epoch) : Future.succeededFuture(false);
+          return dropClaim.transform(ar -> {
+            letGo(slot);
+            return Future.succeededFuture();
+          });
         })
         .mapEmpty();
+    return slot.transition;
   }
 
   /** Undeploys the worker (it finishes and acknowledges its batch), drops the claim, releases the lock. */
@@ -230,13 +249,14 @@ public final class ShardOwnership extends VerticleBase {
     LOG.info("Shard {}: handing over ({})", shard, why);
     Future<Void> undeployed = slot.deploymentId == null ? Future.succeededFuture()
         : vertx.undeploy(slot.deploymentId).recover(e -> Future.succeededFuture());
-    return undeployed
+    slot.transition = undeployed
         .compose(v -> queue.release(shard, slot.epoch).recover(e -> Future.succeededFuture(false)))
         .<Void>mapEmpty()
         .eventually(() -> {
           letGo(slot);
           return Future.succeededFuture();
         });
+    return slot.transition;
   }
 
   private void letGo(Slot slot) {

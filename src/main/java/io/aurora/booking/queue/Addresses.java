@@ -26,6 +26,12 @@ public final class Addresses {
    * stopped taking jobs ({@link QueueMessages.ShardFenced}).
    */
   public static final String SHARD_FENCED = "cluster.shard.fenced";
+  /**
+   * Published by a node that is stopping gracefully, once its workers have finished their batches
+   * ({@link QueueMessages.NodeLeaving}): the others take its shards over without waiting for it to leave
+   * the cluster.
+   */
+  public static final String NODE_LEAVING = "cluster.node.leaving";
 
   private static final String SHARD_PREFIX = "booking.shard.";
 

@@ -53,4 +53,15 @@ public final class QueueMessages {
       return new ShardFenced(json.getInteger("shard"), json.getLong("epoch"));
     }
   }
+
+  /** A node stopping gracefully: count it out of the shard assignment now. */
+  public record NodeLeaving(String nodeId) {
+    public JsonObject toJson() {
+      return new JsonObject().put("nodeId", nodeId);
+    }
+
+    public static NodeLeaving fromJson(JsonObject json) {
+      return new NodeLeaving(json.getString("nodeId"));
+    }
+  }
 }
