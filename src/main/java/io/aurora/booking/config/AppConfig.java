@@ -3,8 +3,10 @@ package io.aurora.booking.config;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The one configuration object of the service. It is loaded once ({@link ConfigLoader}) and handed to
@@ -53,6 +55,11 @@ public final class AppConfig {
       .put("clusterPort", 5701)
       .put("clusterBusPort", 0)
       .put("clusterFailureSeconds", 5);
+
+  /** Every configuration key. */
+  public static Set<String> keys() {
+    return Collections.unmodifiableSet(DEFAULTS.fieldNames());
+  }
 
   private final JsonObject json;
 
