@@ -50,6 +50,8 @@ public final class ShardOwnership extends VerticleBase {
   private static final long LOCK_WAIT_MILLIS = 1_000;
   /** A released lock is let go of asynchronously; do not race our own release for the same shard. */
   private static final long REACQUIRE_AFTER_MILLIS = 1_000;
+  /** Longest wait between attempts at a shard whose claim keeps failing (Redis down). */
+  private static final long MAX_RETRY_MILLIS = 5_000;
 
   private enum State { IDLE, ACQUIRING, OWNED, RELEASING }
 
@@ -59,7 +61,10 @@ public final class ShardOwnership extends VerticleBase {
     Lock lock;
     long epoch;
     String deploymentId;
-    long releasedAt;
+    /** No attempt at this shard before then (just released, or failing). */
+    long notBefore;
+    /** Failed take-overs in a row (not counting lock waits that timed out). */
+    int failures;
     /** Fenced off by a newer owner: leave the shard alone until the membership changes. */
     boolean fencedOff;
     /** The latest taking-over or handing-over of this shard (complete when none is under way). */
@@ -97,23 +102,23 @@ public final class ShardOwnership extends VerticleBase {
     for (int s = 0; s < slots.length; s++) {
       slots[s] = new Slot();
     }
-    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.CLUSTER_STATUS, msg -> status()
-        .onSuccess(msg::reply).onFailure(e -> QueueClient.replyFailure(msg, e))));
-    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.SHARD_FENCED,
-        msg -> fencedOff(ShardFenced.fromJson(msg.body()))));
-    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.NODE_LEAVING, msg -> {
-      members.leaving(NodeLeaving.fromJson(msg.body()).nodeId());
-      tick();
-    }));
     return vertx.executeBlocking(() -> ClusterNode.nodeName(config))
-        .map(name -> {
+        .compose(name -> {
           String id = clusterManager == null ? UUID.randomUUID().toString() : clusterManager.getNodeId();
           members = new ClusterMembers(clusterManager, new Member(id, name, config.localWorkers(), config.shards()));
-          return name;
+          consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.CLUSTER_STATUS, msg -> status()
+              .onSuccess(msg::reply).onFailure(e -> QueueClient.replyFailure(msg, e))));
+          consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.SHARD_FENCED,
+              msg -> fencedOff(ShardFenced.fromJson(msg.body()))));
+          consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.NODE_LEAVING, msg -> {
+            members.leaving(NodeLeaving.fromJson(msg.body()).nodeId());
+            tick();
+          }));
+          return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
         })
-        .compose(name -> Future.all(consumers.stream().map(MessageConsumer::completion).toList()))
         // The first round is waited for, so a node alone (and every test app) starts with its workers running.
         .compose(v -> reconcile())
+        .compose(actions -> Future.join(actions).otherwiseEmpty())
         .onComplete(ar -> ticker = vertx.setPeriodic(TICK_MILLIS, id -> tick()));
   }
 
@@ -151,18 +156,23 @@ public final class ShardOwnership extends VerticleBase {
       return;
     }
     refreshing = true;
+    // Only the member lookup is waited for: take-overs and hand-overs run on, each shard on its own.
     reconcile().onComplete(ar -> refreshing = false);
   }
 
-  /** Brings this node's workers in line with the assignment of the current members. */
-  private Future<Void> reconcile() {
-    return members.current().compose(view -> {
+  /**
+   * Brings this node's workers in line with the assignment of the current members; the future completes
+   * when the members are known and the take-overs and hand-overs due have been started.
+   */
+  private Future<List<Future<Void>>> reconcile() {
+    return members.current().map(view -> {
       List<String> workers = view.stream().filter(Member::workers).map(Member::id).toList();
       if (!workers.equals(eligible)) {
         eligible = workers;
         assignment = ShardAssignment.assign(eligible, slots.length);
         for (Slot slot : slots) {
           slot.fencedOff = false;
+          slot.failures = 0;
         }
         LOG.info("Members: {}; this node ({}) is assigned shards {}",
             view.stream().map(m -> m.name() + (m.workers() ? "" : " (no workers)")).toList(),
@@ -173,13 +183,13 @@ public final class ShardOwnership extends VerticleBase {
       for (int s = 0; s < slots.length; s++) {
         Slot slot = slots[s];
         boolean mine = assignedHere(s);
-        if (mine && slot.state == State.IDLE && !slot.fencedOff && now - slot.releasedAt >= REACQUIRE_AFTER_MILLIS) {
+        if (mine && slot.state == State.IDLE && !slot.fencedOff && now >= slot.notBefore) {
           actions.add(acquire(s));
         } else if (!mine && slot.state == State.OWNED) {
           actions.add(release(s, "reassigned to another node"));
         }
       }
-      return Future.join(actions).<Void>mapEmpty().recover(e -> Future.succeededFuture());
+      return actions;
     });
   }
 
@@ -223,6 +233,7 @@ public final class ShardOwnership extends VerticleBase {
         .onSuccess(deploymentId -> {
           slot.deploymentId = deploymentId;
           slot.state = State.OWNED;
+          slot.failures = 0;
           LOG.info("Shard {}: owned by this node ({}), epoch {}", shard, members.self().name(), slot.epoch);
         })
         .recover(failure -> {
@@ -231,10 +242,17 @@ public final class ShardOwnership extends VerticleBase {
             slot.state = State.IDLE;
             return Future.succeededFuture();
           }
-          LOG.info("Shard {}: not taken over ({}); will try again if it is still ours", shard, failure.getMessage());
+          boolean ours = assignedHere(shard);
+          if (ours && ++slot.failures % 20 == 1) {
+            LOG.warn("Shard {}: could not take over ({}); trying again ({} failures in a row)", shard,
+                failure.getMessage(), slot.failures);
+          }
           Future<Boolean> dropClaim = slot.epoch > 0 ? queue.release(shard, slot.epoch) : Future.succeededFuture(false);
           return dropClaim.transform(ar -> {
             letGo(slot);
+            if (ours) {
+              slot.notBefore = System.currentTimeMillis() + Math.min(MAX_RETRY_MILLIS, TICK_MILLIS << Math.min(slot.failures, 5));
+            }
             return Future.succeededFuture();
           });
         })
@@ -266,7 +284,7 @@ public final class ShardOwnership extends VerticleBase {
     slot.lock = null;
     slot.epoch = 0;
     slot.deploymentId = null;
-    slot.releasedAt = System.currentTimeMillis();
+    slot.notBefore = System.currentTimeMillis() + REACQUIRE_AFTER_MILLIS;
     slot.state = State.IDLE;
   }
 
