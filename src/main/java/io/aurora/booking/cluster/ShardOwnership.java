@@ -52,6 +52,12 @@ public final class ShardOwnership extends VerticleBase {
   private static final long REACQUIRE_AFTER_MILLIS = 1_000;
   /** Longest wait between attempts at a shard whose claim keeps failing (Redis down). */
   private static final long MAX_RETRY_MILLIS = 5_000;
+  /**
+   * An owner shows it is alive in Redis every tick; one silent for this long may be replaced. Below that,
+   * a claim is refused: a node cut off from the others (or frozen, then woken alone) cannot take shards
+   * from owners that are still working them, however its own member list looks.
+   */
+  static final long OWNER_SILENCE_MILLIS = 2_000;
 
   private enum State { IDLE, ACQUIRING, OWNED, RELEASING }
 
@@ -156,8 +162,25 @@ public final class ShardOwnership extends VerticleBase {
       return;
     }
     refreshing = true;
+    touchOwned();
     // Only the member lookup is waited for: take-overs and hand-overs run on, each shard on its own.
     reconcile().onComplete(ar -> refreshing = false);
+  }
+
+  /** Shows Redis that we are alive for each shard we own, and learns of any claimed from under us. */
+  private void touchOwned() {
+    for (int s = 0; s < slots.length; s++) {
+      Slot slot = slots[s];
+      if (slot.state == State.OWNED) {
+        int shard = s;
+        long epoch = slot.epoch;
+        queue.touch(shard, epoch).onSuccess(stillOurs -> {
+          if (!stillOurs) {
+            fencedOff(new ShardFenced(shard, epoch));
+          }
+        });
+      }
+    }
   }
 
   /**
@@ -217,9 +240,12 @@ public final class ShardOwnership extends VerticleBase {
           if (!assignedHere(shard)) {
             return Future.failedFuture("no longer assigned here");
           }
-          return queue.claim(shard, members.self().id(), members.self().name());
+          return queue.claim(shard, members.self().id(), members.self().name(), OWNER_SILENCE_MILLIS);
         })
         .compose(claim -> {
+          if (!claim.granted()) {
+            return Future.failedFuture("owned by " + claim.heldBy() + ", which is alive");
+          }
           slot.epoch = claim.epoch();
           if (stopping) {
             return Future.failedFuture("this node is stopping");

@@ -25,7 +25,7 @@ import java.util.List;
  *   {sN}:finished     ZSET  job id -> finish time, for clean
  *   {sN}:paused       flag; {sN}:paused_events SET of paused event ids
  *   {sN}:idem:U:K     idempotency key of user U -> job id
- *   {sN}:owner        HASH  epoch (fencing token), node, name, since: the worker that owns the shard
+ *   {sN}:owner        HASH  epoch (fencing token), node, name, since, seen: the node that owns the shard
  * </pre>
  */
 public final class ShardQueue {
@@ -39,6 +39,7 @@ public final class ShardQueue {
   private static final LuaScript DETAILS = LuaScript.load("details");
   private static final LuaScript CLAIM = LuaScript.load("claim");
   private static final LuaScript RELEASE = LuaScript.load("release");
+  private static final LuaScript TOUCH = LuaScript.load("touch");
   /** The fence of a worker that is not guarded by an owner epoch (tests, tools): its takes are never refused. */
   public static final long UNFENCED = 0;
 
@@ -106,18 +107,30 @@ public final class ShardQueue {
         });
   }
 
-  /** The epoch a new owner works under, and how many jobs an earlier owner had in hand and got back in line. */
-  public record Claim(long epoch, long handedBack) {
+  /**
+   * The outcome of a claim: the epoch the new owner works under and how many jobs an earlier owner had in
+   * hand and got back in line; or, when refused, the live owner that holds the shard ({@code epoch} 0).
+   */
+  public record Claim(long epoch, long handedBack, String heldBy) {
+    public boolean granted() {
+      return epoch > 0;
+    }
   }
 
   /**
    * Makes {@code nodeId} the owner of the shard under a new fencing epoch: takes by earlier owners fail
-   * from now on, and the jobs they still had in hand return to the front of the FIFO at once.
+   * from now on, and the jobs they still had in hand return to the front of the FIFO at once. Refused
+   * while another owner has {@linkplain #touch shown it is alive} within {@code ownerSilenceMillis}.
    */
-  public Future<Claim> claim(int shard, String nodeId, String nodeName) {
+  public Future<Claim> claim(int shard, String nodeId, String nodeName, long ownerSilenceMillis) {
     return CLAIM.call(redis, List.of(owner(shard), processing(shard), waiting(shard), stats(shard)),
-            List.of(jobPrefix(shard), nodeId, nodeName, Long.toString(System.currentTimeMillis())))
-        .map(r -> new Claim(r.get(0).toLong(), r.get(1).toLong()));
+            List.of(jobPrefix(shard), nodeId, nodeName, Long.toString(ownerSilenceMillis)))
+        .map(r -> new Claim(r.get(0).toLong(), r.get(1).toLong(), r.size() > 2 ? r.get(2).toString() : null));
+  }
+
+  /** The owner of {@code epoch} is alive; false when the shard has been claimed since (fenced off). */
+  public Future<Boolean> touch(int shard, long epoch) {
+    return TOUCH.call(redis, List.of(owner(shard)), List.of(Long.toString(epoch))).map(r -> r.toInteger() == 1);
   }
 
   /** Forgets who owns the shard if it is still the owner of {@code epoch} (a graceful hand-over). */
@@ -128,7 +141,7 @@ public final class ShardQueue {
   /** The shard's owner record ({@code epoch}, and {@code node}, {@code name}, {@code since} while owned) and its depth. */
   public Future<JsonObject> ownership(int shard) {
     return redis.batch(List.of(
-            Request.cmd(Command.HMGET).arg(owner(shard)).arg("epoch").arg("node").arg("name").arg("since"),
+            Request.cmd(Command.HMGET).arg(owner(shard)).arg("epoch").arg("node").arg("name").arg("since").arg("seen"),
             Request.cmd(Command.LLEN).arg(waiting(shard)),
             Request.cmd(Command.ZCARD).arg(processing(shard))))
         .map(r -> {
@@ -139,6 +152,7 @@ public final class ShardQueue {
               .put("owner", text(owner, 1))
               .put("ownerName", text(owner, 2))
               .put("ownedSince", text(owner, 3) == null ? null : counter(owner, 3))
+              .put("ownerSeen", text(owner, 4) == null ? null : counter(owner, 4))
               .put("waiting", r.get(1).toLong())
               .put("processing", r.get(2).toLong());
         });

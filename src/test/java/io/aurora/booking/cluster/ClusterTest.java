@@ -55,7 +55,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * without a single redelivery. After each, the invariants are checked in PostgreSQL and Redis.
  *
  * <p>The tests run in order on one cluster (node-0..2 at first; node-2 is killed, node-3 joins, node-1
- * leaves), to start as few JVMs as the stories need. Run with {@code ./mvnw -Pcluster test}.
+ * leaves, node-3 freezes and wakes), to start as few JVMs as the stories need. Run with
+ * {@code ./mvnw -Pcluster test}.
  */
 @Tag("cluster")
 @ExtendWith(VertxExtension.class)
@@ -237,6 +238,42 @@ class ClusterTest {
         "the leaving node finished and acknowledged its batches: nothing redelivered");
   }
 
+  @Test
+  @Order(5)
+  void aNodePausedPastItsDeathIsFencedOffWhenItWakesAndSafetyHolds() {
+    NodeProcess admin = nodes.get(0);
+    NodeProcess sleeper = nodes.get(3);
+    List<Long> events = eventsOnEveryShard(admin, 1);
+    List<Booking> bookings = crowd(events, 6_000, 0);
+    String sleeperId = nodeId(admin, sleeper.name);
+    List<Integer> sleeperShards = cluster.ownersByName(admin).get(sleeper.name);
+    int standDownsBefore = occurrences(admin.logTail(1_000_000), "standing down");
+
+    BookingStream stream = new BookingStream(cluster.vertx, cluster.http, bookings, () -> List.of(admin), 32, 150).start();
+    awaitCondition("the run to be under way", Duration.ofSeconds(30), () -> stream.sent() >= 300);
+    long pausedAt = System.nanoTime();
+    sleeper.pause(true);
+    try {
+      awaitCondition("the cluster to count " + sleeper.name + " out and take its shards", Duration.ofSeconds(60),
+          () -> owners(sleeperShards).values().stream().allMatch(o -> o != null && !o.equals(sleeperId)));
+      record(sleeper.name + " frozen (SIGSTOP) with shards " + sleeperShards + ": shards owned by the others after "
+          + (System.nanoTime() - pausedAt) / 1_000_000 + " ms (clusterFailureSeconds 5)");
+    } finally {
+      sleeper.pause(false);
+    }
+    // Awake, it still believes it owns its shards: its next take is refused and it stands down.
+    awaitCondition(sleeper.name + " to be fenced off", Duration.ofSeconds(30),
+        () -> sleeper.logTail(100_000).contains("claimed by a newer owner"));
+    awaitCondition("the cluster to heal with " + sleeper.name + " back in it", Duration.ofSeconds(90),
+        () -> cluster.settledOn(List.of(admin, sleeper)));
+    assertEquals(standDownsBefore, occurrences(admin.logTail(1_000_000), "standing down"),
+        "woken up alone, " + sleeper.name + " took no shard from " + admin.name + ", which kept working them");
+    stream.finishAfter(600);
+
+    await(stream.completion());
+    assertEverythingDecidedAndConsistent(admin, stream);
+  }
+
   // ---- fixtures ----
 
   /** New events until every shard has at least {@code perShard}; capacities alternate 100 and 1,000 seats. */
@@ -353,6 +390,14 @@ class ClusterTest {
     }
     long soldOutEvents = cluster.queryLong("SELECT count(*) FROM events WHERE booked = capacity");
     assertTrue(soldOutEvents > 0, "some events sold out");
+  }
+
+  private static int occurrences(String text, String word) {
+    int count = 0;
+    for (int i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
+      count++;
+    }
+    return count;
   }
 
   private static void record(String line) {

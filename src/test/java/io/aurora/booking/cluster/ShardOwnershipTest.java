@@ -28,8 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Shard ownership on a node that runs alone: it owns every shard through the same claim a cluster node
- * makes, and the claim's fencing epoch stops a worker whose shard was claimed by someone else. (Ownership
- * across JVMs, with kills and joins, is proven by ClusterTest in the cluster profile.)
+ * makes; a claim waits until the owner has fallen silent, hands its in-hand jobs back at once, and its
+ * fencing epoch stops the old owner's worker. (Ownership across JVMs, with kills, joins, leaves and a
+ * frozen node, is proven by ClusterTest in the cluster profile.)
  */
 @ExtendWith(VertxExtension.class)
 class ShardOwnershipTest {
@@ -66,7 +67,8 @@ class ShardOwnershipTest {
       int shard = Sharding.shardOf(fencedEvent, app.config.shards());
       long otherEvent = eventOnAnotherShard(app, shard);
 
-      ShardQueue.Claim intruder = await(queue.claim(shard, "intruder-node", "intruder"));
+      // A claim that does not wait for the owner to fall silent: as if made by a node cut off from this one.
+      ShardQueue.Claim intruder = await(queue.claim(shard, "intruder-node", "intruder", 0));
       String stuck = app.bookJob(app.user().token(), fencedEvent);
       awaitCondition("the node to stand down from shard " + shard, Duration.ofSeconds(10), () ->
           app.get("/api/admin/cluster", app.adminToken()).bodyAsJsonObject().getJsonArray("unownedShards").contains(shard));
@@ -89,12 +91,12 @@ class ShardOwnershipTest {
   }
 
   @Test
-  void aClaimHandsBackAtOnceTheJobsThePreviousOwnerHadInHand(Vertx vertx) {
+  void aClaimWaitsForTheOwnerToFallSilentThenHandsBackAtOnceTheJobsItHadInHand(Vertx vertx) {
     try (TestApp app = TestApp.start(vertx, Map.of("localWorkers", false))) {
       ShardQueue queue = new ShardQueue(app.redis);
       long eventId = app.createEvent(10);
       int shard = Sharding.shardOf(eventId, app.config.shards());
-      ShardQueue.Claim first = await(queue.claim(shard, "node-a", "a"));
+      ShardQueue.Claim first = await(queue.claim(shard, "node-a", "a", ShardOwnership.OWNER_SILENCE_MILLIS));
       String first1 = app.bookJob(app.user().token(), eventId);
       String first2 = app.bookJob(app.user().token(), eventId);
       String later = app.bookJob(app.user().token(), eventId);
@@ -103,18 +105,27 @@ class ShardOwnershipTest {
       assertEquals(List.of(first1, first2), inHand.stream().map(TakenJob::jobId).toList());
       long recoveredBefore = app.queueStats().getJsonObject("total").getLong("stalledRecovered");
 
-      ShardQueue.Claim second = await(queue.claim(shard, "node-b", "b"));
-      assertEquals(first.epoch() + 1, second.epoch());
-      assertEquals(2, second.handedBack());
+      ShardQueue.Claim early = await(queue.claim(shard, "node-b", "b", ShardOwnership.OWNER_SILENCE_MILLIS));
+      assertFalse(early.granted(), "node-a showed it was alive a moment ago");
+      assertEquals("node-a", early.heldBy());
+      ShardQueue.Claim[] second = new ShardQueue.Claim[1];
+      awaitCondition("node-a to have been silent long enough", Duration.ofSeconds(10), () -> {
+        second[0] = await(queue.claim(shard, "node-b", "b", ShardOwnership.OWNER_SILENCE_MILLIS));
+        return second[0].granted();
+      });
+      assertEquals(first.epoch() + 1, second[0].epoch());
+      assertEquals(2, second[0].handedBack());
       assertEquals(recoveredBefore + 2, app.queueStats().getJsonObject("total").getLong("stalledRecovered"));
-      Throwable refused = assertThrowsAsync(() -> await(queue.take(shard, 10, 30_000, first.epoch())));
-      assertInstanceOf(ShardFencedException.class, refused);
+      Throwable stale = assertThrowsAsync(() -> await(queue.take(shard, 10, 30_000, first.epoch())));
+      assertInstanceOf(ShardFencedException.class, stale);
+      assertFalse(await(queue.touch(shard, first.epoch())), "the old owner learns it was fenced off");
+      assertTrue(await(queue.touch(shard, second[0].epoch())));
 
-      List<TakenJob> retaken = await(queue.take(shard, 10, 30_000, second.epoch()));
+      List<TakenJob> retaken = await(queue.take(shard, 10, 30_000, second[0].epoch()));
       assertEquals(List.of(first1, first2, later), retaken.stream().map(TakenJob::jobId).toList(), "back in their places, first in line");
 
       assertEquals(false, await(queue.release(shard, first.epoch())), "a stale owner cannot drop the new claim");
-      assertEquals(true, await(queue.release(shard, second.epoch())));
+      assertEquals(true, await(queue.release(shard, second[0].epoch())));
       assertNull(await(queue.ownership(shard)).getString("owner"));
     }
   }

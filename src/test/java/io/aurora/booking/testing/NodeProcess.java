@@ -96,6 +96,21 @@ public final class NodeProcess {
     waitForExit(10);
   }
 
+  /** SIGSTOP / SIGCONT: the node freezes (a long GC pause, a stalled VM) with its connections open, then wakes. */
+  public void pause(boolean paused) {
+    try {
+      Process kill = new ProcessBuilder("kill", paused ? "-STOP" : "-CONT", Long.toString(process.pid())).start();
+      if (kill.waitFor() != 0) {
+        throw new AssertionError("kill " + (paused ? "-STOP " : "-CONT ") + process.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted");
+    }
+  }
+
   /** SIGTERM: the graceful stop (the shutdown hook closes Vert.x); returns at once. */
   public void signalTerminate() {
     process.destroy();
