@@ -69,8 +69,10 @@ public final class ShardOwnership extends VerticleBase {
     String deploymentId;
     /** No attempt at this shard before then (just released, or failing). */
     long notBefore;
-    /** Failed take-overs in a row (not counting lock waits that timed out). */
+    /** Failed take-overs in a row (not counting lock waits that timed out, nor refusals). */
     int failures;
+    /** Claims refused in a row because the owner was still alive. */
+    int refusals;
     /** Fenced off by a newer owner: leave the shard alone until the membership changes. */
     boolean fencedOff;
     /** The latest taking-over or handing-over of this shard (complete when none is under way). */
@@ -244,7 +246,7 @@ public final class ShardOwnership extends VerticleBase {
         })
         .compose(claim -> {
           if (!claim.granted()) {
-            return Future.failedFuture("owned by " + claim.heldBy() + ", which is alive");
+            return Future.failedFuture(new OwnerStillAlive(claim.heldBy()));
           }
           slot.epoch = claim.epoch();
           if (stopping) {
@@ -260,6 +262,7 @@ public final class ShardOwnership extends VerticleBase {
           slot.deploymentId = deploymentId;
           slot.state = State.OWNED;
           slot.failures = 0;
+          slot.refusals = 0;
           LOG.info("Shard {}: owned by this node ({}), epoch {}", shard, members.self().name(), slot.epoch);
         })
         .recover(failure -> {
@@ -269,15 +272,27 @@ public final class ShardOwnership extends VerticleBase {
             return Future.succeededFuture();
           }
           boolean ours = assignedHere(shard);
-          if (ours && ++slot.failures % 20 == 1) {
-            LOG.warn("Shard {}: could not take over ({}); trying again ({} failures in a row)", shard,
-                failure.getMessage(), slot.failures);
+          long retryIn;
+          if (failure instanceof OwnerStillAlive alive) {
+            // The owner was declared dead (or we are cut off from it) but still works the shard: ask again
+            // each tick; the claim goes through once it has been silent for OWNER_SILENCE_MILLIS.
+            retryIn = TICK_MILLIS;
+            if (ours && ++slot.refusals % 40 == 1) {
+              LOG.info("Shard {}: its owner {} was alive less than {} ms ago; waiting for it to fall silent",
+                  shard, alive.owner, OWNER_SILENCE_MILLIS);
+            }
+          } else {
+            retryIn = Math.min(MAX_RETRY_MILLIS, TICK_MILLIS << Math.min(slot.failures + 1, 5));
+            if (ours && ++slot.failures % 20 == 1) {
+              LOG.warn("Shard {}: could not take over ({}); trying again ({} failures in a row)", shard,
+                  failure.getMessage(), slot.failures);
+            }
           }
           Future<Boolean> dropClaim = slot.epoch > 0 ? queue.release(shard, slot.epoch) : Future.succeededFuture(false);
           return dropClaim.transform(ar -> {
             letGo(slot);
             if (ours) {
-              slot.notBefore = System.currentTimeMillis() + Math.min(MAX_RETRY_MILLIS, TICK_MILLIS << Math.min(slot.failures, 5));
+              slot.notBefore = System.currentTimeMillis() + retryIn;
             }
             return Future.succeededFuture();
           });
@@ -322,6 +337,16 @@ public final class ShardOwnership extends VerticleBase {
       LOG.warn("Shard {}: another node claimed it (epoch {} is stale); standing down until the membership changes",
           fenced.shard(), fenced.epoch());
       release(fenced.shard(), "fenced off");
+    }
+  }
+
+  /** A claim refused: the shard's owner showed it was alive too recently. */
+  private static final class OwnerStillAlive extends RuntimeException {
+    final String owner;
+
+    OwnerStillAlive(String owner) {
+      super("owned by " + owner + ", which is still alive", null, false, false);
+      this.owner = owner;
     }
   }
 
