@@ -1,8 +1,12 @@
 -- Move up to N jobs from the head of a shard's FIFO to its processing set, each with a lease deadline.
 -- Job hashes are addressed by prefix..id: they carry the same hash tag, so the script stays in one slot.
--- KEYS: 1 waiting, 2 processing, 3 taken sequence, 4 paused flag, 5 paused events set
--- ARGV: 1 job key prefix, 2 N, 3 lease deadline (ms), 4 now (ms)
+-- KEYS: 1 waiting, 2 processing, 3 taken sequence, 4 paused flag, 5 paused events set, 6 owner
+-- ARGV: 1 job key prefix, 2 N, 3 lease deadline (ms), 4 now (ms), 5 the caller's fencing epoch ('0': unfenced)
 -- Returns {{id, user, event, seats, attempts, enqueuedAt}, ...}; empty when paused or idle.
+-- Fails with FENCED when the shard has been claimed with a newer epoch than the caller's (see claim.lua).
+if ARGV[5] ~= '0' and redis.call('HGET', KEYS[6], 'epoch') ~= ARGV[5] then
+  return redis.error_reply('FENCED shard claimed by a newer owner')
+end
 if redis.call('EXISTS', KEYS[4]) == 1 then
   return {}
 end

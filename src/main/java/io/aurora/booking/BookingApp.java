@@ -2,8 +2,9 @@ package io.aurora.booking;
 
 import io.aurora.booking.auth.AdminBootstrap;
 import io.aurora.booking.auth.PasswordHasher;
-import io.aurora.booking.bookings.BookingWorker;
+import io.aurora.booking.cluster.ShardOwnership;
 import io.aurora.booking.config.AppConfig;
+import io.aurora.booking.config.ConfigLoader;
 import io.aurora.booking.http.HttpVerticle;
 import io.aurora.booking.infra.EmbeddedServices;
 import io.aurora.booking.infra.LogContext;
@@ -14,6 +15,7 @@ import io.aurora.booking.queue.QueueVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -25,17 +27,29 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The whole service in one JVM: resolves PostgreSQL and Redis (starting embedded ones when none is
- * configured), migrates the schema, makes sure the admin exists, then deploys the queue verticle, one
- * worker verticle per shard and the HTTP verticles.
+ * The service on one node: resolves PostgreSQL and Redis (starting embedded ones when none is configured
+ * and the node runs alone), migrates the schema, makes sure the admin exists, then deploys the queue
+ * verticle, the shard ownership (which runs the worker verticles of the shards this node owns: all of
+ * them when it runs alone) and the HTTP verticles.
  */
 public final class BookingApp extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(BookingApp.class);
 
+  private final ClusterManager clusterManager;
   private EmbeddedServices services;
   private AppConfig resolved;
   private BookingMetrics metrics;
+
+  /** A node on its own. */
+  public BookingApp() {
+    this(null);
+  }
+
+  /** A node of the cluster {@code clusterManager} joined (null: on its own). */
+  public BookingApp(ClusterManager clusterManager) {
+    this.clusterManager = clusterManager;
+  }
 
   /** The configuration in force, with the URLs and secret of the servers actually used. */
   public AppConfig resolvedConfig() {
@@ -45,6 +59,9 @@ public final class BookingApp extends VerticleBase {
   @Override
   public Future<?> start() {
     AppConfig config = new AppConfig(config());
+    if (clusterManager != null && (config.embeddedPostgres() || config.embeddedRedis())) {
+      return Future.failedFuture(new IllegalStateException(ConfigLoader.CLUSTER_NEEDS_EXTERNAL_SERVICES));
+    }
     metrics = BookingMetrics.create(vertx, config);
     return vertx.executeBlocking(() -> {
           LogContext.identifyNode(config.nodeId());
@@ -72,9 +89,7 @@ public final class BookingApp extends VerticleBase {
     List<Future<String>> deployments = new ArrayList<>();
     // One queue verticle per core: the event bus spreads enqueue requests over them round-robin.
     deployments.add(vertx.deployVerticle(() -> new QueueVerticle(metrics), new DeploymentOptions(options).setInstances(cfg.httpInstances())));
-    for (int shard = 0; cfg.localWorkers() && shard < cfg.shards(); shard++) {
-      deployments.add(vertx.deployVerticle(new BookingWorker(shard, metrics), new DeploymentOptions(options)));
-    }
+    deployments.add(vertx.deployVerticle(new ShardOwnership(clusterManager, metrics), new DeploymentOptions(options)));
     if (cfg.metricsEnabled()) {
       deployments.add(vertx.deployVerticle(new MetricsVerticle(metrics), new DeploymentOptions(options)));
     }
@@ -91,6 +106,9 @@ public final class BookingApp extends VerticleBase {
         .append("  PostgreSQL: ").append(new AppConfig(config()).embeddedPostgres() ? "embedded" : "external")
         .append(", Redis: ").append(new AppConfig(config()).embeddedRedis() ? "embedded" : "external")
         .append(", shards: ").append(resolved.shards()).append(", batch size: ").append(resolved.batchSize()).append('\n')
+        .append("  Cluster: ").append(clusterManager == null ? "off"
+            : "'" + resolved.clusterName() + "' as " + resolved.nodeName() + ", members " + resolved.clusterMembers()
+                + " (GET /api/admin/cluster)").append('\n')
         .append("  Admin login: POST /api/auth/login {\"email\":\"").append(resolved.adminEmail()).append("\",\"password\":...}\n");
     if (resolved.metricsEnabled()) {
       banner.append("  Metrics: ").append(resolved.metricsPath())

@@ -16,7 +16,10 @@ import io.vertx.sqlclient.RowSet;
 
 import static io.aurora.booking.auth.AuthRoutes.sendJson;
 
-/** The operators' routes (ADMIN only): queue control through the queue verticle, and analytics. */
+/**
+ * The operators' routes (ADMIN only): queue control through the queue verticle, the cluster's members and
+ * shard owners through the shard ownership, and analytics.
+ */
 public final class AdminRoutes {
 
   private final Pool pool;
@@ -37,6 +40,7 @@ public final class AdminRoutes {
     router.post("/api/admin/queue/resume").handler(ctx -> forward(ctx, Addresses.ADMIN_RESUME, eventFilter(ctx)));
     router.post("/api/admin/queue/clean").handler(this::cleanQueue);
     router.get("/api/admin/analytics").handler(this::analytics);
+    router.get("/api/admin/cluster").handler(ctx -> forward(ctx, Addresses.CLUSTER_STATUS, new JsonObject()));
   }
 
   private void forward(RoutingContext ctx, String address, JsonObject body) {

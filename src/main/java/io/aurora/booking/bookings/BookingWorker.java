@@ -8,11 +8,14 @@ import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.queue.Addresses;
 import io.aurora.booking.queue.JobOutcome;
 import io.aurora.booking.queue.JobOutcome.FailureReason;
+import io.aurora.booking.queue.QueueMessages.ShardFenced;
+import io.aurora.booking.queue.ShardFencedException;
 import io.aurora.booking.queue.ShardQueue;
 import io.aurora.booking.queue.TakenJob;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -35,14 +38,21 @@ import static net.logstash.logback.argument.StructuredArguments.v;
  * event's jobs in one transaction ({@link SeatLedger}), and writes all outcomes back in one call.
  * Faults are retried with exponential backoff and jitter while the shard waits, so later jobs of the same
  * event are never decided before earlier ones.
+ *
+ * <p>A worker deployed by the shard's owner ({@code cluster.ShardOwnership}) works under that owner's fencing
+ * epoch: once a newer owner has claimed the shard its takes are refused, and it stops and says so on
+ * {@link Addresses#SHARD_FENCED}.
  */
 public final class BookingWorker extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(BookingWorker.class);
   private static final long MAX_BACKOFF_MILLIS = 2_000;
+  /** The PostgreSQL pool all workers of a node share. */
+  public static final String POOL_NAME = "booking-worker";
 
   private final int shard;
   private final BookingMetrics metrics;
+  private final long fence;
   private AppConfig config;
   private Redis redis;
   private ShardQueue queue;
@@ -59,13 +69,15 @@ public final class BookingWorker extends VerticleBase {
   /** Job ids of the batch being decided, for giving their leases back at shutdown. */
   private List<String> inHand = List.of();
 
-  /** A worker that records no metrics (deployed on its own, as in tests). */
+  /** A worker no owner epoch guards and that records no metrics (tests, tools). */
   public BookingWorker(int shard) {
-    this(shard, BookingMetrics.disabled());
+    this(shard, ShardQueue.UNFENCED, BookingMetrics.disabled());
   }
 
-  public BookingWorker(int shard, BookingMetrics metrics) {
+  /** The worker of the owner that claimed {@code shard} with epoch {@code fence}. */
+  public BookingWorker(int shard, long fence, BookingMetrics metrics) {
     this.shard = shard;
+    this.fence = fence;
     this.metrics = metrics;
   }
 
@@ -73,7 +85,7 @@ public final class BookingWorker extends VerticleBase {
   public Future<?> start() {
     config = new AppConfig(config());
     redis = Clients.redis(vertx, config, "booking-worker-" + shard);
-    Pool pool = Clients.pgPool(vertx, config, "booking-worker");
+    Pool pool = Clients.pgPool(vertx, config, POOL_NAME);
     queue = new ShardQueue(redis);
     ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent());
     wakeups = vertx.eventBus().consumer(Addresses.shard(shard), msg -> wake());
@@ -117,7 +129,7 @@ public final class BookingWorker extends VerticleBase {
   private void poll() {
     running = true;
     wakeRequested = false;
-    queue.take(shard, config.batchSize(), config.leaseMillis())
+    queue.take(shard, config.batchSize(), config.leaseMillis(), fence)
         .compose(jobs -> jobs.isEmpty() ? Future.succeededFuture(0) : process(jobs).map(jobs.size()))
         .onComplete(ar -> {
           running = false;
@@ -127,7 +139,9 @@ public final class BookingWorker extends VerticleBase {
             }
             return;
           }
-          if (ar.failed()) {
+          if (ar.failed() && ar.cause() instanceof ShardFencedException) {
+            fencedOff();
+          } else if (ar.failed()) {
             redisFailures++;
             LOG.warn("Shard {} could not take jobs ({}); retrying", v("shard", shard), ar.cause().toString());
             idleTimer = vertx.setTimer(backoff(Math.min(redisFailures, 6)), id -> poll());
@@ -141,6 +155,14 @@ public final class BookingWorker extends VerticleBase {
             idleTimer = vertx.setTimer(config.workerIdleMillis(), id -> poll());
           }
         });
+  }
+
+  /** A newer owner has the shard: take nothing more, and let this node's owner undeploy us. */
+  private void fencedOff() {
+    stopping = true;
+    LOG.warn("Shard {}: claimed by a newer owner than epoch {}; this worker stops taking jobs", shard, fence);
+    vertx.eventBus().publish(Addresses.SHARD_FENCED, new ShardFenced(shard, fence).toJson(),
+        new DeliveryOptions().setLocalOnly(true));
   }
 
   private Future<Void> process(List<TakenJob> jobs) {

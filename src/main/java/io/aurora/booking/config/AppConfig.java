@@ -2,7 +2,11 @@ package io.aurora.booking.config;
 
 import io.vertx.core.json.JsonObject;
 
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The one configuration object of the service. It is loaded once ({@link ConfigLoader}) and handed to
@@ -48,7 +52,19 @@ public final class AppConfig {
       .put("metricsEnabled", true)
       .put("metricsPath", "/metrics")
       .put("metricsToken", "")
-      .put("metricsSampleMillis", 5_000);
+      .put("metricsSampleMillis", 5_000)
+      .put("clusterEnabled", false)
+      .put("clusterName", "aurora-booking")
+      .put("clusterMembers", "")
+      .put("clusterHost", "")
+      .put("clusterPort", 5701)
+      .put("clusterBusPort", 0)
+      .put("clusterFailureSeconds", 5);
+
+  /** Every configuration key. */
+  public static Set<String> keys() {
+    return Collections.unmodifiableSet(DEFAULTS.fieldNames());
+  }
 
   private final JsonObject json;
 
@@ -126,6 +142,26 @@ public final class AppConfig {
   public String metricsToken() { return json.getString("metricsToken"); }
   /** How often the dependency probe and the seats-left gauges are refreshed from PostgreSQL and Redis. */
   public int metricsSampleMillis() { return json.getInteger("metricsSampleMillis"); }
+
+  /** How this node shows up to operators and in logs: {@link #nodeId()}. */
+  public String nodeName() { return nodeId(); }
+
+  /** Whether this JVM joins a Vert.x cluster (Hazelcast) with the other nodes of the deployment. */
+  public boolean clusterEnabled() { return json.getBoolean("clusterEnabled"); }
+  /** Nodes only join a cluster of the same name; keeps staging and production apart on one network. */
+  public String clusterName() { return json.getString("clusterName"); }
+  /** Well-known members ({@code host[:port]}) a node contacts to join; TCP/IP discovery, no multicast. */
+  public List<String> clusterMembers() {
+    return Arrays.stream(json.getString("clusterMembers").split(",")).map(String::strip).filter(m -> !m.isEmpty()).toList();
+  }
+  /** Address the cluster member and the event bus bind and advertise; empty lets Hazelcast pick an interface. */
+  public String clusterHost() { return json.getString("clusterHost"); }
+  /** Hazelcast member port (membership, locks, the event bus's subscription map). */
+  public int clusterPort() { return json.getInteger("clusterPort"); }
+  /** Event-bus port for messages between nodes; 0 picks a free one. */
+  public int clusterBusPort() { return json.getInteger("clusterBusPort"); }
+  /** Seconds without a heartbeat before a member is declared dead and its shards are taken over. */
+  public int clusterFailureSeconds() { return json.getInteger("clusterFailureSeconds"); }
 
   public boolean embeddedPostgres() { return pgUrl().isBlank(); }
   public boolean embeddedRedis() { return redisUrl().isBlank(); }

@@ -15,6 +15,10 @@ import java.util.Map;
 public final class ConfigLoader {
 
   public static final String CONF_FILE_ENV = "BOOKING_CONF";
+  /** Why a clustered node refuses embedded PostgreSQL or Redis. */
+  public static final String CLUSTER_NEEDS_EXTERNAL_SERVICES = "clusterEnabled (BOOKING_CLUSTER_ENABLED) needs external"
+      + " PostgreSQL and Redis shared by every node: set BOOKING_PG_URL and BOOKING_REDIS_URL (embedded servers live"
+      + " inside one JVM and cannot be shared by a cluster)";
   private static final Path DEFAULT_CONF_FILE = Path.of("conf", "booking.json");
 
   private ConfigLoader() {
@@ -57,7 +61,22 @@ public final class ConfigLoader {
       throw new IllegalArgumentException("metricsPath (" + envName("metricsPath") + ") must be a path such as /metrics, outside /api/, got '"
           + c.metricsPath() + "'");
     }
+    range("clusterPort", c.clusterPort(), 1, 65_535);
+    range("clusterBusPort", c.clusterBusPort(), 0, 65_535);
+    range("clusterFailureSeconds", c.clusterFailureSeconds(), 2, 300);
+    if (c.clusterEnabled()) {
+      // Embedded servers live inside one JVM: nodes of a cluster would each sell the same seats from a
+      // database of their own.
+      if (c.embeddedPostgres() || c.embeddedRedis()) {
+        throw new IllegalArgumentException(CLUSTER_NEEDS_EXTERNAL_SERVICES);
+      }
+      if (c.clusterMembers().isEmpty()) {
+        throw new IllegalArgumentException("clusterMembers (" + envName("clusterMembers")
+            + ") must name at least one member (host:port, comma-separated) when clusterEnabled is true");
+      }
+    }
   }
+
 
   private static void range(String key, int value, int min, int max) {
     if (value < min || value > max) {

@@ -1,6 +1,10 @@
 package io.aurora.booking.queue;
 
-/** Every event-bus address of the service, in one place. */
+/**
+ * Every event-bus address of the service, in one place. Requests to the queue verticle and the cluster
+ * status stay on the node that received the HTTP request (every node runs both, on the same Redis);
+ * wake-ups and cache invalidations are published to every node.
+ */
 public final class Addresses {
 
   /** HTTP -> queue: accept a booking request ({@link QueueMessages.EnqueueRequest}). */
@@ -17,6 +21,19 @@ public final class Addresses {
   public static final String QUEUE_PAUSED = "booking.queue.paused";
   /** Published when an event changes, so every node drops its cached copy. Body: the event id. */
   public static final String EVENT_CHANGED = "events.changed";
+  /** Admin -> the node's shard ownership: members, owners and depth of every shard. */
+  public static final String CLUSTER_STATUS = "cluster.status";
+  /**
+   * Worker -> its node's shard ownership, local only: a newer owner claimed the shard, this worker has
+   * stopped taking jobs ({@link QueueMessages.ShardFenced}).
+   */
+  public static final String SHARD_FENCED = "cluster.shard.fenced";
+  /**
+   * Published by a node that is stopping gracefully, once its workers have finished their batches
+   * ({@link QueueMessages.NodeLeaving}): the others take its shards over without waiting for it to leave
+   * the cluster.
+   */
+  public static final String NODE_LEAVING = "cluster.node.leaving";
 
   private static final String SHARD_PREFIX = "booking.shard.";
 

@@ -16,7 +16,11 @@ import io.vertx.core.json.JsonObject;
  */
 public final class QueueClient {
 
-  private static final DeliveryOptions OPTIONS = new DeliveryOptions().setSendTimeout(5_000);
+  /**
+   * Local only: every node runs a queue verticle on the same Redis, so the node that took the HTTP request
+   * answers it, and a node that dies (or is not yet known dead) is never on another node's request path.
+   */
+  private static final DeliveryOptions OPTIONS = new DeliveryOptions().setSendTimeout(5_000).setLocalOnly(true);
 
   private final Vertx vertx;
 

@@ -42,4 +42,26 @@ public final class QueueMessages {
       return new StatusRequest(json.getString("jobId"));
     }
   }
+
+  /** A worker's report that its shard was claimed by a newer owner (epoch) and it stopped taking jobs. */
+  public record ShardFenced(int shard, long epoch) {
+    public JsonObject toJson() {
+      return new JsonObject().put("shard", shard).put("epoch", epoch);
+    }
+
+    public static ShardFenced fromJson(JsonObject json) {
+      return new ShardFenced(json.getInteger("shard"), json.getLong("epoch"));
+    }
+  }
+
+  /** A node stopping gracefully: count it out of the shard assignment now. */
+  public record NodeLeaving(String nodeId) {
+    public JsonObject toJson() {
+      return new JsonObject().put("nodeId", nodeId);
+    }
+
+    public static NodeLeaving fromJson(JsonObject json) {
+      return new NodeLeaving(json.getString("nodeId"));
+    }
+  }
 }

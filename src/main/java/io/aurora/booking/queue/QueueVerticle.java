@@ -98,7 +98,8 @@ public final class QueueVerticle extends VerticleBase {
   }
 
   private void consume(String address, Function<JsonObject, Future<JsonObject>> handler) {
-    consumers.add(vertx.eventBus().<JsonObject>consumer(address, msg -> {
+    // Local: requests come from this node's HTTP verticles (QueueClient), never from another node.
+    consumers.add(vertx.eventBus().<JsonObject>localConsumer(address, msg -> {
       inFlight++;
       reply(msg, handler).onComplete(done -> inFlight--);
     }));

@@ -25,6 +25,7 @@ import java.util.List;
  *   {sN}:finished     ZSET  job id -> finish time, for clean
  *   {sN}:paused       flag; {sN}:paused_events SET of paused event ids
  *   {sN}:idem:U:K     idempotency key of user U -> job id
+ *   {sN}:owner        HASH  epoch (fencing token), node, name, since, seen: the node that owns the shard
  * </pre>
  */
 public final class ShardQueue {
@@ -36,6 +37,11 @@ public final class ShardQueue {
   private static final LuaScript STATUS = LuaScript.load("status");
   private static final LuaScript CLEAN = LuaScript.load("clean");
   private static final LuaScript DETAILS = LuaScript.load("details");
+  private static final LuaScript CLAIM = LuaScript.load("claim");
+  private static final LuaScript RELEASE = LuaScript.load("release");
+  private static final LuaScript TOUCH = LuaScript.load("touch");
+  /** The fence of a worker that is not guarded by an owner epoch (tests, tools): its takes are never refused. */
+  public static final long UNFENCED = 0;
 
   private final Redis redis;
 
@@ -56,6 +62,7 @@ public final class ShardQueue {
   static String finished(int shard) { return tag(shard) + "finished"; }
   static String paused(int shard) { return tag(shard) + "paused"; }
   static String pausedEvents(int shard) { return tag(shard) + "paused_events"; }
+  static String owner(int shard) { return tag(shard) + "owner"; }
 
   /** The result of an enqueue: the job, its sequence number and the shard's taken sequence. */
   public record Enqueued(String jobId, boolean created, long seq, long taken) {
@@ -75,10 +82,21 @@ public final class ShardQueue {
   }
 
   public Future<List<TakenJob>> take(int shard, int max, long leaseMillis) {
+    return take(shard, max, leaseMillis, UNFENCED);
+  }
+
+  /**
+   * Takes up to {@code max} jobs under lease, as the owner of epoch {@code fence}; fails with
+   * {@link ShardFencedException} once a newer owner has claimed the shard.
+   */
+  public Future<List<TakenJob>> take(int shard, int max, long leaseMillis, long fence) {
     long now = System.currentTimeMillis();
     return TAKE.call(redis,
-        List.of(waiting(shard), processing(shard), taken(shard), paused(shard), pausedEvents(shard)),
-        List.of(jobPrefix(shard), Integer.toString(max), Long.toString(now + leaseMillis), Long.toString(now)))
+        List.of(waiting(shard), processing(shard), taken(shard), paused(shard), pausedEvents(shard), owner(shard)),
+        List.of(jobPrefix(shard), Integer.toString(max), Long.toString(now + leaseMillis), Long.toString(now),
+            Long.toString(fence)))
+        .recover(failure -> Future.failedFuture(String.valueOf(failure.getMessage()).startsWith("FENCED")
+            ? new ShardFencedException(shard, fence) : failure))
         .map(r -> {
           List<TakenJob> jobs = new ArrayList<>(r.size());
           for (Response job : r) {
@@ -87,6 +105,62 @@ public final class ShardQueue {
           }
           return jobs;
         });
+  }
+
+  /**
+   * The outcome of a claim: the epoch the new owner works under and how many jobs an earlier owner had in
+   * hand and got back in line; or, when refused, the live owner that holds the shard ({@code epoch} 0).
+   */
+  public record Claim(long epoch, long handedBack, String heldBy) {
+    public boolean granted() {
+      return epoch > 0;
+    }
+  }
+
+  /**
+   * Makes {@code nodeId} the owner of the shard under a new fencing epoch: takes by earlier owners fail
+   * from now on, and the jobs they still had in hand return to the front of the FIFO at once. Refused
+   * while another owner has {@linkplain #touch shown it is alive} within {@code ownerSilenceMillis}.
+   */
+  public Future<Claim> claim(int shard, String nodeId, String nodeName, long ownerSilenceMillis) {
+    return CLAIM.call(redis, List.of(owner(shard), processing(shard), waiting(shard), stats(shard)),
+            List.of(jobPrefix(shard), nodeId, nodeName, Long.toString(ownerSilenceMillis)))
+        .map(r -> new Claim(r.get(0).toLong(), r.get(1).toLong(), r.size() > 2 ? r.get(2).toString() : null));
+  }
+
+  /** The owner of {@code epoch} is alive; false when the shard has been claimed since (fenced off). */
+  public Future<Boolean> touch(int shard, long epoch) {
+    return TOUCH.call(redis, List.of(owner(shard)), List.of(Long.toString(epoch))).map(r -> r.toInteger() == 1);
+  }
+
+  /** Forgets who owns the shard if it is still the owner of {@code epoch} (a graceful hand-over). */
+  public Future<Boolean> release(int shard, long epoch) {
+    return RELEASE.call(redis, List.of(owner(shard)), List.of(Long.toString(epoch))).map(r -> r.toInteger() == 1);
+  }
+
+  /** The shard's owner record ({@code epoch}, and {@code node}, {@code name}, {@code since} while owned) and its depth. */
+  public Future<JsonObject> ownership(int shard) {
+    return redis.batch(List.of(
+            Request.cmd(Command.HMGET).arg(owner(shard)).arg("epoch").arg("node").arg("name").arg("since").arg("seen"),
+            Request.cmd(Command.LLEN).arg(waiting(shard)),
+            Request.cmd(Command.ZCARD).arg(processing(shard))))
+        .map(r -> {
+          Response owner = r.get(0);
+          return new JsonObject()
+              .put("shard", shard)
+              .put("epoch", counter(owner, 0))
+              .put("owner", text(owner, 1))
+              .put("ownerName", text(owner, 2))
+              .put("ownedSince", text(owner, 3) == null ? null : counter(owner, 3))
+              .put("ownerSeen", text(owner, 4) == null ? null : counter(owner, 4))
+              .put("waiting", r.get(1).toLong())
+              .put("processing", r.get(2).toLong());
+        });
+  }
+
+  private static String text(Response values, int index) {
+    Response value = values.get(index);
+    return value == null ? null : value.toString();
   }
 
   /** Extends the leases of jobs still being worked on; jobs already recovered by the reaper are left alone. */

@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,6 +48,27 @@ class ConfigLoaderTest {
     }
     assertTrue(ConfigLoader.load(Map.of()).metricsEnabled());
     assertEquals(false, ConfigLoader.load(Map.of("BOOKING_METRICS_ENABLED", "false")).metricsEnabled());
+  }
+
+  @Test
+  void aClusteredNodeRefusesEmbeddedServersAndNeedsMembers() {
+    IllegalArgumentException embedded = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(Map.of("BOOKING_CLUSTER_ENABLED", "true", "BOOKING_CLUSTER_MEMBERS", "10.0.0.1:5701",
+            "BOOKING_REDIS_URL", "redis://10.0.0.2:6379")));
+    assertEquals(ConfigLoader.CLUSTER_NEEDS_EXTERNAL_SERVICES, embedded.getMessage());
+    assertTrue(embedded.getMessage().contains("BOOKING_PG_URL"));
+
+    Map<String, String> external = Map.of("BOOKING_CLUSTER_ENABLED", "true",
+        "BOOKING_PG_URL", "postgresql://postgres@10.0.0.3:5432/aurora", "BOOKING_REDIS_URL", "redis://10.0.0.2:6379");
+    IllegalArgumentException noMembers = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(external));
+    assertTrue(noMembers.getMessage().contains("BOOKING_CLUSTER_MEMBERS"), noMembers.getMessage());
+
+    HashMap<String, String> withMembers = new HashMap<>(external);
+    withMembers.put("BOOKING_CLUSTER_MEMBERS", " app1:5701, app2:5701 ,");
+    AppConfig config = ConfigLoader.load(withMembers);
+    assertTrue(config.clusterEnabled());
+    assertEquals(List.of("app1:5701", "app2:5701"), config.clusterMembers());
+    assertEquals(5701, config.clusterPort());
   }
 
   @Test
