@@ -94,6 +94,18 @@ public final class LoadTest {
     List<Integer> batchSizes = Arrays.stream(options.getOrDefault("batch-sizes", "64").split(","))
         .map(String::trim).map(Integer::parseInt).toList();
     int runs = option("runs", 1);
+    int warmupUsers = option("warmup-users", 0);
+    if (warmupUsers > 0 && !options.containsKey("url")) {
+      // An untimed run first, so the measured ones see compiled code, as a long-running server would.
+      Map<String, String> measured = new HashMap<>(options);
+      options.put("users", Integer.toString(warmupUsers));
+      options.put("capacity", Integer.toString(Math.min(warmupUsers, option("capacity", 500))));
+      JsonObject warmup = runInProcess(batchSizes.get(batchSizes.size() - 1));
+      System.out.println(new JsonObject().put("warmup", warmupUsers + " users, not counted")
+          .put("enqueuePerSecond", warmup.getDouble("enqueuePerSecond")).encode());
+      options.clear();
+      options.putAll(measured);
+    }
     List<JsonObject> medians = new ArrayList<>();
     boolean correct = true;
     for (int batchSize : batchSizes) {

@@ -1,7 +1,5 @@
 package io.aurora.booking.testing;
 
-import at.favre.lib.crypto.bcrypt.BCrypt;
-import io.aurora.booking.auth.Role;
 import io.aurora.booking.auth.Tokens;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -20,8 +18,6 @@ import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.Tuple;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,7 +46,6 @@ public final class LocalCluster implements AutoCloseable {
 
   public static final String ADMIN_EMAIL = "admin@cluster.test";
   public static final String ADMIN_PASSWORD = "cluster-admin-password";
-  private static final String USER_HASH = BCrypt.withDefaults().hashToString(4, "password123".toCharArray());
 
   public final Vertx vertx;
   public final WebClient http;
@@ -223,35 +218,15 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Users made straight in the database, with real tokens (see TestApp#users). */
   public List<TestApp.TestUser> users(int count) {
-    List<String> emails = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      emails.add("cluster-user" + (++users) + "-" + System.nanoTime() + "@test.local");
-    }
-    RowSet<Row> rows = await(db.preparedQuery("""
-            INSERT INTO users (name, email, password_hash)
-            SELECT 'Cluster user', e, $2 FROM UNNEST($1::text[]) AS t(e)
-            RETURNING id, email""")
-        .execute(Tuple.tuple().addArrayOfString(emails.toArray(String[]::new)).addString(USER_HASH)));
-    Map<String, Long> ids = new HashMap<>();
-    rows.forEach(row -> ids.put(row.getString("email"), row.getLong("id")));
-    List<TestApp.TestUser> out = new ArrayList<>();
-    for (String email : emails) {
-      long id = ids.get(email);
-      out.add(new TestApp.TestUser(id, email, tokens.issue(id, email, Role.USER)));
-    }
-    return out;
+    return TestDb.users(db, tokens, count);
   }
 
   public long queryLong(String sql, Object... params) {
-    RowSet<Row> rows = await(db.preparedQuery(sql).execute(Tuple.wrap(params)));
-    Object value = rows.iterator().next().getValue(0);
-    return value == null ? 0 : ((Number) value).longValue();
+    return TestDb.queryLong(db, sql, params);
   }
 
   public List<Row> queryRows(String sql, Object... params) {
-    List<Row> out = new ArrayList<>();
-    await(db.preparedQuery(sql).execute(Tuple.wrap(params))).forEach(out::add);
-    return out;
+    return TestDb.queryRows(db, sql, params);
   }
 
   @Override

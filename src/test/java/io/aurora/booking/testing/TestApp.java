@@ -1,8 +1,6 @@
 package io.aurora.booking.testing;
 
-import at.favre.lib.crypto.bcrypt.BCrypt;
 import io.aurora.booking.BookingApp;
-import io.aurora.booking.auth.Role;
 import io.aurora.booking.auth.Tokens;
 import io.aurora.booking.config.AppConfig;
 import io.vertx.core.DeploymentOptions;
@@ -23,13 +21,9 @@ import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.Tuple;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -43,10 +37,9 @@ public final class TestApp implements AutoCloseable {
 
   public static final String ADMIN_EMAIL = "admin@test.local";
   public static final String ADMIN_PASSWORD = "admin-password-123";
-  public static final String USER_PASSWORD = "password123";
+  public static final String USER_PASSWORD = TestDb.USER_PASSWORD;
   /** The JWT secret the test servers run with, so tests can make tokens an attacker could not. */
   public static final String SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789";
-  private static final String USER_HASH = BCrypt.withDefaults().hashToString(4, USER_PASSWORD.toCharArray());
 
   public final Vertx vertx;
   public final AppConfig config;
@@ -201,28 +194,9 @@ public final class TestApp implements AutoCloseable {
 
   // ---- fixtures ----
 
-  /**
-   * Users made straight in the database with a precomputed hash, with tokens minted by the real token
-   * code: a crowd of thousands without thousands of bcrypt rounds. Registration itself is tested over HTTP.
-   */
+  /** Users made straight in the database, with real tokens ({@link TestDb#users}). */
   public List<TestUser> users(int count) {
-    List<String> emails = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      emails.add("user" + (++users) + "-" + System.nanoTime() + "@test.local");
-    }
-    RowSet<Row> rows = await(db.preparedQuery("""
-            INSERT INTO users (name, email, password_hash)
-            SELECT 'Test user', e, $2 FROM UNNEST($1::text[]) WITH ORDINALITY AS t(e, n) ORDER BY n
-            RETURNING id, email""")
-        .execute(Tuple.tuple().addArrayOfString(emails.toArray(String[]::new)).addString(USER_HASH)));
-    Map<String, Long> ids = new HashMap<>();
-    rows.forEach(row -> ids.put(row.getString("email"), row.getLong("id")));
-    List<TestUser> out = new ArrayList<>();
-    for (String email : emails) {
-      long id = ids.get(email);
-      out.add(new TestUser(id, email, tokens.issue(id, email, Role.USER)));
-    }
-    return out;
+    return TestDb.users(db, tokens, count);
   }
 
   public TestUser user() {
@@ -272,15 +246,11 @@ public final class TestApp implements AutoCloseable {
   // ---- database state ----
 
   public long queryLong(String sql, Object... params) {
-    RowSet<Row> rows = await(db.preparedQuery(sql).execute(Tuple.wrap(params)));
-    Object value = rows.iterator().next().getValue(0);
-    return value == null ? 0 : ((Number) value).longValue();
+    return TestDb.queryLong(db, sql, params);
   }
 
   public List<Row> queryRows(String sql, Object... params) {
-    List<Row> out = new ArrayList<>();
-    await(db.preparedQuery(sql).execute(Tuple.wrap(params))).forEach(out::add);
-    return out;
+    return TestDb.queryRows(db, sql, params);
   }
 
   // ---- waiting ----
