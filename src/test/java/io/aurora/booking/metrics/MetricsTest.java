@@ -165,6 +165,15 @@ class MetricsTest {
     app.createEvent(3);
     awaitCondition("sampled gauges", Duration.ofSeconds(30),
         () -> scrape().has("booking_event_seats_left") && scrape().has("booking_dependency_up"));
+    // GC pause meters appear only after a collection: make one happen rather than depend on heap luck.
+    System.gc();
+    awaitCondition("a GC pause to be recorded", Duration.ofSeconds(30), () -> {
+      if (!scrape().has("jvm_gc_pause_seconds_count")) {
+        System.gc();
+        return false;
+      }
+      return true;
+    });
     Set<String> scraped = scrape().names();
 
     List<String> expressions = new ArrayList<>();
