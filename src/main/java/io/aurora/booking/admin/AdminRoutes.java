@@ -14,7 +14,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 
-import static io.aurora.booking.auth.AuthRoutes.sendJson;
+import static io.aurora.booking.http.Responses.sendJson;
 
 /**
  * The operators' routes (ADMIN only): queue control through the queue verticle, the cluster's members and

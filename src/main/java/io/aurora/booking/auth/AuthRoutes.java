@@ -2,6 +2,7 @@ package io.aurora.booking.auth;
 
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
+
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -10,6 +11,8 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+
+import static io.aurora.booking.http.Responses.sendJson;
 
 /** Registration and login. Registration always makes a USER; admins come from configuration only. */
 public final class AuthRoutes {
@@ -84,10 +87,5 @@ public final class AuthRoutes {
         .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString());
     String token = tokens.issue(row.getLong("id"), row.getString("email"), Role.valueOf(row.getString("role")));
     return new JsonObject().put("user", user).put("token", token);
-  }
-
-  public static void sendJson(RoutingContext ctx, int status, Object body) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-        .end(body instanceof JsonObject json ? json.toBuffer() : io.vertx.core.json.Json.encodeToBuffer(body));
   }
 }

@@ -13,7 +13,7 @@ import io.vertx.sqlclient.Tuple;
 
 import java.util.UUID;
 
-import static io.aurora.booking.auth.AuthRoutes.sendJson;
+import static io.aurora.booking.http.Responses.sendJson;
 
 /**
  * Bench-only: creates many users in one statement and mints their tokens, so a load test does not

@@ -25,7 +25,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.regex.Pattern;
 
-import static io.aurora.booking.auth.AuthRoutes.sendJson;
+import static io.aurora.booking.http.Responses.sendJson;
 
 /**
  * The user's side of booking. A booking request never touches PostgreSQL: it is checked against the

@@ -16,7 +16,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 
-import static io.aurora.booking.auth.AuthRoutes.sendJson;
+import static io.aurora.booking.http.Responses.sendJson;
 
 /** The events API, on the seed's paths so that its clients keep working. */
 public final class EventRoutes {

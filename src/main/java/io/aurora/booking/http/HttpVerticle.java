@@ -30,7 +30,7 @@ import io.vertx.sqlclient.Pool;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static io.aurora.booking.auth.AuthRoutes.sendJson;
+import static io.aurora.booking.http.Responses.sendJson;
 
 /**
  * The HTTP front door: auth, events, bookings, admin, health, metrics. It never books seats itself; a
