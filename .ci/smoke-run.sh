@@ -21,9 +21,10 @@ token=$(curl -fsS "http://127.0.0.1:$port/api/auth/login" -H 'Content-Type: appl
   -d "{\"email\":\"admin@aurora.local\",\"password\":\"$password\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
 curl -fsS "http://127.0.0.1:$port/api/events/create" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
   -d '{"name":"Smoke test","venue":"CI","startsAt":"2099-01-01T20:00:00Z","capacity":10}'; echo
-curl -fsS "http://127.0.0.1:$port/api/events/view" | grep -q 'Smoke test'
+# Bodies are read whole before grep: `curl | grep -q` would fail with curl's exit 23 under pipefail.
+grep -q 'Smoke test' <<<"$(curl -fsS "http://127.0.0.1:$port/api/events/view")"
 # The admin console's files come out of the jar.
-curl -fsS -o /dev/null -w '%{http_code} %{redirect_url}\n' "http://127.0.0.1:$port/admin" | grep -q '^302 .*/admin/$'
-curl -fsS "http://127.0.0.1:$port/admin/" | grep -q 'data-testid="console-view"'
-curl -fsS "http://127.0.0.1:$port/admin/app.js" | grep -q '/api/admin/queue/stats'
+grep -q '^302 .*/admin/$' <<<"$(curl -fsS -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$port/admin")"
+grep -q 'data-testid="console-view"' <<<"$(curl -fsS "http://127.0.0.1:$port/admin/")"
+grep -q '/api/admin/queue/stats' <<<"$(curl -fsS "http://127.0.0.1:$port/admin/app.js")"
 echo "smoke run: OK"
