@@ -123,9 +123,16 @@ public final class ShardQueue {
    * while another owner has {@linkplain #touch shown it is alive} within {@code ownerSilenceMillis}.
    */
   public Future<Claim> claim(int shard, String nodeId, String nodeName, long ownerSilenceMillis) {
-    return CLAIM.call(redis, List.of(owner(shard), processing(shard), waiting(shard), stats(shard)),
-            List.of(jobPrefix(shard), nodeId, nodeName, Long.toString(ownerSilenceMillis)))
-        .map(r -> new Claim(r.get(0).toLong(), r.get(1).toLong(), r.size() > 2 ? r.get(2).toString() : null));
+    return CLAIM.call(redis, List.of(owner(shard), processing(shard)),
+            List.of(nodeId, nodeName, Long.toString(ownerSilenceMillis)))
+        .compose(r -> {
+          if (r.size() > 2 || r.get(1).toLong() == 0) {
+            return Future.succeededFuture(new Claim(r.get(0).toLong(), 0, r.size() > 2 ? r.get(2).toString() : null));
+          }
+          // The claim ended the earlier owner's leases; the reaper's own script hands the jobs back now.
+          long epoch = r.get(0).toLong();
+          return reap(shard, Integer.MAX_VALUE).map(handedBack -> new Claim(epoch, handedBack, null));
+        });
   }
 
   /** The owner of {@code epoch} is alive; false when the shard has been claimed since (fenced off). */
