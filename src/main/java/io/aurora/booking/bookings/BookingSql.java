@@ -13,6 +13,9 @@ final class BookingSql {
       SELECT user_id, count(*) AS active FROM bookings
       WHERE event_id = $1 AND status = 'CONFIRMED' AND user_id = ANY($2) GROUP BY user_id""";
 
+  /** The users of a batch that still exist: a job of a deleted user fails alone instead of failing the insert. */
+  static final String EXISTING_USERS = "SELECT id FROM users WHERE id = ANY($1)";
+
   /** All accepted jobs of one (batch, event) in one statement. */
   static final String INSERT_MANY = """
       INSERT INTO bookings (user_id, event_id, seats, job_id)

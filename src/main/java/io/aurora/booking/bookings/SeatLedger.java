@@ -1,27 +1,49 @@
 package io.aurora.booking.bookings;
 
+import io.aurora.booking.bookings.SeatAllocation.Decided;
+import io.aurora.booking.bookings.SeatAllocation.Decision;
+import io.aurora.booking.bookings.SeatAllocation.EventState;
+import io.aurora.booking.bookings.SeatAllocation.PriorBooking;
 import io.aurora.booking.queue.JobOutcome;
 import io.aurora.booking.queue.JobOutcome.FailureReason;
 import io.aurora.booking.queue.TakenJob;
 import io.vertx.core.Future;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-import java.time.OffsetDateTime;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+
+import static net.logstash.logback.argument.StructuredArguments.v;
 
 /**
  * Decides the jobs of one event, in queue order, inside one transaction that holds the event row lock:
  * one lock, one multi-row insert, one seat update, one commit. This is where overselling is made
  * impossible; the CHECK on {@code events.booked} and the UNIQUE job id are the backstops.
+ *
+ * <p>Every job is decided on its own merits ({@link SeatAllocation}): what can be checked is checked inside
+ * the transaction (the users that still exist are read with the other lookups, in the same round trip).
+ * Should the database still refuse one row of the batched insert (a constraint no check foresaw), the
+ * batch is split in halves, decided one after the other in queue order, until the refused job stands
+ * alone and fails with its own reason; its batch-mates book as they would have. A refusal is never
+ * retried as a whole: it would only be refused again.
  */
 public final class SeatLedger {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SeatLedger.class);
+  /** The foreign key of a booking's user (V1 migration): refused when the user was deleted under us. */
+  private static final String USER_FOREIGN_KEY = "bookings_user_id_fkey";
 
   private final Pool pool;
   private final int maxBookingsPerUser;
@@ -33,11 +55,41 @@ public final class SeatLedger {
 
   /** Outcomes in the order of {@code jobs}; all jobs must be of {@code eventId}. */
   public Future<List<JobOutcome>> decide(long eventId, List<TakenJob> jobs) {
+    return decideTogether(eventId, jobs).recover(failure -> {
+      if (!isRowRefusal(failure)) {
+        return Future.failedFuture(failure);
+      }
+      if (jobs.size() == 1) {
+        FailureReason reason = USER_FOREIGN_KEY.equals(((PgException) failure).getConstraint())
+            ? FailureReason.USER_NOT_FOUND : FailureReason.BOOKING_REFUSED;
+        LOG.warn("Job {} of event {}: the database refused its booking ({}); it fails alone as {}",
+            v("jobId", jobs.get(0).jobId()), v("eventId", eventId), failure.getMessage(), reason);
+        return Future.succeededFuture(List.of(JobOutcome.failed(jobs.get(0).jobId(), reason)));
+      }
+      int half = jobs.size() / 2;
+      List<TakenJob> earlier = jobs.subList(0, half);
+      List<TakenJob> later = jobs.subList(half, jobs.size());
+      return decide(eventId, earlier).compose(first -> decide(eventId, later).map(second -> {
+        List<JobOutcome> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+      }));
+    });
+  }
+
+  /** Integrity (class 23) and data (class 22) errors: a row's content is at fault, not the server. */
+  private static boolean isRowRefusal(Throwable failure) {
+    return failure instanceof PgException pg && pg.getSqlState() != null
+        && (pg.getSqlState().startsWith("23") || pg.getSqlState().startsWith("22"));
+  }
+
+  private Future<List<JobOutcome>> decideTogether(long eventId, List<TakenJob> jobs) {
     return pool.withTransaction(conn -> conn.preparedQuery(BookingSql.LOCK_EVENT).execute(Tuple.of(eventId))
         .compose(rows -> {
           Row event = rows.size() == 0 ? null : rows.iterator().next();
           if (event == null || event.getValue("deleted_at") != null) {
-            return Future.succeededFuture(allFailed(jobs, FailureReason.EVENT_NOT_FOUND));
+            return Future.succeededFuture(outcomes(SeatAllocation.decide(null, jobs, Map.of(), Map.of(), Set.of(),
+                maxBookingsPerUser, Instant.now()), Map.of()));
           }
           return decideLocked(conn, event, jobs);
         }));
@@ -47,45 +99,29 @@ public final class SeatLedger {
     long eventId = event.getLong("id");
     String[] jobIds = jobs.stream().map(TakenJob::jobId).toArray(String[]::new);
     Long[] userIds = jobs.stream().map(TakenJob::userId).distinct().toArray(Long[]::new);
-    // Both lookups go out together: the client pipelines them on the one connection.
+    // The three lookups go out together: the client pipelines them on the one connection.
     Future<RowSet<Row>> existing = conn.preparedQuery(BookingSql.BY_JOB_IDS).execute(Tuple.tuple().addArrayOfString(jobIds));
     Future<RowSet<Row>> active = conn.preparedQuery(BookingSql.ACTIVE_PER_USER)
         .execute(Tuple.tuple().addLong(eventId).addArrayOfLong(userIds));
-    return Future.all(existing, active).compose(both -> {
-      Map<String, Row> done = new HashMap<>();
-      existing.result().forEach(row -> done.put(row.getString("job_id"), row));
+    Future<RowSet<Row>> users = conn.preparedQuery(BookingSql.EXISTING_USERS).execute(Tuple.tuple().addArrayOfLong(userIds));
+    return Future.all(existing, active, users).compose(all -> {
+      Map<String, PriorBooking> prior = new HashMap<>();
+      existing.result().forEach(row -> prior.put(row.getString("job_id"), new PriorBooking(row.getLong("id"), row.getInteger("seats"))));
       Map<Long, Long> perUser = new HashMap<>();
       active.result().forEach(row -> perUser.put(row.getLong("user_id"), row.getLong("active")));
-      return book(conn, event, jobs, done, perUser);
+      Set<Long> present = new HashSet<>();
+      users.result().forEach(row -> present.add(row.getLong("id")));
+      EventState state = new EventState(eventId, event.getInteger("capacity"), event.getInteger("booked"),
+          event.getOffsetDateTime("starts_at").toInstant(), false);
+      List<Decision> decisions = SeatAllocation.decide(state, jobs, prior, perUser, present, maxBookingsPerUser, Instant.now());
+      return book(conn, eventId, decisions);
     });
   }
 
-  private Future<List<JobOutcome>> book(SqlConnection conn, Row event, List<TakenJob> jobs,
-                                        Map<String, Row> done, Map<Long, Long> perUser) {
-    long eventId = event.getLong("id");
-    int seatsLeft = event.getInteger("capacity") - event.getInteger("booked");
-    boolean started = !event.getOffsetDateTime("starts_at").isAfter(OffsetDateTime.now());
-    JobOutcome[] outcomes = new JobOutcome[jobs.size()];
-    List<TakenJob> accepted = new ArrayList<>();
-    for (int i = 0; i < jobs.size(); i++) {
-      TakenJob job = jobs.get(i);
-      Row previous = done.get(job.jobId());
-      if (previous != null) {
-        outcomes[i] = JobOutcome.completed(job.jobId(), previous.getLong("id"), eventId, previous.getInteger("seats"));
-      } else if (started) {
-        outcomes[i] = JobOutcome.failed(job.jobId(), FailureReason.EVENT_STARTED);
-      } else if (perUser.getOrDefault(job.userId(), 0L) >= maxBookingsPerUser) {
-        outcomes[i] = JobOutcome.failed(job.jobId(), FailureReason.ALREADY_BOOKED);
-      } else if (job.seats() > seatsLeft) {
-        outcomes[i] = JobOutcome.failed(job.jobId(), FailureReason.SOLD_OUT);
-      } else {
-        seatsLeft -= job.seats();
-        perUser.merge(job.userId(), 1L, Long::sum);
-        accepted.add(job);
-      }
-    }
+  private Future<List<JobOutcome>> book(SqlConnection conn, long eventId, List<Decision> decisions) {
+    List<TakenJob> accepted = SeatAllocation.toBook(decisions);
     if (accepted.isEmpty()) {
-      return Future.succeededFuture(List.of(outcomes));
+      return Future.succeededFuture(outcomes(decisions, Map.of()));
     }
     Long[] users = accepted.stream().map(TakenJob::userId).toArray(Long[]::new);
     Integer[] seats = accepted.stream().map(TakenJob::seats).toArray(Integer[]::new);
@@ -95,21 +131,23 @@ public final class SeatLedger {
     Future<RowSet<Row>> insert = conn.preparedQuery(BookingSql.INSERT_MANY)
         .execute(Tuple.tuple().addLong(eventId).addArrayOfLong(users).addArrayOfInteger(seats).addArrayOfString(ids));
     Future<RowSet<Row>> addSeats = conn.preparedQuery(BookingSql.ADD_SEATS).execute(Tuple.of(eventId, seatSum));
-    return Future.all(insert, addSeats).map(both -> {
-          Map<String, Long> bookingIds = new HashMap<>();
-          insert.result().forEach(row -> bookingIds.put(row.getString("job_id"), row.getLong("id")));
-          for (int i = 0; i < jobs.size(); i++) {
-            if (outcomes[i] == null) {
-              TakenJob job = jobs.get(i);
-              outcomes[i] = JobOutcome.completed(job.jobId(), bookingIds.get(job.jobId()), eventId, job.seats());
-            }
-          }
-          return List.of(outcomes);
-        });
+    // join, not all: when the insert is refused, the update fails too ("transaction aborted"), and the
+    // insert's own failure is the one that says which row is at fault.
+    return Future.join(insert, addSeats).transform(done -> {
+      if (insert.failed() || addSeats.failed()) {
+        return Future.failedFuture(insert.failed() ? insert.cause() : addSeats.cause());
+      }
+      Map<String, Long> bookingIds = new HashMap<>();
+      insert.result().forEach(row -> bookingIds.put(row.getString("job_id"), row.getLong("id")));
+      return Future.succeededFuture(outcomes(decisions, bookingIds));
+    });
   }
 
-  private static List<JobOutcome> allFailed(List<TakenJob> jobs, FailureReason reason) {
-    return jobs.stream().map(job -> JobOutcome.failed(job.jobId(), reason)).toList();
+  /** The outcome of every decision; booked jobs get their new booking id. */
+  private static List<JobOutcome> outcomes(List<Decision> decisions, Map<String, Long> bookingIds) {
+    return decisions.stream().map(decision -> decision instanceof Decided decided ? decided.outcome()
+        : JobOutcome.completed(decision.job().jobId(), bookingIds.get(decision.job().jobId()),
+            decision.job().eventId(), decision.job().seats())).toList();
   }
 
   /**
