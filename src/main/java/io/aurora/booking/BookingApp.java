@@ -6,9 +6,13 @@ import io.aurora.booking.cluster.ShardOwnership;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.config.ConfigLoader;
 import io.aurora.booking.http.HttpVerticle;
+import io.aurora.booking.infra.DurabilityCheck;
+import io.aurora.booking.infra.DurabilityCheck.Verdict;
 import io.aurora.booking.infra.EmbeddedServices;
+import io.aurora.booking.infra.EmbeddedSupervisor;
 import io.aurora.booking.infra.LogContext;
 import io.aurora.booking.infra.Migrations;
+import io.aurora.booking.infra.ServiceHealth;
 import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.metrics.MetricsVerticle;
 import io.aurora.booking.queue.QueueVerticle;
@@ -23,20 +27,25 @@ import io.vertx.sqlclient.PoolOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.BindException;
 import java.util.ArrayList;
 import java.util.List;
 
+import static net.logstash.logback.argument.StructuredArguments.v;
+
 /**
  * The service on one node: resolves PostgreSQL and Redis (starting embedded ones when none is configured
- * and the node runs alone), migrates the schema, makes sure the admin exists, then deploys the queue
- * verticle, the shard ownership (which runs the worker verticles of the shards this node owns: all of
- * them when it runs alone) and the HTTP verticles.
+ * and the node runs alone, with a supervisor that restarts them), migrates the schema, checks the servers'
+ * durability settings, deploys the queue verticle, the shard ownership (which runs the worker verticles of
+ * the shards this node owns: all of them when it runs alone) and the HTTP verticles, and once they listen
+ * makes sure the admin exists.
  */
 public final class BookingApp extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(BookingApp.class);
 
   private final ClusterManager clusterManager;
+  private final ServiceHealth health = new ServiceHealth();
   private EmbeddedServices services;
   private AppConfig resolved;
   private BookingMetrics metrics;
@@ -71,10 +80,44 @@ public final class BookingApp extends VerticleBase {
         })
         .compose(cfg -> {
           resolved = cfg;
-          return bootstrapAdmin(cfg);
+          return checkDurability(config, cfg);
         })
-        .compose(generatedPassword -> deployAll(resolved).map(generatedPassword))
-        .onSuccess(this::announce);
+        .compose(v -> deployAll(resolved))
+        // Only once the service listens: a start that fails before must not leave behind an admin whose
+        // generated password nobody was shown.
+        .compose(v -> bootstrapAdmin(resolved))
+        .onSuccess(this::announce)
+        .onFailure(failure -> closeServices());
+  }
+
+  /**
+   * Reads the servers' durability settings, warns about each unsafe one (and shows them in {@code /ready}
+   * and a gauge); refuses to start on unsafe embedded servers meant to be durable (that would be a bug), and
+   * on anything not verified safe when {@code requireDurableServers} is on.
+   */
+  private Future<Void> checkDurability(AppConfig configured, AppConfig cfg) {
+    return DurabilityCheck.inspect(vertx, cfg).compose(report -> {
+      health.durability(report.toJson());
+      for (DurabilityCheck.Setting setting : report.settings()) {
+        metrics.durabilitySetting(setting.server(), setting.name(),
+            setting.verdict() == Verdict.SAFE ? 1 : setting.verdict() == Verdict.UNSAFE ? 0 : -1);
+        if (setting.verdict() != Verdict.SAFE) {
+          LOG.warn("Durability: {} is {}, {}: {} (safe: {})", v("setting", setting.key()), v("value", setting.value()),
+              v("verdict", setting.verdict().name()), setting.risk(), setting.safeValue());
+        }
+      }
+      boolean embeddedMeantDurable = configured.embeddedDurable()
+          && report.settings().stream().anyMatch(s -> s.verdict() != Verdict.SAFE
+              && ("postgres".equals(s.server()) ? configured.embeddedPostgres() : configured.embeddedRedis()));
+      if (embeddedMeantDurable || (cfg.requireDurableServers() && !report.safe())) {
+        List<String> notSafe = report.settings().stream().filter(s -> s.verdict() != Verdict.SAFE)
+            .map(s -> s.key() + "=" + s.value()).toList();
+        return Future.failedFuture(new IllegalStateException("Refusing to start: durability settings not verified safe: "
+            + notSafe + (embeddedMeantDurable ? " (on an embedded server started durable)"
+                : " (requireDurableServers is on; see docs/operations.md for the safe settings)")));
+      }
+      return Future.succeededFuture();
+    });
   }
 
   private Future<String> bootstrapAdmin(AppConfig cfg) {
@@ -82,6 +125,17 @@ public final class BookingApp extends VerticleBase {
         .connectingTo(PgConnectOptions.fromUri(cfg.pgUrl())).using(vertx).build();
     return AdminBootstrap.ensureAdmin(pool, new PasswordHasher(vertx, cfg.bcryptCost()), cfg)
         .eventually(pool::close);
+  }
+
+  private void closeServices() {
+    if (services != null) {
+      EmbeddedServices started = services;
+      services = null;
+      vertx.executeBlocking(() -> {
+        started.close();
+        return null;
+      });
+    }
   }
 
   private Future<Void> deployAll(AppConfig cfg) {
@@ -93,10 +147,28 @@ public final class BookingApp extends VerticleBase {
     if (cfg.metricsEnabled()) {
       deployments.add(vertx.deployVerticle(new MetricsVerticle(metrics), new DeploymentOptions(options)));
     }
+    if (!services.servers().isEmpty()) {
+      deployments.add(vertx.deployVerticle(new EmbeddedSupervisor(services.servers(), health, cfg.embeddedRestartAttempts()),
+          new DeploymentOptions(options)));
+    }
     return Future.all(deployments)
-        .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(metrics),
+        .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(metrics, health),
             new DeploymentOptions(options).setInstances(cfg.httpInstances())))
+        .recover(failure -> Future.failedFuture(portTaken(failure)
+            ? new IllegalStateException("Cannot listen on " + cfg.httpHost() + ":" + cfg.httpPort()
+                + ": the address is already in use (another process has the port; choose another with httpPort /"
+                + " BOOKING_HTTP_PORT)", failure)
+            : failure))
         .mapEmpty();
+  }
+
+  private static boolean portTaken(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof BindException || String.valueOf(t.getMessage()).contains("Address already in use")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void announce(String generatedPassword) {
@@ -106,6 +178,7 @@ public final class BookingApp extends VerticleBase {
         .append("  PostgreSQL: ").append(new AppConfig(config()).embeddedPostgres() ? "embedded" : "external")
         .append(", Redis: ").append(new AppConfig(config()).embeddedRedis() ? "embedded" : "external")
         .append(", shards: ").append(resolved.shards()).append(", batch size: ").append(resolved.batchSize()).append('\n')
+        .append("  Durability: ").append(durabilityLine()).append('\n')
         .append("  Cluster: ").append(clusterManager == null ? "off"
             : "'" + resolved.clusterName() + "' as " + resolved.nodeName() + ", members " + resolved.clusterMembers()
                 + " (GET /api/admin/cluster)").append('\n')
@@ -125,6 +198,15 @@ public final class BookingApp extends VerticleBase {
       System.out.println("  Generated admin password (shown once, keep it): " + generatedPassword);
       System.out.flush();
     }
+  }
+
+  private String durabilityLine() {
+    io.vertx.core.json.JsonObject report = health.durability();
+    if (report.getBoolean("safe", false)) {
+      return "verified (PostgreSQL flushes every commit, Redis every accepted job)";
+    }
+    return "NOT verified: unsafe " + report.getJsonArray("unsafe") + ", unknown " + report.getJsonArray("unknown")
+        + " (GET /ready; docs/operations.md)";
   }
 
   @Override

@@ -28,6 +28,12 @@ public final class AppConfig {
       .put("redisUrl", "")
       .put("redisPoolSize", 0)
       .put("dataDir", "data")
+      .put("embeddedDurable", true)
+      .put("embeddedRestartAttempts", 5)
+      .put("requireDurableServers", false)
+      .put("connectTimeoutMillis", 2_000)
+      .put("requestTimeoutMillis", 3_000)
+      .put("httpBodyTimeoutMillis", 10_000)
       .put("jwtSecret", "")
       .put("jwtTtlSeconds", 86_400)
       .put("adminEmail", "admin@aurora.local")
@@ -102,6 +108,21 @@ public final class AppConfig {
    */
   public int redisPoolSize() { int n = json.getInteger("redisPoolSize"); return n > 0 ? n : 32; }
   public String dataDir() { return json.getString("dataDir"); }
+  /**
+   * Whether the embedded servers flush every commit (PostgreSQL fsync, synchronous_commit) and every accepted
+   * job (Redis appendfsync always) to disk before answering. Off only for tests and benchmarks.
+   */
+  public boolean embeddedDurable() { return json.getBoolean("embeddedDurable"); }
+  /** Restarts of a dead embedded server in a row before it is given up (and {@code /health} fails). */
+  public int embeddedRestartAttempts() { return json.getInteger("embeddedRestartAttempts"); }
+  /** Refuse to start unless every durability setting of PostgreSQL and Redis is verified safe. */
+  public boolean requireDurableServers() { return json.getBoolean("requireDurableServers"); }
+  /** TCP connect to PostgreSQL or Redis, and the wait for a pooled PostgreSQL connection. */
+  public int connectTimeoutMillis() { return json.getInteger("connectTimeoutMillis"); }
+  /** A request not answered this long after its body arrived is answered 503 (a dependency is stuck). */
+  public int requestTimeoutMillis() { return json.getInteger("requestTimeoutMillis"); }
+  /** A request body not received this long after its headers is answered 408 and its connection closed. */
+  public int httpBodyTimeoutMillis() { return json.getInteger("httpBodyTimeoutMillis"); }
   public String jwtSecret() { return json.getString("jwtSecret"); }
   public int jwtTtlSeconds() { return json.getInteger("jwtTtlSeconds"); }
   public String adminEmail() { return json.getString("adminEmail"); }

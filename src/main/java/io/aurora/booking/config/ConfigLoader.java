@@ -56,6 +56,10 @@ public final class ConfigLoader {
     range("leaseMillis", c.leaseMillis(), 1_000, 3_600_000);
     range("maxAttempts", c.maxAttempts(), 1, 100);
     range("bcryptCost", c.bcryptCost(), 4, 31);
+    range("embeddedRestartAttempts", c.embeddedRestartAttempts(), 0, 100);
+    range("connectTimeoutMillis", c.connectTimeoutMillis(), 100, 600_000);
+    range("requestTimeoutMillis", c.requestTimeoutMillis(), 100, 600_000);
+    range("httpBodyTimeoutMillis", c.httpBodyTimeoutMillis(), 100, 600_000);
     range("metricsSampleMillis", c.metricsSampleMillis(), 100, 3_600_000);
     if (!c.metricsPath().startsWith("/") || c.metricsPath().startsWith("/api/") || c.metricsPath().length() < 2) {
       throw new IllegalArgumentException("metricsPath (" + envName("metricsPath") + ") must be a path such as /metrics, outside /api/, got '"

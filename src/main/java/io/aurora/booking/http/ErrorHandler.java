@@ -69,6 +69,7 @@ public final class ErrorHandler implements Handler<RoutingContext> {
       case 403 -> ErrorCode.FORBIDDEN.error("You are not allowed to do this");
       case 404 -> ErrorCode.NOT_FOUND.error("No such resource");
       case 405 -> ErrorCode.METHOD_NOT_ALLOWED.error("Method not allowed on this resource");
+      case 408 -> ErrorCode.REQUEST_TIMEOUT.error("The request did not arrive in time");
       case 413 -> ErrorCode.PAYLOAD_TOO_LARGE.error("Request body is too large");
       case 415 -> ErrorCode.UNSUPPORTED_MEDIA_TYPE.error("Send application/json");
       case 503 -> ErrorCode.SERVICE_UNAVAILABLE.error("Service unavailable; please retry shortly");

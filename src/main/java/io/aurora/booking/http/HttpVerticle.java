@@ -12,6 +12,7 @@ import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.events.EventRoutes;
 import io.aurora.booking.infra.Clients;
+import io.aurora.booking.infra.ServiceHealth;
 import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.metrics.MetricsRoutes;
 import io.aurora.booking.queue.QueueClient;
@@ -42,14 +43,16 @@ public final class HttpVerticle extends VerticleBase {
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final BookingMetrics metrics;
+  private final ServiceHealth health;
   private Redis redis;
   private volatile boolean draining;
   private int shutdownGraceMillis;
   private EventCache eventCache;
   private Pool pool;
 
-  public HttpVerticle(BookingMetrics metrics) {
+  public HttpVerticle(BookingMetrics metrics, ServiceHealth health) {
     this.metrics = metrics;
+    this.health = health;
   }
 
   @Override
@@ -66,8 +69,9 @@ public final class HttpVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     // No path on this route: a path would become part of every route's metrics label.
     router.route().handler(this::refuseWhileDraining);
+    router.route().handler(new RequestDeadline(config.httpBodyTimeoutMillis(), config.requestTimeoutMillis()));
     router.route().handler(BodyHandler.create(false).setBodyLimit(config.httpBodyLimit()));
-    router.get("/health").handler(ctx -> sendJson(ctx, 200, new JsonObject().put("status", "UP")));
+    router.get("/health").handler(ctx -> sendJson(ctx, health.alive() ? 200 : 503, health.liveness()));
     router.get("/ready").handler(this::ready);
     new MetricsRoutes(config, metrics).mount(router);
     new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens).mount(router);
@@ -116,7 +120,10 @@ public final class HttpVerticle extends VerticleBase {
     }
   }
 
-  /** Ready when both PostgreSQL and Redis answer within a second, and the server is not shutting down. */
+  /**
+   * Ready when both PostgreSQL and Redis answer within a second, the server is not shutting down, and no
+   * embedded server has been given up. Shows the servers' durability settings as read at start.
+   */
   private void ready(RoutingContext ctx) {
     if (draining) {
       sendJson(ctx, 503, new JsonObject().put("status", "DRAINING"));
@@ -127,11 +134,13 @@ public final class HttpVerticle extends VerticleBase {
     Future<Boolean> rd = redis.send(Request.cmd(Command.PING)).map(true).timeout(1, java.util.concurrent.TimeUnit.SECONDS)
         .otherwise(false);
     Future.join(pg, rd).onComplete(ar -> {
-      boolean up = pg.result() && rd.result();
+      boolean up = pg.result() && rd.result() && health.alive();
+      // Durability is reported, not required: an unsafe server still serves (see requireDurableServers).
       sendJson(ctx, up ? 200 : 503, new JsonObject()
           .put("status", up ? "READY" : "NOT_READY")
           .put("postgres", pg.result() ? "UP" : "DOWN")
-          .put("redis", rd.result() ? "UP" : "DOWN"));
+          .put("redis", rd.result() ? "UP" : "DOWN")
+          .put("durability", health.durability()));
     });
   }
 }

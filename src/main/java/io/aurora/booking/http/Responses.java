@@ -11,6 +11,9 @@ public final class Responses {
   }
 
   public static void sendJson(RoutingContext ctx, int status, Object body) {
+    if (ctx.response().ended()) {
+      return; // already answered, e.g. 503 by the request's deadline (RequestDeadline)
+    }
     ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
         .end(body instanceof JsonObject json ? json.toBuffer() : Json.encodeToBuffer(body));
   }

@@ -2,6 +2,7 @@ package io.aurora.booking.infra;
 
 import io.aurora.booking.config.AppConfig;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.redis.client.Redis;
@@ -9,11 +10,24 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 
+import java.util.concurrent.TimeUnit;
+
 /** Builds the PostgreSQL pool and the Redis client every verticle uses, from the one config. */
 public final class Clients {
 
   private Clients() {
   }
+
+  /**
+   * Backstop for a server that falls silent without closing the connection (a frozen process, a cut
+   * network path): a connection that reads nothing for this long is closed, failing what waits on it as a
+   * fault. Longer than any statement may run ({@code statement_timeout}) and than a pooled connection
+   * stays idle, so it only ever ends connections that are stuck. The front door does not wait this long:
+   * {@code requestTimeoutMillis} answers it first.
+   */
+  static final int SILENT_SERVER_SECONDS = 35;
+  private static final int STATEMENT_TIMEOUT_MILLIS = 30_000;
+  private static final int IDLE_CONNECTION_SECONDS = 30;
 
   /**
    * A pool shared by name between the verticle instances of one JVM, so N HTTP instances do not open
@@ -27,7 +41,7 @@ public final class Clients {
     // Sent at connect time, so no transaction pays a round trip for them: a transaction that cannot get
     // its row lock, or hangs, fails fast as a retryable fault instead of holding a connection.
     connect.addProperty("lock_timeout", Integer.toString(config.lockTimeoutMillis()));
-    connect.addProperty("statement_timeout", "30000");
+    connect.addProperty("statement_timeout", Integer.toString(STATEMENT_TIMEOUT_MILLIS));
     connect.addProperty("idle_in_transaction_session_timeout", "60000");
     PoolOptions pool = new PoolOptions()
         .setMaxSize(config.pgPoolSize())
@@ -36,9 +50,12 @@ public final class Clients {
         // The name is a label of the pool metrics: host, port and database only, never the credentials.
         .setName(name + "@" + connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase())
         .setMaxWaitQueueSize(10_000)
-        .setConnectionTimeout(5)
-        .setIdleTimeout(60);
-    return PgBuilder.pool().with(pool).connectingTo(connect).using(vertx).build();
+        // Waiting for a connection (a new one connecting, or one given back): a server that does not answer
+        // the connection handshake (frozen) fails the wait as a fault instead of queueing work behind it.
+        .setConnectionTimeout(config.connectTimeoutMillis())
+        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setIdleTimeout(IDLE_CONNECTION_SECONDS);
+    return PgBuilder.pool().with(pool).with(network(config)).connectingTo(connect).using(vertx).build();
   }
 
   /**
@@ -52,6 +69,17 @@ public final class Clients {
         .setMaxPoolSize(config.redisPoolSize())
         .setMaxPoolWaiting(100_000)
         .setMaxWaitingHandlers(100_000)
-        .setPoolRecycleTimeout(15_000));
+        .setPoolRecycleTimeout(15_000)
+        .setNetClientOptions(network(config)));
+  }
+
+  /** TCP connect timeout, and the silent-server backstop. */
+  private static NetClientOptions network(AppConfig config) {
+    return new NetClientOptions()
+        .setTcpNoDelay(true)
+        .setTcpKeepAlive(true)
+        .setConnectTimeout(config.connectTimeoutMillis())
+        .setReadIdleTimeout(SILENT_SERVER_SECONDS)
+        .setIdleTimeoutUnit(TimeUnit.SECONDS);
   }
 }

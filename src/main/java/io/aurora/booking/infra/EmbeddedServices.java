@@ -1,25 +1,29 @@
 package io.aurora.booking.infra;
 
 import io.aurora.booking.config.AppConfig;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.embedded.RedisServer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Real PostgreSQL and Redis servers started from jars when none is configured, so a fresh clone runs with
- * no set-up. Their data lives under the data directory, so a restart keeps events and bookings.
- * Everything here blocks: call it from a worker thread.
+ * no set-up. Their data lives under the data directory (0700), so a restart keeps events and bookings; they
+ * flush every commit and every accepted job to disk unless {@code embeddedDurable} is off (tests and
+ * benchmarks only). Servers a killed previous run left on the directory are stopped first
+ * ({@link EmbeddedPostgresServer}, {@link EmbeddedRedisServer}); {@link EmbeddedSupervisor} restarts one
+ * that dies while the service runs. Everything here blocks: call it from a worker thread.
  */
 public final class EmbeddedServices implements AutoCloseable {
 
@@ -27,8 +31,8 @@ public final class EmbeddedServices implements AutoCloseable {
   static final int MIN_SECRET_BYTES = 32;
 
   private final AppConfig config;
-  private EmbeddedPostgres postgres;
-  private RedisServer redis;
+  private final List<EmbeddedServer> servers = new ArrayList<>();
+  private AppConfig resolved;
 
   private EmbeddedServices(AppConfig config) {
     this.config = config;
@@ -49,41 +53,39 @@ public final class EmbeddedServices implements AutoCloseable {
     }
   }
 
-  private AppConfig resolved;
-
   public AppConfig config() {
     return resolved;
+  }
+
+  /** The servers started here (none when PostgreSQL and Redis are both external). */
+  public List<EmbeddedServer> servers() {
+    return List.copyOf(servers);
   }
 
   private void startMissing() throws IOException {
     Map<String, Object> overrides = new HashMap<>();
     Path dataDir = Path.of(config.dataDir()).toAbsolutePath();
+    boolean durable = config.embeddedDurable();
+    if (config.embeddedPostgres() || config.embeddedRedis()) {
+      OwnerOnlyFiles.directory(dataDir);
+      if (!durable) {
+        LOG.warn("embeddedDurable is off: the embedded servers do not flush to disk, and a crash loses accepted jobs"
+            + " and confirmed bookings. For tests and benchmarks only.");
+      }
+    }
     if (config.embeddedPostgres()) {
       Path pgDir = dataDir.resolve("postgres");
-      Files.createDirectories(pgDir);
-      postgres = EmbeddedPostgres.builder()
-          .setDataDirectory(pgDir)
-          .setCleanDataDirectory(false)
-          .setPort(freePort())
-          .setServerConfig("max_connections", "300")
-          .start();
-      overrides.put("pgUrl", "postgresql://postgres@127.0.0.1:" + postgres.getPort() + "/postgres");
-      LOG.info("Embedded PostgreSQL on port {} with data in {}", postgres.getPort(), pgDir);
+      EmbeddedServer postgres = EmbeddedPostgresServer.start(pgDir, dataDir.resolve("postgres.log"), freePort(), durable);
+      servers.add(postgres);
+      overrides.put("pgUrl", "postgresql://postgres@127.0.0.1:" + postgres.port() + "/postgres");
+      LOG.info("Embedded PostgreSQL on port {} with data in {}", postgres.port(), pgDir);
     }
     if (config.embeddedRedis()) {
       Path redisDir = dataDir.resolve("redis");
-      Files.createDirectories(redisDir);
-      int port = freePort();
-      redis = RedisServer.newRedisServer()
-          .port(port)
-          .setting("bind 127.0.0.1")
-          .setting("dir " + redisDir)
-          .setting("appendonly yes")
-          .setting("appendfsync everysec")
-          .build();
-      redis.start();
-      overrides.put("redisUrl", "redis://127.0.0.1:" + port + "/0");
-      LOG.info("Embedded Redis on port {} with data in {}", port, redisDir);
+      EmbeddedServer redis = EmbeddedRedisServer.start(redisDir, dataDir.resolve("redis.log"), freePort(), durable);
+      servers.add(redis);
+      overrides.put("redisUrl", "redis://127.0.0.1:" + redis.port() + "/0");
+      LOG.info("Embedded Redis on port {} with data in {}", redis.port(), redisDir);
     }
     overrides.put("jwtSecret", resolveSecret(dataDir));
     resolved = config.with(overrides);
@@ -92,7 +94,7 @@ public final class EmbeddedServices implements AutoCloseable {
   private String resolveSecret(Path dataDir) throws IOException {
     String secret = config.jwtSecret();
     if (!secret.isBlank()) {
-      if (secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+      if (secret.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
         throw new IllegalStateException("BOOKING_JWT_SECRET must be at least " + MIN_SECRET_BYTES + " bytes long");
       }
       return secret;
@@ -103,12 +105,13 @@ public final class EmbeddedServices implements AutoCloseable {
     }
     Path file = dataDir.resolve("jwt-secret");
     if (Files.exists(file)) {
+      OwnerOnlyFiles.restrict(file);
       return Files.readString(file).trim();
     }
     byte[] bytes = new byte[48];
     new SecureRandom().nextBytes(bytes);
     String generated = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    Files.writeString(file, generated);
+    OwnerOnlyFiles.write(file, generated);
     return generated;
   }
 
@@ -119,23 +122,16 @@ public final class EmbeddedServices implements AutoCloseable {
     }
   }
 
+  /** Stops Redis, then PostgreSQL, each cleanly (killed only if it hangs). */
   @Override
   public void close() {
-    if (redis != null) {
+    for (int i = servers.size() - 1; i >= 0; i--) {
       try {
-        redis.stop();
-      } catch (IOException e) {
-        LOG.warn("Embedded Redis did not stop cleanly", e);
+        servers.get(i).close();
+      } catch (RuntimeException e) {
+        LOG.warn("Embedded {} did not stop cleanly", servers.get(i).name(), e);
       }
-      redis = null;
     }
-    if (postgres != null) {
-      try {
-        postgres.close();
-      } catch (IOException e) {
-        LOG.warn("Embedded PostgreSQL did not stop cleanly", e);
-      }
-      postgres = null;
-    }
+    servers.clear();
   }
 }

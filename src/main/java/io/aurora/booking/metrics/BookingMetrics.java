@@ -221,6 +221,17 @@ public final class BookingMetrics implements AutoCloseable {
     }).value().set(seats));
   }
 
+  /**
+   * A durability setting of PostgreSQL or Redis as read at start ({@code setting} e.g. {@code appendfsync}):
+   * 1 safe, 0 unsafe, -1 could not be read.
+   */
+  public void durabilitySetting(String server, String setting, int state) {
+    keep(Gauge.builder("booking.durability.setting", () -> state)
+        .description("Durability setting of a server as read at start: 1 safe, 0 unsafe (a crash can lose accepted jobs"
+            + " or confirmed bookings), -1 could not be read")
+        .tag("server", server).tag("setting", setting).register(registry));
+  }
+
   /** 1 when the last probe of {@code dependency} ("postgres", "redis") succeeded, 0 when it failed. */
   public void dependencyUp(String dependency, boolean up) {
     dependencyUp.computeIfAbsent(dependency, name -> {

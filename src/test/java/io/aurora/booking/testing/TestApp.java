@@ -50,17 +50,20 @@ public final class TestApp implements AutoCloseable {
   private String deploymentId;
   /** The test's own database URL: the application's may lead through a proxy. */
   private final String pgUrl;
+  /** Whether the database is one of {@link TestServices#newDatabase()} (dropped at close). */
+  private final boolean sharedServer;
   private String adminToken;
   private int users;
 
   public record TestUser(long id, String email, String token) {
   }
 
-  private TestApp(Vertx vertx, AppConfig config, String deploymentId, String pgUrl, String redisUrl) {
+  private TestApp(Vertx vertx, AppConfig config, String deploymentId, String pgUrl, String redisUrl, boolean sharedServer) {
     this.vertx = vertx;
     this.config = config;
     this.deploymentId = deploymentId;
     this.pgUrl = pgUrl;
+    this.sharedServer = sharedServer;
     this.http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
         .setDefaultPort(config.httpPort()).setKeepAlive(true), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(128));
     this.db = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
@@ -94,7 +97,20 @@ public final class TestApp implements AutoCloseable {
     Redis flush = Redis.createClient(vertx, redisUrl);
     await(flush.send(Request.cmd(Command.FLUSHDB)).eventually(flush::close));
     String id = await(vertx.deployVerticle(new BookingApp(), new DeploymentOptions().setConfig(config.toJson())));
-    return new TestApp(vertx, config, id, pgUrl, redisUrl);
+    return new TestApp(vertx, config, id, pgUrl, redisUrl, true);
+  }
+
+  /**
+   * The whole application as {@code java -jar} runs it: on embedded PostgreSQL and Redis of its own, with
+   * their data in {@code dataDir} (durable unless {@code overrides} say {@code embeddedDurable=false}).
+   */
+  public static TestApp startEmbedded(Vertx vertx, java.nio.file.Path dataDir, Map<String, Object> overrides) {
+    JsonObject json = baseConfig("", "").put("dataDir", dataDir.toString());
+    overrides.forEach(json::put);
+    BookingApp app = new BookingApp();
+    String id = await(vertx.deployVerticle(app, new DeploymentOptions().setConfig(json)));
+    AppConfig resolved = app.resolvedConfig();
+    return new TestApp(vertx, resolved, id, resolved.pgUrl(), resolved.redisUrl(), false);
   }
 
   /** A test config: everything the server needs, small and quick (cheap bcrypt, short idle polls). */
@@ -142,7 +158,9 @@ public final class TestApp implements AutoCloseable {
       http.close();
       await(db.close());
       redis.close();
-      TestServices.get().dropDatabase(pgUrl);
+      if (sharedServer) {
+        TestServices.get().dropDatabase(pgUrl);
+      }
     }
   }
 

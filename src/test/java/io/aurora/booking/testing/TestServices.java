@@ -19,9 +19,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The real PostgreSQL and Redis the tests talk to, started once per test run: embedded servers by
  * default, or the servers named by {@code BOOKING_TEST_PG_URL} / {@code BOOKING_TEST_REDIS_URL}.
  * Each test class gets a database of its own and a Redis database index of its own.
+ *
+ * <p>The embedded ones are as durable as the service's (PostgreSQL fsync and synchronous_commit on, Redis
+ * AOF with {@code appendfsync always}) unless the system property {@value #FAST_SERVERS} is {@code true}:
+ * then nothing is flushed to disk, which is what the default test run wants (the pom sets it for surefire)
+ * and what no test of durability may use. Tests that prove durability start servers of their own.
  */
 public final class TestServices {
 
+  /** System property that lets the shared test servers skip every fsync (set by the pom for the test run). */
+  public static final String FAST_SERVERS = "booking.test.fastServers";
   private static final AtomicInteger DATABASES = new AtomicInteger();
   private static final AtomicInteger REDIS_DBS = new AtomicInteger();
   private static TestServices instance;
@@ -45,17 +52,22 @@ public final class TestServices {
     String pg = System.getenv("BOOKING_TEST_PG_URL");
     String redis = System.getenv("BOOKING_TEST_REDIS_URL");
     try {
+      boolean fast = Boolean.getBoolean(FAST_SERVERS);
+      String flush = fast ? "off" : "on";
       if (pg == null || pg.isBlank()) {
         Path dir = Files.createTempDirectory("aurora-test-pg");
         EmbeddedPostgres postgres = EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(true)
-            .setServerConfig("max_connections", "500").setServerConfig("fsync", "off").start();
+            .setServerConfig("max_connections", "500").setServerConfig("fsync", flush)
+            .setServerConfig("synchronous_commit", flush).start();
         pg = "postgresql://postgres@127.0.0.1:" + postgres.getPort() + "/postgres";
         Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(postgres)));
       }
       if (redis == null || redis.isBlank()) {
         int port = freePort();
+        Path dir = Files.createTempDirectory("aurora-test-redis");
         RedisServer server = RedisServer.newRedisServer().port(port).setting("bind 127.0.0.1")
-            .setting("save \"\"").setting("appendonly no").build();
+            .setting("save \"\"").setting("dir " + dir)
+            .setting(fast ? "appendonly no" : "appendonly yes").setting("appendfsync always").build();
         server.start();
         redis = "redis://127.0.0.1:" + port;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,0 +1,166 @@
+package io.aurora.booking.infra;
+
+import io.aurora.booking.config.AppConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads, at start, the server settings the service's promises rest on, and judges each: a 202 means the job
+ * is on disk only if Redis fsyncs its AOF before answering; a {@code completed} means the booking is on disk
+ * only if PostgreSQL flushes its WAL at commit; and Redis must never evict a key to make room.
+ *
+ * <ul>
+ *   <li>PostgreSQL {@code fsync} and {@code full_page_writes} on; {@code synchronous_commit} anything but off;</li>
+ *   <li>Redis {@code appendonly yes}, {@code appendfsync always}, {@code maxmemory-policy noeviction}.</li>
+ * </ul>
+ *
+ * A setting that cannot be read (a managed Redis that refuses CONFIG) is UNKNOWN: durability is then not
+ * verified, which {@code requireDurableServers} treats like unsafe.
+ */
+public final class DurabilityCheck {
+
+  private static final long TIMEOUT_MILLIS = 5_000;
+
+  public enum Verdict { SAFE, UNSAFE, UNKNOWN }
+
+  /** One setting of one server, what it is, and what it must be. */
+  public record Setting(String server, String name, String value, Verdict verdict, String safeValue, String risk) {
+
+    /** {@code redis.appendfsync}: how logs, {@code /ready} and the gauge name the setting. */
+    public String key() {
+      return server + "." + name;
+    }
+  }
+
+  /** The settings read, in a fixed order. */
+  public record Report(List<Setting> settings) {
+
+    public boolean safe() {
+      return settings.stream().allMatch(s -> s.verdict() == Verdict.SAFE);
+    }
+
+    public List<Setting> with(Verdict verdict) {
+      return settings.stream().filter(s -> s.verdict() == verdict).toList();
+    }
+
+    /**
+     * {@code {"safe": false, "unsafe": ["redis.appendfsync"], "unknown": [], "postgres": {"fsync": "on", ...},
+     * "redis": {...}}}: what {@code /ready} shows.
+     */
+    public JsonObject toJson() {
+      JsonObject json = new JsonObject().put("safe", safe())
+          .put("unsafe", new JsonArray(with(Verdict.UNSAFE).stream().map(Setting::key).toList()))
+          .put("unknown", new JsonArray(with(Verdict.UNKNOWN).stream().map(Setting::key).toList()));
+      for (Setting setting : settings) {
+        if (!json.containsKey(setting.server())) {
+          json.put(setting.server(), new JsonObject());
+        }
+        json.getJsonObject(setting.server()).put(setting.name(), setting.value());
+      }
+      return json;
+    }
+  }
+
+  static final String UNKNOWN = "unknown";
+  private static final List<String> POSTGRES_SETTINGS = List.of("fsync", "synchronous_commit", "full_page_writes");
+  private static final List<String> REDIS_SETTINGS = List.of("appendonly", "appendfsync", "maxmemory-policy");
+
+  private DurabilityCheck() {
+  }
+
+  /** Reads the settings of the servers {@code config} names, on connections of its own. */
+  public static Future<Report> inspect(Vertx vertx, AppConfig config) {
+    Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
+        .connectingTo(PgConnectOptions.fromUri(config.pgUrl())).using(vertx).build();
+    Redis redis = Redis.createClient(vertx, config.redisUrl());
+    Future<Map<String, String>> postgres = pool.query("SELECT name, setting FROM pg_settings WHERE name IN ("
+            + String.join(", ", POSTGRES_SETTINGS.stream().map(n -> "'" + n + "'").toList()) + ")").execute()
+        .map(rows -> {
+          Map<String, String> values = new HashMap<>();
+          for (Row row : rows) {
+            values.put(row.getString("name"), row.getString("setting"));
+          }
+          return values;
+        })
+        .timeout(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+        .otherwise(Map.of());
+    List<Future<String>> redisValues = REDIS_SETTINGS.stream().map(name -> redisSetting(redis, name)).toList();
+    return Future.join(postgres, Future.join(redisValues)).map(done -> {
+      Map<String, String> redisRead = new HashMap<>();
+      for (int i = 0; i < REDIS_SETTINGS.size(); i++) {
+        redisRead.put(REDIS_SETTINGS.get(i), redisValues.get(i).result());
+      }
+      return judge(postgres.result(), redisRead);
+    }).eventually(() -> {
+      redis.close();
+      return pool.close();
+    });
+  }
+
+  /** CONFIG GET; "unknown" when refused (managed services often forbid CONFIG) or unanswered. */
+  private static Future<String> redisSetting(Redis redis, String name) {
+    return redis.send(Request.cmd(Command.CONFIG).arg("GET").arg(name))
+        .map(reply -> configValue(reply, name))
+        .timeout(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+        .otherwise(UNKNOWN);
+  }
+
+  /** RESP2 answers {@code [name, value]}, RESP3 {@code {name: value}}. */
+  private static String configValue(Response reply, String name) {
+    if (reply == null) {
+      return UNKNOWN;
+    }
+    try {
+      if (reply.containsKey(name)) {
+        return reply.get(name).toString();
+      }
+    } catch (UnsupportedOperationException notAMap) {
+      // RESP2: an array
+    }
+    return reply.size() >= 2 ? reply.get(1).toString() : UNKNOWN;
+  }
+
+  /** The verdict on values read (absent: unknown). */
+  static Report judge(Map<String, String> postgres, Map<String, String> redis) {
+    List<Setting> settings = new ArrayList<>();
+    settings.add(setting("postgres", "fsync", postgres, "on"::equals, "on",
+        "an operating-system crash or power loss can lose or corrupt committed bookings"));
+    settings.add(setting("postgres", "synchronous_commit", postgres, value -> !"off".equals(value), "on",
+        "a crash can lose bookings already reported completed"));
+    settings.add(setting("postgres", "full_page_writes", postgres, "on"::equals, "on",
+        "an operating-system crash can leave torn pages and corrupt the database"));
+    settings.add(setting("redis", "appendonly", redis, "yes"::equals, "yes",
+        "a Redis restart loses every queued job and job status"));
+    settings.add(setting("redis", "appendfsync", redis, "always"::equals, "always",
+        "a crash can lose jobs that were already answered 202 (up to a second of them with everysec)"));
+    settings.add(setting("redis", "maxmemory-policy", redis, "noeviction"::equals, "noeviction",
+        "when memory runs out Redis evicts keys: queued jobs, results and idempotency keys silently disappear"));
+    return new Report(settings);
+  }
+
+  private static Setting setting(String server, String name, Map<String, String> values,
+                                 java.util.function.Predicate<String> safe, String safeValue, String risk) {
+    String value = values.get(name);
+    if (value == null || UNKNOWN.equals(value)) {
+      return new Setting(server, name, UNKNOWN, Verdict.UNKNOWN, safeValue, "it could not be read, so durability is not verified");
+    }
+    return new Setting(server, name, value, safe.test(value) ? Verdict.SAFE : Verdict.UNSAFE, safeValue, risk);
+  }
+}
