@@ -5,7 +5,6 @@ import io.aurora.booking.auth.PasswordHasher;
 import io.aurora.booking.cluster.ShardOwnership;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.config.ConfigLoader;
-import io.aurora.booking.http.HttpVerticle;
 import io.aurora.booking.infra.EmbeddedServices;
 import io.aurora.booking.infra.LogContext;
 import io.aurora.booking.infra.Migrations;

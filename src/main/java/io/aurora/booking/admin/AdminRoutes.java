@@ -1,10 +1,10 @@
 package io.aurora.booking.admin;
 
 import io.aurora.booking.auth.Authentication;
+import io.aurora.booking.bus.Addresses;
+import io.aurora.booking.bus.Requests;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
-import io.aurora.booking.queue.Addresses;
-import io.aurora.booking.queue.QueueClient;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -23,10 +23,10 @@ import static io.aurora.booking.http.Responses.sendJson;
 public final class AdminRoutes {
 
   private final Pool pool;
-  private final QueueClient queue;
+  private final Requests queue;
   private final Authentication auth;
 
-  public AdminRoutes(Pool pool, QueueClient queue, Authentication auth) {
+  public AdminRoutes(Pool pool, Requests queue, Authentication auth) {
     this.pool = pool;
     this.queue = queue;
     this.auth = auth;

@@ -2,16 +2,16 @@ package io.aurora.booking.bookings;
 
 import io.aurora.booking.auth.Authentication;
 import io.aurora.booking.auth.Caller;
+import io.aurora.booking.bus.Addresses;
+import io.aurora.booking.bus.Messages.EnqueueReply;
+import io.aurora.booking.bus.Messages.EnqueueRequest;
+import io.aurora.booking.bus.Messages.StatusRequest;
+import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.events.EventSummary;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
-import io.aurora.booking.queue.Addresses;
-import io.aurora.booking.queue.QueueClient;
-import io.aurora.booking.queue.QueueMessages.EnqueueReply;
-import io.aurora.booking.queue.QueueMessages.EnqueueRequest;
-import io.aurora.booking.queue.QueueMessages.StatusRequest;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -38,11 +38,11 @@ public final class BookingRoutes {
   private final AppConfig config;
   private final Pool pool;
   private final EventCache events;
-  private final QueueClient queue;
+  private final Requests queue;
   private final SeatLedger ledger;
   private final Authentication auth;
 
-  public BookingRoutes(AppConfig config, Pool pool, EventCache events, QueueClient queue, Authentication auth) {
+  public BookingRoutes(AppConfig config, Pool pool, EventCache events, Requests queue, Authentication auth) {
     this.config = config;
     this.pool = pool;
     this.events = events;

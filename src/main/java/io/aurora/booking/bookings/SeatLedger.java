@@ -1,8 +1,5 @@
 package io.aurora.booking.bookings;
 
-import io.aurora.booking.queue.JobOutcome;
-import io.aurora.booking.queue.JobOutcome.FailureReason;
-import io.aurora.booking.queue.TakenJob;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;

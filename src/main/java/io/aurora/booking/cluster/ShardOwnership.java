@@ -1,13 +1,14 @@
 package io.aurora.booking.cluster;
 
 import io.aurora.booking.bookings.BookingWorker;
+import io.aurora.booking.bookings.WorkerMeters;
+import io.aurora.booking.bus.Addresses;
+import io.aurora.booking.bus.Messages.NodeLeaving;
+import io.aurora.booking.bus.Messages.ShardFenced;
+import io.aurora.booking.bus.Requests;
 import io.aurora.booking.cluster.ClusterMembers.Member;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.infra.Clients;
-import io.aurora.booking.queue.Addresses;
-import io.aurora.booking.queue.QueueClient;
-import io.aurora.booking.queue.QueueMessages.NodeLeaving;
-import io.aurora.booking.queue.QueueMessages.ShardFenced;
 import io.aurora.booking.queue.ShardQueue;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -93,13 +94,13 @@ public final class ShardOwnership extends VerticleBase {
   private boolean refreshing;
   private boolean stopping;
 
-  private final io.aurora.booking.metrics.BookingMetrics metrics;
+  private final WorkerMeters metrics;
 
   /**
    * @param clusterManager the cluster this node joined, or null when it runs alone
    * @param metrics        the meters the workers of this node record into
    */
-  public ShardOwnership(ClusterManager clusterManager, io.aurora.booking.metrics.BookingMetrics metrics) {
+  public ShardOwnership(ClusterManager clusterManager, WorkerMeters metrics) {
     this.clusterManager = clusterManager;
     this.metrics = metrics;
   }
@@ -121,7 +122,7 @@ public final class ShardOwnership extends VerticleBase {
           String id = clusterManager == null ? UUID.randomUUID().toString() : clusterManager.getNodeId();
           members = new ClusterMembers(clusterManager, new Member(id, name, config.localWorkers(), config.shards()));
           consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.CLUSTER_STATUS, msg -> status()
-              .onSuccess(msg::reply).onFailure(e -> QueueClient.replyFailure(msg, e))));
+              .onSuccess(msg::reply).onFailure(e -> Requests.replyFailure(msg, e))));
           consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.SHARD_FENCED,
               msg -> fencedOff(ShardFenced.fromJson(msg.body()))));
           consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.NODE_LEAVING, msg -> {
@@ -262,7 +263,7 @@ public final class ShardOwnership extends VerticleBase {
             LOG.warn("Shard {}: {} jobs the previous owner had in hand are back at the front of the queue",
                 shard, claim.handedBack());
           }
-          return vertx.deployVerticle(new BookingWorker(shard, claim.epoch(), metrics), new DeploymentOptions().setConfig(config.toJson()));
+          return vertx.deployVerticle(new BookingWorker(shard, claim.epoch(), metrics, ShardQueue::new), new DeploymentOptions().setConfig(config.toJson()));
         })
         .onSuccess(deploymentId -> {
           slot.deploymentId = deploymentId;
@@ -294,7 +295,7 @@ public final class ShardOwnership extends VerticleBase {
                   failure.getMessage(), slot.failures);
             }
           }
-          Future<Boolean> dropClaim = slot.epoch > 0 ? queue.release(shard, slot.epoch) : Future.succeededFuture(false);
+          Future<Boolean> dropClaim = slot.epoch > 0 ? queue.releaseOwnership(shard, slot.epoch) : Future.succeededFuture(false);
           return dropClaim.transform(ar -> {
             letGo(slot);
             if (ours) {
@@ -315,7 +316,7 @@ public final class ShardOwnership extends VerticleBase {
     Future<Void> undeployed = slot.deploymentId == null ? Future.succeededFuture()
         : vertx.undeploy(slot.deploymentId).recover(e -> Future.succeededFuture());
     slot.transition = undeployed
-        .compose(v -> queue.release(shard, slot.epoch).recover(e -> Future.succeededFuture(false)))
+        .compose(v -> queue.releaseOwnership(shard, slot.epoch).recover(e -> Future.succeededFuture(false)))
         .<Void>mapEmpty()
         .eventually(() -> {
           letGo(slot);

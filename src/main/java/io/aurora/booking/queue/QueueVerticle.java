@@ -1,11 +1,14 @@
 package io.aurora.booking.queue;
 
+import io.aurora.booking.bookings.FailureReason;
+import io.aurora.booking.bus.Addresses;
+import io.aurora.booking.bus.Messages;
+import io.aurora.booking.bus.Messages.EnqueueReply;
+import io.aurora.booking.bus.Messages.EnqueueRequest;
+import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.infra.Clients;
-import io.aurora.booking.metrics.BookingMetrics;
-import io.aurora.booking.queue.QueueMessages.EnqueueReply;
-import io.aurora.booking.queue.QueueMessages.EnqueueRequest;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -32,7 +35,7 @@ public final class QueueVerticle extends VerticleBase {
   private static final long SAMPLE_MILLIS = 1_000;
   private static final double SMOOTHING = 0.3;
 
-  private final BookingMetrics metrics;
+  private final QueueMeters metrics;
   private AppConfig config;
   private Redis redis;
   private ShardQueue queue;
@@ -46,7 +49,7 @@ public final class QueueVerticle extends VerticleBase {
   /** Requests being answered; shutdown waits for them. Only touched on this verticle's event loop. */
   private int inFlight;
 
-  public QueueVerticle(BookingMetrics metrics) {
+  public QueueVerticle(QueueMeters metrics) {
     this.metrics = metrics;
   }
 
@@ -61,7 +64,7 @@ public final class QueueVerticle extends VerticleBase {
     rate = new double[shards];
     shardPaused = new boolean[shards];
     consume(Addresses.ENQUEUE, this::enqueue);
-    consume(Addresses.STATUS, body -> status(QueueMessages.StatusRequest.fromJson(body).jobId()));
+    consume(Addresses.STATUS, body -> status(Messages.StatusRequest.fromJson(body).jobId()));
     consume(Addresses.ADMIN_STATS, body -> stats());
     consume(Addresses.ADMIN_DETAILS, body -> details(body.getInteger("offset", 0), body.getInteger("limit", 50)));
     consume(Addresses.ADMIN_PAUSE, body -> pause(body.getLong("eventId"), true));
@@ -98,7 +101,7 @@ public final class QueueVerticle extends VerticleBase {
   }
 
   private void consume(String address, Function<JsonObject, Future<JsonObject>> handler) {
-    // Local: requests come from this node's HTTP verticles (QueueClient), never from another node.
+    // Local: requests come from this node's HTTP verticles (Requests), never from another node.
     consumers.add(vertx.eventBus().<JsonObject>localConsumer(address, msg -> {
       inFlight++;
       reply(msg, handler).onComplete(done -> inFlight--);
@@ -112,7 +115,7 @@ public final class QueueVerticle extends VerticleBase {
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
-    return result.onSuccess(msg::reply).onFailure(failure -> QueueClient.replyFailure(msg, failure));
+    return result.onSuccess(msg::reply).onFailure(failure -> Requests.replyFailure(msg, failure));
   }
 
   private Future<JsonObject> enqueue(JsonObject body) {
@@ -181,7 +184,7 @@ public final class QueueVerticle extends VerticleBase {
         case "queued" -> status.put("queuePosition", position(record));
         case "completed" -> status.put("result", new JsonObject(f.getString("result")));
         case "failed" -> status.put("error", f.getString("error"))
-            .put("message", JobOutcome.FailureReason.valueOf(f.getString("error")).message());
+            .put("message", FailureReason.valueOf(f.getString("error")).message());
         default -> { }
       }
       if (f.containsKey("finishedAt")) {

@@ -1,5 +1,9 @@
 package io.aurora.booking.queue;
 
+import io.aurora.booking.bookings.JobOutcome;
+import io.aurora.booking.bookings.JobQueue;
+import io.aurora.booking.bookings.ShardFencedException;
+import io.aurora.booking.bookings.TakenJob;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,7 +32,7 @@ import java.util.List;
  *   {sN}:owner        HASH  epoch (fencing token), node, name, since, seen: the node that owns the shard
  * </pre>
  */
-public final class ShardQueue {
+public final class ShardQueue implements JobQueue {
 
   private static final LuaScript ENQUEUE = LuaScript.load("enqueue");
   private static final LuaScript TAKE = LuaScript.load("take");
@@ -40,9 +44,6 @@ public final class ShardQueue {
   private static final LuaScript CLAIM = LuaScript.load("claim");
   private static final LuaScript RELEASE = LuaScript.load("release");
   private static final LuaScript TOUCH = LuaScript.load("touch");
-  /** The fence of a worker that is not guarded by an owner epoch (tests, tools): its takes are never refused. */
-  public static final long UNFENCED = 0;
-
   private final Redis redis;
 
   public ShardQueue(Redis redis) {
@@ -85,10 +86,7 @@ public final class ShardQueue {
     return take(shard, max, leaseMillis, UNFENCED);
   }
 
-  /**
-   * Takes up to {@code max} jobs under lease, as the owner of epoch {@code fence}; fails with
-   * {@link ShardFencedException} once a newer owner has claimed the shard.
-   */
+  @Override
   public Future<List<TakenJob>> take(int shard, int max, long leaseMillis, long fence) {
     long now = System.currentTimeMillis();
     return TAKE.call(redis,
@@ -141,7 +139,7 @@ public final class ShardQueue {
   }
 
   /** Forgets who owns the shard if it is still the owner of {@code epoch} (a graceful hand-over). */
-  public Future<Boolean> release(int shard, long epoch) {
+  public Future<Boolean> releaseOwnership(int shard, long epoch) {
     return RELEASE.call(redis, List.of(owner(shard)), List.of(Long.toString(epoch))).map(r -> r.toInteger() == 1);
   }
 
@@ -170,7 +168,7 @@ public final class ShardQueue {
     return value == null ? null : value.toString();
   }
 
-  /** Extends the leases of jobs still being worked on; jobs already recovered by the reaper are left alone. */
+  @Override
   public Future<Void> renew(int shard, List<String> jobIds, long leaseMillis) {
     if (jobIds.isEmpty()) {
       return Future.succeededFuture();
@@ -181,8 +179,8 @@ public final class ShardQueue {
     return redis.send(request).mapEmpty();
   }
 
-  /** Gives leases back: the reaper returns these jobs to the front of their queue at its next round. */
-  public Future<Void> release(int shard, List<String> jobIds) {
+  @Override
+  public Future<Void> releaseLeases(int shard, List<String> jobIds) {
     if (jobIds.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -192,6 +190,7 @@ public final class ShardQueue {
   }
 
   /** Writes all outcomes of a batch in one script call. */
+  @Override
   public Future<Integer> ack(int shard, List<JobOutcome> outcomes, int resultTtlSeconds) {
     if (outcomes.isEmpty()) {
       return Future.succeededFuture(0);

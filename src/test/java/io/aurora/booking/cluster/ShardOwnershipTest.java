@@ -1,10 +1,11 @@
 package io.aurora.booking.cluster;
 
 import io.aurora.booking.bookings.BookingWorker;
-import io.aurora.booking.queue.ShardFencedException;
+import io.aurora.booking.bookings.ShardFencedException;
+import io.aurora.booking.bookings.TakenJob;
+import io.aurora.booking.bookings.WorkerMeters;
 import io.aurora.booking.queue.ShardQueue;
 import io.aurora.booking.queue.Sharding;
-import io.aurora.booking.queue.TakenJob;
 import io.aurora.booking.testing.TestApp;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -84,7 +85,7 @@ class ShardOwnershipTest {
       assertEquals(1, owner.getLong("waiting"));
 
       // The new owner's worker, with the new epoch, decides the job.
-      await(vertx.deployVerticle(new BookingWorker(shard, intruder.epoch(), io.aurora.booking.metrics.BookingMetrics.disabled()), new DeploymentOptions().setConfig(app.config.toJson())));
+      await(vertx.deployVerticle(new BookingWorker(shard, intruder.epoch(), WorkerMeters.NONE, ShardQueue::new), new DeploymentOptions().setConfig(app.config.toJson())));
       assertEquals("completed", app.awaitJob(stuck).getString("status"));
       assertEquals(1, app.queryLong("SELECT booked FROM events WHERE id = $1", fencedEvent));
     }
@@ -124,8 +125,8 @@ class ShardOwnershipTest {
       List<TakenJob> retaken = await(queue.take(shard, 10, 30_000, second[0].epoch()));
       assertEquals(List.of(first1, first2, later), retaken.stream().map(TakenJob::jobId).toList(), "back in their places, first in line");
 
-      assertEquals(false, await(queue.release(shard, first.epoch())), "a stale owner cannot drop the new claim");
-      assertEquals(true, await(queue.release(shard, second[0].epoch())));
+      assertEquals(false, await(queue.releaseOwnership(shard, first.epoch())), "a stale owner cannot drop the new claim");
+      assertEquals(true, await(queue.releaseOwnership(shard, second[0].epoch())));
       assertNull(await(queue.ownership(shard)).getString("owner"));
     }
   }

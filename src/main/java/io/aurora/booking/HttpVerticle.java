@@ -1,20 +1,22 @@
-package io.aurora.booking.http;
+package io.aurora.booking;
 
 import io.aurora.booking.admin.AdminConsole;
 import io.aurora.booking.admin.AdminRoutes;
+import io.aurora.booking.admin.BenchRoutes;
 import io.aurora.booking.auth.AuthRoutes;
 import io.aurora.booking.auth.Authentication;
 import io.aurora.booking.auth.PasswordHasher;
 import io.aurora.booking.auth.Tokens;
-import io.aurora.booking.bench.BenchRoutes;
 import io.aurora.booking.bookings.BookingRoutes;
+import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.events.EventRoutes;
+import io.aurora.booking.http.ErrorCode;
+import io.aurora.booking.http.ErrorHandler;
 import io.aurora.booking.infra.Clients;
 import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.metrics.MetricsRoutes;
-import io.aurora.booking.queue.QueueClient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -61,7 +63,7 @@ public final class HttpVerticle extends VerticleBase {
     eventCache = new EventCache(vertx, pool, redis, config.eventCacheSeconds());
     Tokens tokens = new Tokens(vertx, config.jwtSecret(), config.jwtTtlSeconds());
     Authentication auth = new Authentication(tokens);
-    QueueClient queue = new QueueClient(vertx);
+    Requests queue = new Requests(vertx);
 
     Router router = Router.router(vertx);
     // No path on this route: a path would become part of every route's metrics label.

@@ -1,4 +1,4 @@
-package io.aurora.booking.queue;
+package io.aurora.booking.bus;
 
 /**
  * Every event-bus address of the service, in one place. Requests to the queue verticle and the cluster
@@ -7,9 +7,9 @@ package io.aurora.booking.queue;
  */
 public final class Addresses {
 
-  /** HTTP -> queue: accept a booking request ({@link QueueMessages.EnqueueRequest}). */
+  /** HTTP -> queue: accept a booking request ({@link Messages.EnqueueRequest}). */
   public static final String ENQUEUE = "booking.enqueue";
-  /** HTTP -> queue: a job's status ({@link QueueMessages.StatusRequest}). */
+  /** HTTP -> queue: a job's status ({@link Messages.StatusRequest}). */
   public static final String STATUS = "booking.status";
   /** Admin -> queue: stats, details, pause, resume, clean. */
   public static final String ADMIN_STATS = "booking.admin.stats";
@@ -25,12 +25,12 @@ public final class Addresses {
   public static final String CLUSTER_STATUS = "cluster.status";
   /**
    * Worker -> its node's shard ownership, local only: a newer owner claimed the shard, this worker has
-   * stopped taking jobs ({@link QueueMessages.ShardFenced}).
+   * stopped taking jobs ({@link Messages.ShardFenced}).
    */
   public static final String SHARD_FENCED = "cluster.shard.fenced";
   /**
    * Published by a node that is stopping gracefully, once its workers have finished their batches
-   * ({@link QueueMessages.NodeLeaving}): the others take its shards over without waiting for it to leave
+   * ({@link Messages.NodeLeaving}): the others take its shards over without waiting for it to leave
    * the cluster.
    */
   public static final String NODE_LEAVING = "cluster.node.leaving";

@@ -1,11 +1,11 @@
-package io.aurora.booking.queue;
+package io.aurora.booking.bus;
 
 import io.vertx.core.json.JsonObject;
 
-/** Bodies of the queue's event-bus messages, mapped to JSON so they cross cluster nodes unchanged. */
-public final class QueueMessages {
+/** Bodies of the event-bus messages, mapped to JSON so they cross cluster nodes unchanged. */
+public final class Messages {
 
-  private QueueMessages() {
+  private Messages() {
   }
 
   public record EnqueueRequest(long userId, long eventId, int seats, String idempotencyKey) {

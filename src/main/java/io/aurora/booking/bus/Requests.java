@@ -1,4 +1,4 @@
-package io.aurora.booking.queue;
+package io.aurora.booking.bus;
 
 import io.aurora.booking.http.ApiException;
 import io.aurora.booking.http.ErrorCode;
@@ -14,7 +14,7 @@ import io.vertx.core.json.JsonObject;
  * The HTTP side's handle on the queue verticle: a request over the event bus, with the verticle's typed
  * failures turned back into {@link ApiException}s and a missing or silent queue into a 503.
  */
-public final class QueueClient {
+public final class Requests {
 
   /**
    * Local only: every node runs a queue verticle on the same Redis, so the node that took the HTTP request
@@ -24,14 +24,14 @@ public final class QueueClient {
 
   private final Vertx vertx;
 
-  public QueueClient(Vertx vertx) {
+  public Requests(Vertx vertx) {
     this.vertx = vertx;
   }
 
   public Future<JsonObject> request(String address, JsonObject body) {
     return vertx.eventBus().<JsonObject>request(address, body, OPTIONS)
         .map(Message::body)
-        .recover(QueueClient::toApiException);
+        .recover(Requests::toApiException);
   }
 
   /** How a consumer of the queue's addresses answers a failure: the error code travels as JSON. */
