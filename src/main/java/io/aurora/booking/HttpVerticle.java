@@ -30,7 +30,6 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Pool;
 
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.aurora.booking.http.Responses.sendJson;
 
@@ -39,9 +38,6 @@ import static io.aurora.booking.http.Responses.sendJson;
  * booking request becomes a job for the queue verticle.
  */
 public final class HttpVerticle extends VerticleBase {
-
-  /** Numbers each instance's Redis pool: pools of one name would share, and so misreport, their metrics. */
-  private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final BookingMetrics metrics;
   private Redis redis;
@@ -59,11 +55,11 @@ public final class HttpVerticle extends VerticleBase {
     AppConfig config = new AppConfig(config());
     shutdownGraceMillis = config.shutdownGraceMillis();
     pool = Clients.pgPool(vertx, config, "booking-http");
-    redis = Clients.redis(vertx, config, "booking-http-" + INSTANCES.incrementAndGet());
+    redis = Clients.redis(vertx, config, Clients.instanceName("booking-http"));
     eventCache = new EventCache(vertx, pool, redis, config.eventCacheSeconds());
     Tokens tokens = new Tokens(vertx, config.jwtSecret(), config.jwtTtlSeconds());
     Authentication auth = new Authentication(tokens);
-    Requests queue = new Requests(vertx);
+    Requests requests = new Requests(vertx);
 
     Router router = Router.router(vertx);
     // No path on this route: a path would become part of every route's metrics label.
@@ -74,11 +70,11 @@ public final class HttpVerticle extends VerticleBase {
     new MetricsRoutes(config, metrics).mount(router);
     new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens).mount(router);
     new EventRoutes(pool, eventCache, auth).mount(router);
-    new BookingRoutes(config, pool, eventCache, queue, auth).mount(router);
+    new BookingRoutes(config, pool, eventCache, requests, auth).mount(router);
     if (config.benchMode()) {
       new BenchRoutes(pool, tokens, auth).mount(router);
     }
-    new AdminRoutes(pool, queue, auth).mount(router);
+    new AdminRoutes(pool, requests, auth).mount(router);
     new AdminConsole().mount(router);
     router.route().failureHandler(new ErrorHandler());
     router.errorHandler(404, ctx -> ErrorHandler.send(ctx, ErrorCode.NOT_FOUND.error("No route for " + ctx.request().path())));

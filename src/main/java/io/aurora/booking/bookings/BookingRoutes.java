@@ -38,15 +38,15 @@ public final class BookingRoutes {
   private final AppConfig config;
   private final Pool pool;
   private final EventCache events;
-  private final Requests queue;
+  private final Requests requests;
   private final SeatLedger ledger;
   private final Authentication auth;
 
-  public BookingRoutes(AppConfig config, Pool pool, EventCache events, Requests queue, Authentication auth) {
+  public BookingRoutes(AppConfig config, Pool pool, EventCache events, Requests requests, Authentication auth) {
     this.config = config;
     this.pool = pool;
     this.events = events;
-    this.queue = queue;
+    this.requests = requests;
     this.auth = auth;
     this.ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent());
   }
@@ -70,9 +70,8 @@ public final class BookingRoutes {
     }
     events.summary(eventId)
         .compose(event -> checkBookable(event, eventId))
-        .compose(event -> queue.request(Addresses.ENQUEUE,
-            new EnqueueRequest(caller.id(), eventId, seats, idempotencyKey).toJson()))
-        .map(EnqueueReply::fromJson)
+        .compose(event -> requests.<EnqueueReply>send(Addresses.ENQUEUE,
+            new EnqueueRequest(caller.id(), eventId, seats, idempotencyKey)))
         .onSuccess(reply -> sendJson(ctx, 202, new JsonObject()
             .put("message", reply.paused() ? "Booking request queued; the queue is paused and will resume shortly"
                 : "Booking request queued")
@@ -94,30 +93,12 @@ public final class BookingRoutes {
     return Future.succeededFuture(event);
   }
 
-  /**
-   * Anyone holding the random job id may see where the job stands, but only its owner (or an admin)
-   * sees whose it is and what it booked; another user's token gets 404, as if there were no such job.
-   */
+  /** Where the job stands, as much as the caller may see of it ({@link JobStatus#viewFor}). */
   private void jobStatus(RoutingContext ctx) {
     Caller caller = Authentication.caller(ctx);
-    queue.request(Addresses.STATUS, new StatusRequest(ctx.pathParam("jobId")).toJson())
-        .map(status -> {
-          boolean owner = caller != null && (caller.isAdmin() || caller.id() == status.getLong("userId"));
-          if (caller != null && !owner) {
-            throw ErrorCode.NOT_FOUND.error("No such job");
-          }
-          if (!owner) {
-            JsonObject anonymous = new JsonObject().put("jobId", status.getString("jobId")).put("status", status.getString("status"));
-            for (String field : new String[] {"queuePosition", "error", "message"}) {
-              if (status.containsKey(field)) {
-                anonymous.put(field, status.getValue(field));
-              }
-            }
-            return anonymous;
-          }
-          return status;
-        })
-        .onSuccess(status -> sendJson(ctx, 200, status))
+    requests.<JobStatus>send(Addresses.STATUS, new StatusRequest(ctx.pathParam("jobId")))
+        .map(status -> status.viewFor(caller))
+        .onSuccess(view -> sendJson(ctx, 200, view))
         .onFailure(ctx::fail);
   }
 

@@ -160,7 +160,7 @@ public final class BookingWorker extends VerticleBase {
   private void fencedOff() {
     stopping = true;
     LOG.warn("Shard {}: claimed by a newer owner than epoch {}; this worker stops taking jobs", shard, fence);
-    vertx.eventBus().publish(Addresses.SHARD_FENCED, new ShardFenced(shard, fence).toJson(),
+    vertx.eventBus().publish(Addresses.SHARD_FENCED, new ShardFenced(shard, fence),
         new DeliveryOptions().setLocalOnly(true));
   }
 

@@ -2,25 +2,26 @@ package io.aurora.booking.bus;
 
 import io.aurora.booking.http.ApiException;
 import io.aurora.booking.http.ErrorCode;
+import io.aurora.booking.infra.Faults;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.json.JsonObject;
 
 /**
- * The HTTP side's handle on the queue verticle: a request over the event bus, with the verticle's typed
- * failures turned back into {@link ApiException}s and a missing or silent queue into a 503.
+ * Requests to a service of this node over the event bus, both ends: {@link #send} for the asker, which gets
+ * the answer or an {@link ApiException}, and {@link #reply} for the service. A failure travels typed, as a
+ * {@link ReplyException} whose failure code is the {@link ErrorCode}'s; a missing or silent service is a 503.
  */
 public final class Requests {
 
   /**
-   * Local only: every node runs a queue verticle on the same Redis, so the node that took the HTTP request
-   * answers it, and a node that dies (or is not yet known dead) is never on another node's request path.
+   * Local only: every node runs the queue and the cluster status on the same Redis, so the node that took the
+   * HTTP request answers it, and a node that dies (or is not yet known dead) is never on another one's path.
    */
-  private static final DeliveryOptions OPTIONS = new DeliveryOptions().setSendTimeout(5_000).setLocalOnly(true);
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setSendTimeout(5_000).setLocalOnly(true);
 
   private final Vertx vertx;
 
@@ -28,27 +29,29 @@ public final class Requests {
     this.vertx = vertx;
   }
 
-  public Future<JsonObject> request(String address, JsonObject body) {
-    return vertx.eventBus().<JsonObject>request(address, body, OPTIONS)
+  /** Asks the service at {@code address}; {@code body} is a record of {@link Messages}, or null. */
+  public <T> Future<T> send(String address, Object body) {
+    return vertx.eventBus().<T>request(address, body, LOCAL)
         .map(Message::body)
         .recover(Requests::toApiException);
   }
 
-  /** How a consumer of the queue's addresses answers a failure: the error code travels as JSON. */
-  public static void replyFailure(Message<?> msg, Throwable failure) {
-    ApiException error = failure instanceof ApiException api ? api
-        : io.aurora.booking.infra.Faults.isTransient(failure)
-            ? ErrorCode.SERVICE_UNAVAILABLE.error("The queue store is unavailable; please retry shortly")
-            : ErrorCode.INTERNAL.error("Internal error");
-    msg.fail(error.code().status(), new JsonObject().put("error", error.code().name()).put("message", error.getMessage()).encode());
+  /** Answers {@code request} with the outcome of {@code answer}: its value, or its failure, typed. */
+  public static <T> Future<T> reply(Message<?> request, Future<T> answer) {
+    return answer.onSuccess(request::reply).onFailure(failure -> {
+      ApiException error = failure instanceof ApiException api ? api
+          : Faults.isTransient(failure)
+              ? ErrorCode.SERVICE_UNAVAILABLE.error("The queue store is unavailable; please retry shortly")
+              : ErrorCode.INTERNAL.error("Internal error");
+      request.fail(error.code().failureCode(), error.getMessage());
+    });
   }
 
   private static <T> Future<T> toApiException(Throwable failure) {
     if (failure instanceof ReplyException reply) {
-      if (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.getMessage() != null
-          && reply.getMessage().startsWith("{")) {
-        JsonObject body = new JsonObject(reply.getMessage());
-        return Future.failedFuture(new ApiException(ErrorCode.valueOf(body.getString("error")), body.getString("message")));
+      if (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+        ErrorCode code = ErrorCode.ofFailureCode(reply.failureCode()).orElse(ErrorCode.INTERNAL);
+        return Future.failedFuture(code.error(code == ErrorCode.INTERNAL ? "Internal error" : reply.getMessage()));
       }
       return Future.failedFuture(ErrorCode.SERVICE_UNAVAILABLE.error("The queue is not answering; please retry shortly"));
     }

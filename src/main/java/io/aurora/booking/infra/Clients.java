@@ -9,10 +9,25 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
 /** Builds the PostgreSQL pool and the Redis client every verticle uses, from the one config. */
 public final class Clients {
 
+  private static final Map<String, AtomicInteger> INSTANCES = new ConcurrentHashMap<>();
+
   private Clients() {
+  }
+
+  /**
+   * {@code base-N}, a new N at each call: the client name of one instance of a verticle deployed several
+   * times. Instances sharing a name would register their pool's gauges twice (Micrometer refuses the
+   * second, with a warning) and misreport them.
+   */
+  public static String instanceName(String base) {
+    return base + "-" + INSTANCES.computeIfAbsent(base, b -> new AtomicInteger()).incrementAndGet();
   }
 
   /**
