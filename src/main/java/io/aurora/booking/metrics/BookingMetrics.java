@@ -262,19 +262,17 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, AutoClos
   }
 
   private Timer latencyTimer(String outcome) {
-    return Timer.builder("booking.job.latency")
-        .description("From a booking request being accepted to its outcome being recorded (queue wait included)")
-        .tag("outcome", outcome)
-        .serviceLevelObjectives(LATENCY_BUCKETS)
-        .register(registry);
+    return timer("booking.job.latency", "outcome", outcome, LATENCY_BUCKETS,
+        "From a booking request being accepted to its outcome being recorded (queue wait included)");
   }
 
   private Timer transactionTimer(String result) {
-    return Timer.builder("booking.transaction.duration")
-        .description("One booking transaction of one event (row lock, inserts, commit), pool wait included")
-        .tag("result", result)
-        .serviceLevelObjectives(WORK_BUCKETS)
-        .register(registry);
+    return timer("booking.transaction.duration", "result", result, WORK_BUCKETS,
+        "One booking transaction of one event (row lock, inserts, commit), pool wait included");
+  }
+
+  private Timer timer(String name, String tag, String value, Duration[] buckets, String description) {
+    return Timer.builder(name).description(description).tag(tag, value).serviceLevelObjectives(buckets).register(registry);
   }
 
   private static double[] powersOfTwoUpTo(int max) {
