@@ -6,7 +6,7 @@
 -- ARGV[3] ms: a node cut off from the others, or one that froze and woke up alone, cannot take shards
 -- from owners that are still working them. Times are Redis's own clock, the same for every node.
 -- KEYS: 1 owner, 2 processing
--- ARGV: 1 node id, 2 node name, 3 owner silence (ms) after which the shard may be taken
+-- ARGV: 1 member id (the cluster manager's id of the node), 2 node name, 3 owner silence (ms) after which the shard may be taken
 -- Returns {epoch, leases ended}, or {0, 0, owner node} when refused.
 local t = redis.call('TIME')
 local now = string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))

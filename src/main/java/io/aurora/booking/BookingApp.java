@@ -2,10 +2,12 @@ package io.aurora.booking;
 
 import io.aurora.booking.auth.AdminBootstrap;
 import io.aurora.booking.auth.PasswordHasher;
+import io.aurora.booking.bookings.JobStatus;
+import io.aurora.booking.bus.BusCodec;
+import io.aurora.booking.bus.Messages;
 import io.aurora.booking.cluster.ShardOwnership;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.config.ConfigLoader;
-import io.aurora.booking.http.HttpVerticle;
 import io.aurora.booking.infra.DurabilityCheck;
 import io.aurora.booking.infra.DurabilityCheck.Verdict;
 import io.aurora.booking.infra.EmbeddedServices;
@@ -15,10 +17,13 @@ import io.aurora.booking.infra.Migrations;
 import io.aurora.booking.infra.ServiceHealth;
 import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.metrics.MetricsVerticle;
+import io.aurora.booking.queue.LeaseReaper;
+import io.aurora.booking.queue.QueueSampler;
 import io.aurora.booking.queue.QueueVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
@@ -36,9 +41,10 @@ import static net.logstash.logback.argument.StructuredArguments.v;
 /**
  * The service on one node: resolves PostgreSQL and Redis (starting embedded ones when none is configured
  * and the node runs alone, with a supervisor that restarts them), migrates the schema, checks the servers'
- * durability settings, deploys the queue verticle, the shard ownership (which runs the worker verticles of
- * the shards this node owns: all of them when it runs alone) and the HTTP verticles, and once they listen
- * makes sure the admin exists.
+ * durability settings, registers the event-bus codecs, then deploys the queue verticles (one per core),
+ * the node's lease reaper and queue sampler (one each), the shard ownership (which runs the worker
+ * verticles of the shards this node owns: all of them when it runs alone), the metrics sampler and the
+ * HTTP verticles, and once they listen makes sure the admin exists.
  */
 public final class BookingApp extends VerticleBase {
 
@@ -72,8 +78,9 @@ public final class BookingApp extends VerticleBase {
       return Future.failedFuture(new IllegalStateException(ConfigLoader.CLUSTER_NEEDS_EXTERNAL_SERVICES));
     }
     metrics = BookingMetrics.create(vertx, config);
+    registerCodecs(vertx.eventBus());
     return vertx.executeBlocking(() -> {
-          LogContext.identifyNode(config.nodeId());
+          LogContext.identifyNode(config.nodeName());
           services = EmbeddedServices.start(config);
           Migrations.migrate(services.config().pgUrl());
           return services.config();
@@ -140,11 +147,32 @@ public final class BookingApp extends VerticleBase {
     });
   }
 
+  /**
+   * The codec of every message record, once per Vert.x: several applications on one Vert.x (tests, a
+   * restart) share them, and the codecs hold no state.
+   */
+  private static void registerCodecs(EventBus bus) {
+    List<BusCodec<?>> codecs = new ArrayList<>(Messages.codecs());
+    codecs.add(BusCodec.local(JobStatus.class));
+    codecs.forEach(codec -> registerOnce(bus, codec));
+  }
+
+  private static <T> void registerOnce(EventBus bus, BusCodec<T> codec) {
+    try {
+      bus.registerDefaultCodec(codec.type(), codec);
+    } catch (IllegalStateException alreadyRegistered) {
+      // by an earlier application on this Vert.x
+    }
+  }
+
   private Future<Void> deployAll(AppConfig cfg) {
     DeploymentOptions options = new DeploymentOptions().setConfig(cfg.toJson());
     List<Future<String>> deployments = new ArrayList<>();
-    // One queue verticle per core: the event bus spreads enqueue requests over them round-robin.
+    // One queue verticle per core: the event bus spreads enqueue requests over them round-robin. Its
+    // per-node chores run once per node, in verticles of their own.
     deployments.add(vertx.deployVerticle(() -> new QueueVerticle(metrics), new DeploymentOptions(options).setInstances(cfg.httpInstances())));
+    deployments.add(vertx.deployVerticle(new LeaseReaper(metrics), new DeploymentOptions(options)));
+    deployments.add(vertx.deployVerticle(new QueueSampler(metrics), new DeploymentOptions(options)));
     deployments.add(vertx.deployVerticle(new ShardOwnership(clusterManager, metrics), new DeploymentOptions(options)));
     if (cfg.metricsEnabled()) {
       deployments.add(vertx.deployVerticle(new MetricsVerticle(metrics), new DeploymentOptions(options)));

@@ -35,7 +35,7 @@ public final class BookingServer {
       System.exit(2);
       return;
     }
-    LogContext.identifyNode(config.nodeId());
+    LogContext.identifyNode(config.nodeName());
     ClusterManager clusterManager = config.clusterEnabled() ? ClusterNode.clusterManager(config) : null;
     VertxOptions options = Metrics.vertxOptions(config);
     if (clusterManager != null) {

@@ -56,7 +56,7 @@ class DeploymentFilesTest {
         assertTrue(knownVariables.contains(variable), name + ": unknown configuration variable " + variable);
       }
       assertEquals("true", env.get("BOOKING_CLUSTER_ENABLED"));
-      assertEquals(name, env.get("BOOKING_NODE_ID"));
+      assertEquals(name, env.get("BOOKING_NODE_NAME"));
       String members = (String) env.get("BOOKING_CLUSTER_MEMBERS");
       APPS.forEach(member -> assertTrue(members.contains(member + ":"), "members list " + member + ": " + members));
       assertTrue(((String) env.get("BOOKING_PG_URL")).startsWith("postgresql://"), "external PostgreSQL");

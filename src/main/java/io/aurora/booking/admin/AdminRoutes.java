@@ -1,10 +1,13 @@
 package io.aurora.booking.admin;
 
 import io.aurora.booking.auth.Authentication;
+import io.aurora.booking.bus.Addresses;
+import io.aurora.booking.bus.Messages.CleanRequest;
+import io.aurora.booking.bus.Messages.DetailsRequest;
+import io.aurora.booking.bus.Messages.PauseScope;
+import io.aurora.booking.bus.Requests;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
-import io.aurora.booking.queue.Addresses;
-import io.aurora.booking.queue.QueueClient;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -23,28 +26,29 @@ import static io.aurora.booking.http.Responses.sendJson;
 public final class AdminRoutes {
 
   private final Pool pool;
-  private final QueueClient queue;
+  private final Requests requests;
   private final Authentication auth;
 
-  public AdminRoutes(Pool pool, QueueClient queue, Authentication auth) {
+  public AdminRoutes(Pool pool, Requests requests, Authentication auth) {
     this.pool = pool;
-    this.queue = queue;
+    this.requests = requests;
     this.auth = auth;
   }
 
   public void mount(Router router) {
     router.route("/api/admin/*").handler(auth.admin());
-    router.get("/api/admin/queue/stats").handler(ctx -> forward(ctx, Addresses.ADMIN_STATS, new JsonObject()));
+    router.get("/api/admin/queue/stats").handler(ctx -> forward(ctx, Addresses.ADMIN_STATS, null));
     router.get("/api/admin/queue/details").handler(this::queueDetails);
-    router.post("/api/admin/queue/pause").handler(ctx -> forward(ctx, Addresses.ADMIN_PAUSE, eventFilter(ctx)));
-    router.post("/api/admin/queue/resume").handler(ctx -> forward(ctx, Addresses.ADMIN_RESUME, eventFilter(ctx)));
+    router.post("/api/admin/queue/pause").handler(ctx -> forward(ctx, Addresses.ADMIN_PAUSE, pauseScope(ctx)));
+    router.post("/api/admin/queue/resume").handler(ctx -> forward(ctx, Addresses.ADMIN_RESUME, pauseScope(ctx)));
     router.post("/api/admin/queue/clean").handler(this::cleanQueue);
     router.get("/api/admin/analytics").handler(this::analytics);
-    router.get("/api/admin/cluster").handler(ctx -> forward(ctx, Addresses.CLUSTER_STATUS, new JsonObject()));
+    router.get("/api/admin/cluster").handler(ctx -> forward(ctx, Addresses.CLUSTER_STATUS, null));
   }
 
-  private void forward(RoutingContext ctx, String address, JsonObject body) {
-    queue.request(address, body)
+  /** Asks the node's queue (or shard ownership) and answers with the JSON it returns. */
+  private void forward(RoutingContext ctx, String address, Object body) {
+    requests.<JsonObject>send(address, body)
         .onSuccess(reply -> sendJson(ctx, 200, reply))
         .onFailure(ctx::fail);
   }
@@ -52,23 +56,23 @@ public final class AdminRoutes {
   private void queueDetails(RoutingContext ctx) {
     int offset = Input.queryInt(ctx, "offset", 0, 0, 1_000_000);
     int limit = Input.queryInt(ctx, "limit", 50, 1, 500);
-    forward(ctx, Addresses.ADMIN_DETAILS, new JsonObject().put("offset", offset).put("limit", limit));
+    forward(ctx, Addresses.ADMIN_DETAILS, new DetailsRequest(offset, limit));
   }
 
-  private static JsonObject eventFilter(RoutingContext ctx) {
+  private static PauseScope pauseScope(RoutingContext ctx) {
     String raw = ctx.queryParams().get("eventId");
     if (raw == null) {
-      return new JsonObject();
+      return new PauseScope(null);
     }
     if (!raw.matches("^[1-9][0-9]{0,17}$")) {
       throw ErrorCode.VALIDATION_FAILED.error("'eventId' must be a positive whole number");
     }
-    return new JsonObject().put("eventId", Long.parseLong(raw));
+    return new PauseScope(Long.parseLong(raw));
   }
 
   private void cleanQueue(RoutingContext ctx) {
     int olderThan = Input.queryInt(ctx, "olderThan", 3_600, 0, 365 * 86_400);
-    forward(ctx, Addresses.ADMIN_CLEAN, new JsonObject().put("olderThanSeconds", olderThan));
+    forward(ctx, Addresses.ADMIN_CLEAN, new CleanRequest(olderThan));
   }
 
   private void analytics(RoutingContext ctx) {

@@ -2,16 +2,16 @@ package io.aurora.booking.bookings;
 
 import io.aurora.booking.auth.Authentication;
 import io.aurora.booking.auth.Caller;
+import io.aurora.booking.bus.Addresses;
+import io.aurora.booking.bus.Messages.EnqueueReply;
+import io.aurora.booking.bus.Messages.EnqueueRequest;
+import io.aurora.booking.bus.Messages.StatusRequest;
+import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.events.EventSummary;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
-import io.aurora.booking.queue.Addresses;
-import io.aurora.booking.queue.QueueClient;
-import io.aurora.booking.queue.QueueMessages.EnqueueReply;
-import io.aurora.booking.queue.QueueMessages.EnqueueRequest;
-import io.aurora.booking.queue.QueueMessages.StatusRequest;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -38,15 +38,15 @@ public final class BookingRoutes {
   private final AppConfig config;
   private final Pool pool;
   private final EventCache events;
-  private final QueueClient queue;
+  private final Requests requests;
   private final SeatLedger ledger;
   private final Authentication auth;
 
-  public BookingRoutes(AppConfig config, Pool pool, EventCache events, QueueClient queue, Authentication auth) {
+  public BookingRoutes(AppConfig config, Pool pool, EventCache events, Requests requests, Authentication auth) {
     this.config = config;
     this.pool = pool;
     this.events = events;
-    this.queue = queue;
+    this.requests = requests;
     this.auth = auth;
     this.ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent());
   }
@@ -70,9 +70,8 @@ public final class BookingRoutes {
     }
     events.summary(eventId)
         .compose(event -> checkBookable(event, eventId))
-        .compose(event -> queue.request(Addresses.ENQUEUE,
-            new EnqueueRequest(caller.id(), eventId, seats, idempotencyKey).toJson()))
-        .map(EnqueueReply::fromJson)
+        .compose(event -> requests.<EnqueueReply>send(Addresses.ENQUEUE,
+            new EnqueueRequest(caller.id(), eventId, seats, idempotencyKey)))
         .onSuccess(reply -> sendJson(ctx, 202, new JsonObject()
             .put("message", reply.paused() ? "Booking request queued; the queue is paused and will resume shortly"
                 : "Booking request queued")
@@ -94,30 +93,12 @@ public final class BookingRoutes {
     return Future.succeededFuture(event);
   }
 
-  /**
-   * Anyone holding the random job id may see where the job stands, but only its owner (or an admin)
-   * sees whose it is and what it booked; another user's token gets 404, as if there were no such job.
-   */
+  /** Where the job stands, as much as the caller may see of it ({@link JobStatus#viewFor}). */
   private void jobStatus(RoutingContext ctx) {
     Caller caller = Authentication.caller(ctx);
-    queue.request(Addresses.STATUS, new StatusRequest(ctx.pathParam("jobId")).toJson())
-        .map(status -> {
-          boolean owner = caller != null && (caller.isAdmin() || caller.id() == status.getLong("userId"));
-          if (caller != null && !owner) {
-            throw ErrorCode.NOT_FOUND.error("No such job");
-          }
-          if (!owner) {
-            JsonObject anonymous = new JsonObject().put("jobId", status.getString("jobId")).put("status", status.getString("status"));
-            for (String field : new String[] {"queuePosition", "error", "message"}) {
-              if (status.containsKey(field)) {
-                anonymous.put(field, status.getValue(field));
-              }
-            }
-            return anonymous;
-          }
-          return status;
-        })
-        .onSuccess(status -> sendJson(ctx, 200, status))
+    requests.<JobStatus>send(Addresses.STATUS, new StatusRequest(ctx.pathParam("jobId")))
+        .map(status -> status.viewFor(caller))
+        .onSuccess(view -> sendJson(ctx, 200, view))
         .onFailure(ctx::fail);
   }
 

@@ -1,17 +1,11 @@
 package io.aurora.booking.bookings;
 
+import io.aurora.booking.bus.Addresses;
+import io.aurora.booking.bus.Messages.ShardFenced;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.infra.Clients;
 import io.aurora.booking.infra.Faults;
-import io.aurora.booking.metrics.BookingMetrics;
-import io.aurora.booking.queue.Addresses;
-import io.aurora.booking.queue.JobOutcome;
-import io.aurora.booking.queue.JobOutcome.FailureReason;
-import io.aurora.booking.queue.QueueMessages.ShardFenced;
-import io.aurora.booking.queue.ShardFencedException;
-import io.aurora.booking.queue.ShardQueue;
-import io.aurora.booking.queue.TakenJob;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -51,11 +45,12 @@ public final class BookingWorker extends VerticleBase {
   public static final String POOL_NAME = "booking-worker";
 
   private final int shard;
-  private final BookingMetrics metrics;
+  private final WorkerMeters metrics;
   private final long fence;
+  private final JobQueue.Factory queues;
   private AppConfig config;
   private Redis redis;
-  private ShardQueue queue;
+  private JobQueue queue;
   private SeatLedger ledger;
   private MessageConsumer<Object> wakeups;
   private boolean running;
@@ -70,15 +65,19 @@ public final class BookingWorker extends VerticleBase {
   private List<String> inHand = List.of();
 
   /** A worker no owner epoch guards and that records no metrics (tests, tools). */
-  public BookingWorker(int shard) {
-    this(shard, ShardQueue.UNFENCED, BookingMetrics.disabled());
+  public BookingWorker(int shard, JobQueue.Factory queues) {
+    this(shard, JobQueue.UNFENCED, WorkerMeters.NONE, queues);
   }
 
-  /** The worker of the owner that claimed {@code shard} with epoch {@code fence}. */
-  public BookingWorker(int shard, long fence, BookingMetrics metrics) {
+  /**
+   * The worker of the owner that claimed {@code shard} with epoch {@code fence}, taking its jobs from the
+   * queue {@code queues} builds on the worker's own Redis client.
+   */
+  public BookingWorker(int shard, long fence, WorkerMeters metrics, JobQueue.Factory queues) {
     this.shard = shard;
     this.fence = fence;
     this.metrics = metrics;
+    this.queues = queues;
   }
 
   @Override
@@ -86,7 +85,7 @@ public final class BookingWorker extends VerticleBase {
     config = new AppConfig(config());
     redis = Clients.redis(vertx, config, "booking-worker-" + shard);
     Pool pool = Clients.pgPool(vertx, config, POOL_NAME);
-    queue = new ShardQueue(redis);
+    queue = queues.on(redis);
     ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent());
     wakeups = vertx.eventBus().consumer(Addresses.shard(shard), msg -> wake());
     return wakeups.completion().onSuccess(v -> poll());
@@ -108,7 +107,7 @@ public final class BookingWorker extends VerticleBase {
           .timeout(config.shutdownGraceMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
           .recover(slow -> {
             LOG.warn("Shard {}: batch still running at shutdown; giving back {} leases", shard, inHand.size());
-            return queue.release(shard, inHand);
+            return queue.releaseLeases(shard, inHand);
           });
     }
     return idle.eventually(wakeups::unregister).eventually(() -> redis.close().recover(e -> Future.succeededFuture()));
@@ -161,7 +160,7 @@ public final class BookingWorker extends VerticleBase {
   private void fencedOff() {
     stopping = true;
     LOG.warn("Shard {}: claimed by a newer owner than epoch {}; this worker stops taking jobs", shard, fence);
-    vertx.eventBus().publish(Addresses.SHARD_FENCED, new ShardFenced(shard, fence).toJson(),
+    vertx.eventBus().publish(Addresses.SHARD_FENCED, new ShardFenced(shard, fence),
         new DeliveryOptions().setLocalOnly(true));
   }
 
@@ -221,7 +220,7 @@ public final class BookingWorker extends VerticleBase {
       if (LOG.isDebugEnabled() && job != null) {
         LOG.debug("Job {} of event {} on shard {}: {} {}", v("jobId", job.jobId()), v("eventId", job.eventId()),
             v("shard", shard), v("outcome", outcome.status()),
-            v("reason", outcome.completed() ? BookingMetrics.NO_REASON : outcome.reason().name()));
+            v("reason", outcome.reasonLabel()));
       }
     }
   }

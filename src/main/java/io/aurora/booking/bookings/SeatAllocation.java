@@ -1,8 +1,5 @@
 package io.aurora.booking.bookings;
 
-import io.aurora.booking.queue.JobOutcome;
-import io.aurora.booking.queue.JobOutcome.FailureReason;
-import io.aurora.booking.queue.TakenJob;
 
 import java.time.Instant;
 import java.util.ArrayList;

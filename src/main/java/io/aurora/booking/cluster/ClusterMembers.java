@@ -26,10 +26,13 @@ final class ClusterMembers {
 
   private static final Logger LOG = LoggerFactory.getLogger(ClusterMembers.class);
 
-  /** One node: its cluster id, its name for operators, whether it runs workers, its shard count. */
-  record Member(String id, String name, boolean workers, int shards) {
+  /**
+   * One node: its member id (the cluster manager's), its node name (the operator's, {@code nodeName}),
+   * whether it runs workers, its shard count.
+   */
+  record Member(String memberId, String nodeName, boolean workers, int shards) {
     JsonObject toJson() {
-      return new JsonObject().put("id", id).put("name", name).put("workers", workers);
+      return new JsonObject().put("id", memberId).put("name", nodeName).put("workers", workers);
     }
   }
 
@@ -43,7 +46,7 @@ final class ClusterMembers {
   ClusterMembers(ClusterManager clusterManager, Member self) {
     this.clusterManager = clusterManager;
     this.self = self;
-    known.put(self.id(), self);
+    known.put(self.memberId(), self);
   }
 
   Member self() {
@@ -54,16 +57,17 @@ final class ClusterMembers {
     return clusterManager != null;
   }
 
-  /** {@code nodeId} is stopping gracefully; leave it out from now on. */
-  void leaving(String nodeId) {
-    if (!nodeId.equals(self.id())) {
-      leaving.add(nodeId);
+  /** The member {@code memberId} is stopping gracefully; leave it out from now on. */
+  void leaving(String memberId) {
+    if (!memberId.equals(self.memberId())) {
+      leaving.add(memberId);
     }
   }
 
   /**
-   * The current members, sorted by id, without those that said they are leaving. A member whose metadata cannot be read yet (it is still starting
-   * its event bus) is left out until it can: it owns nothing before every node can see it.
+   * The current members, sorted by member id, without those that said they are leaving. A member whose
+   * metadata cannot be read yet (it is still starting its event bus) is left out until it can: it owns
+   * nothing before every node can see it.
    */
   Future<List<Member>> current() {
     if (clusterManager == null) {
@@ -72,7 +76,7 @@ final class ClusterMembers {
     List<String> ids = clusterManager.getNodes().stream().filter(id -> !leaving.contains(id)).toList();
     leaving.retainAll(clusterManager.getNodes());
     known.keySet().retainAll(ids);
-    known.put(self.id(), self);
+    known.put(self.memberId(), self);
     List<Future<Void>> lookups = new ArrayList<>();
     for (String id : ids) {
       if (!known.containsKey(id)) {
@@ -82,7 +86,7 @@ final class ClusterMembers {
     return Future.join(lookups).transform(ar -> Future.succeededFuture(ids.stream()
         .map(known::get)
         .filter(Objects::nonNull)
-        .sorted(Comparator.comparing(Member::id))
+        .sorted(Comparator.comparing(Member::memberId))
         .toList()));
   }
 
@@ -96,7 +100,7 @@ final class ClusterMembers {
               meta.getBoolean(ClusterNode.META_WORKERS, false), meta.getInteger(ClusterNode.META_SHARDS, -1));
           if (member.workers() && member.shards() != self.shards()) {
             LOG.error("Node {} runs {} shards, this node {}: every node of a cluster must use the same 'shards'",
-                member.name(), member.shards(), self.shards());
+                member.nodeName(), member.shards(), self.shards());
           }
           known.put(id, member);
         })

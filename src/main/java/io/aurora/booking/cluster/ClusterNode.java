@@ -47,14 +47,9 @@ public final class ClusterNode {
 
   static JsonObject metadata(AppConfig config) {
     return new JsonObject()
-        .put(META_NAME, nodeName(config))
+        .put(META_NAME, config.nodeName())
         .put(META_WORKERS, config.localWorkers())
         .put(META_SHARDS, config.shards());
-  }
-
-  /** The node's name: {@code nodeId}, which defaults to pid@hostname. */
-  public static String nodeName(AppConfig config) {
-    return config.nodeId();
   }
 
   static Config hazelcastConfig(AppConfig config) {

@@ -22,9 +22,9 @@ public final class ShardAssignment {
   private ShardAssignment() {
   }
 
-  /** The owner of each shard (index = shard); all null when there are no nodes. */
-  public static List<String> assign(Collection<String> nodeIds, int shards) {
-    List<String> nodes = new ArrayList<>(new TreeSet<>(nodeIds));
+  /** The owner (member id) of each shard (index = shard); all null when there are no members. */
+  public static List<String> assign(Collection<String> memberIds, int shards) {
+    List<String> nodes = new ArrayList<>(new TreeSet<>(memberIds));
     String[] owners = new String[shards];
     if (nodes.isEmpty()) {
       return Arrays.asList(owners);
@@ -60,6 +60,17 @@ public final class ShardAssignment {
       }
     }
     return Arrays.asList(owners);
+  }
+
+  /** The shards {@code assignment} gives to {@code memberId}, in order. */
+  public static List<Integer> shardsOf(List<String> assignment, String memberId) {
+    List<Integer> shards = new ArrayList<>();
+    for (int s = 0; s < assignment.size(); s++) {
+      if (memberId.equals(assignment.get(s))) {
+        shards.add(s);
+      }
+    }
+    return List.copyOf(shards);
   }
 
   /** FNV-1a over the id's bytes: fixed, unlike String.hashCode's freedom in principle and HashMap order in practice. */

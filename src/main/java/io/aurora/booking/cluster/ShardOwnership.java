@@ -1,20 +1,20 @@
 package io.aurora.booking.cluster;
 
 import io.aurora.booking.bookings.BookingWorker;
+import io.aurora.booking.bookings.WorkerMeters;
+import io.aurora.booking.bus.Addresses;
+import io.aurora.booking.bus.Messages.NodeLeaving;
+import io.aurora.booking.bus.Messages.ShardFenced;
+import io.aurora.booking.bus.Requests;
 import io.aurora.booking.cluster.ClusterMembers.Member;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.infra.Clients;
-import io.aurora.booking.queue.Addresses;
-import io.aurora.booking.queue.QueueClient;
-import io.aurora.booking.queue.QueueMessages.NodeLeaving;
-import io.aurora.booking.queue.QueueMessages.ShardFenced;
+import io.aurora.booking.queue.OwnerRecords;
 import io.aurora.booking.queue.ShardQueue;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Lock;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.redis.client.Redis;
@@ -24,7 +24,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 
@@ -40,7 +39,8 @@ import java.util.UUID;
  * worker finishes and acknowledges the batch in hand, the claim is dropped, the lock released; the next
  * owner then finds nothing to redeliver.
  *
- * <p>Without a cluster manager this node is the only member and owns every shard, by the same steps.
+ * <p>Without a cluster manager this node is the only member and owns every shard, by the same steps. It
+ * also answers {@link Addresses#CLUSTER_STATUS}, through a {@link ClusterReport} of the members it sees.
  */
 public final class ShardOwnership extends VerticleBase {
 
@@ -83,8 +83,9 @@ public final class ShardOwnership extends VerticleBase {
   private AppConfig config;
   private Redis redis;
   private Pool workerPool;
-  private ShardQueue queue;
+  private OwnerRecords owners;
   private ClusterMembers members;
+  private ClusterReport report;
   private Slot[] slots;
   private List<String> eligible = List.of();
   private List<String> assignment = List.of();
@@ -93,13 +94,13 @@ public final class ShardOwnership extends VerticleBase {
   private boolean refreshing;
   private boolean stopping;
 
-  private final io.aurora.booking.metrics.BookingMetrics metrics;
+  private final WorkerMeters metrics;
 
   /**
    * @param clusterManager the cluster this node joined, or null when it runs alone
    * @param metrics        the meters the workers of this node record into
    */
-  public ShardOwnership(ClusterManager clusterManager, io.aurora.booking.metrics.BookingMetrics metrics) {
+  public ShardOwnership(ClusterManager clusterManager, WorkerMeters metrics) {
     this.clusterManager = clusterManager;
     this.metrics = metrics;
   }
@@ -111,21 +112,21 @@ public final class ShardOwnership extends VerticleBase {
     // The workers' shared pool, opened here first: Vert.x closes a shared pool for every user when the
     // verticle that created it goes, and workers come and go with the shards while this verticle stays.
     workerPool = Clients.pgPool(vertx, config, BookingWorker.POOL_NAME);
-    queue = new ShardQueue(redis);
+    owners = new OwnerRecords(redis);
     slots = new Slot[config.shards()];
     for (int s = 0; s < slots.length; s++) {
       slots[s] = new Slot();
     }
-    return vertx.executeBlocking(() -> ClusterNode.nodeName(config))
-        .compose(name -> {
-          String id = clusterManager == null ? UUID.randomUUID().toString() : clusterManager.getNodeId();
-          members = new ClusterMembers(clusterManager, new Member(id, name, config.localWorkers(), config.shards()));
-          consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.CLUSTER_STATUS, msg -> status()
-              .onSuccess(msg::reply).onFailure(e -> QueueClient.replyFailure(msg, e))));
-          consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.SHARD_FENCED,
-              msg -> fencedOff(ShardFenced.fromJson(msg.body()))));
-          consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.NODE_LEAVING, msg -> {
-            members.leaving(NodeLeaving.fromJson(msg.body()).nodeId());
+    // The default node name (pid@hostname) may wait on DNS the first time it is asked for.
+    return vertx.executeBlocking(config::nodeName)
+        .compose(nodeName -> {
+          String memberId = clusterManager == null ? UUID.randomUUID().toString() : clusterManager.getNodeId();
+          members = new ClusterMembers(clusterManager, new Member(memberId, nodeName, config.localWorkers(), config.shards()));
+          report = new ClusterReport(members, owners, config.clusterName(), slots.length);
+          consumers.add(vertx.eventBus().localConsumer(Addresses.CLUSTER_STATUS, msg -> Requests.reply(msg, report.status())));
+          consumers.add(vertx.eventBus().<ShardFenced>localConsumer(Addresses.SHARD_FENCED, msg -> fencedOff(msg.body())));
+          consumers.add(vertx.eventBus().<NodeLeaving>consumer(Addresses.NODE_LEAVING, msg -> {
+            members.leaving(msg.body().memberId());
             tick();
           }));
           return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
@@ -147,18 +148,18 @@ public final class ShardOwnership extends VerticleBase {
     vertx.cancelTimer(ticker);
     if (members != null && members.clustered()) {
       // The others start asking for our shard locks now, and get each one the moment we let it go.
-      vertx.eventBus().publish(Addresses.NODE_LEAVING, new NodeLeaving(members.self().id()).toJson());
+      vertx.eventBus().publish(Addresses.NODE_LEAVING, new NodeLeaving(members.self().memberId()));
     }
     // Let take-overs and hand-overs under way finish first (a take-over that finishes now lets go at once).
     return Future.join(Arrays.stream(slots).map(slot -> slot.transition).toList())
         .transform(ar -> {
-          List<Future<Void>> releases = new ArrayList<>();
+          List<Future<Void>> handOvers = new ArrayList<>();
           for (int s = 0; s < slots.length; s++) {
             if (slots[s].state == State.OWNED) {
-              releases.add(release(s, "this node is stopping"));
+              handOvers.add(handOver(s, "this node is stopping"));
             }
           }
-          return Future.join(releases);
+          return Future.join(handOvers);
         })
         .eventually(() -> Future.join(consumers.stream().map(MessageConsumer::unregister).toList()))
         .eventually(() -> redis.close().recover(e -> Future.succeededFuture()))
@@ -182,7 +183,7 @@ public final class ShardOwnership extends VerticleBase {
       if (slot.state == State.OWNED) {
         int shard = s;
         long epoch = slot.epoch;
-        queue.touch(shard, epoch).onSuccess(stillOurs -> {
+        owners.touch(shard, epoch).onSuccess(stillOurs -> {
           if (!stillOurs) {
             fencedOff(new ShardFenced(shard, epoch));
           }
@@ -197,7 +198,7 @@ public final class ShardOwnership extends VerticleBase {
    */
   private Future<List<Future<Void>>> reconcile() {
     return members.current().map(view -> {
-      List<String> workers = view.stream().filter(Member::workers).map(Member::id).toList();
+      List<String> workers = view.stream().filter(Member::workers).map(Member::memberId).toList();
       if (!workers.equals(eligible)) {
         eligible = workers;
         assignment = ShardAssignment.assign(eligible, slots.length);
@@ -206,8 +207,8 @@ public final class ShardOwnership extends VerticleBase {
           slot.failures = 0;
         }
         LOG.info("Members: {}; this node ({}) is assigned shards {}",
-            view.stream().map(m -> m.name() + (m.workers() ? "" : " (no workers)")).toList(),
-            members.self().name(), assignedTo(members.self().id()));
+            view.stream().map(m -> m.nodeName() + (m.workers() ? "" : " (no workers)")).toList(),
+            members.self().nodeName(), ShardAssignment.shardsOf(assignment, members.self().memberId()));
       }
       List<Future<Void>> actions = new ArrayList<>();
       long now = System.currentTimeMillis();
@@ -215,9 +216,9 @@ public final class ShardOwnership extends VerticleBase {
         Slot slot = slots[s];
         boolean mine = assignedHere(s);
         if (mine && slot.state == State.IDLE && !slot.fencedOff && now >= slot.notBefore) {
-          actions.add(acquire(s));
+          actions.add(takeOver(s));
         } else if (!mine && slot.state == State.OWNED) {
-          actions.add(release(s, "reassigned to another node"));
+          actions.add(handOver(s, "reassigned to another node"));
         }
       }
       return actions;
@@ -226,20 +227,10 @@ public final class ShardOwnership extends VerticleBase {
 
   private boolean assignedHere(int shard) {
     return !stopping && members.self().workers() && shard < assignment.size()
-        && members.self().id().equals(assignment.get(shard));
+        && members.self().memberId().equals(assignment.get(shard));
   }
 
-  private List<Integer> assignedTo(String nodeId) {
-    List<Integer> shards = new ArrayList<>();
-    for (int s = 0; s < assignment.size(); s++) {
-      if (nodeId.equals(assignment.get(s))) {
-        shards.add(s);
-      }
-    }
-    return shards;
-  }
-
-  private Future<Void> acquire(int shard) {
+  private Future<Void> takeOver(int shard) {
     Slot slot = slots[shard];
     slot.state = State.ACQUIRING;
     slot.transition = vertx.sharedData().getLockWithTimeout(lockName(shard), LOCK_WAIT_MILLIS)
@@ -248,7 +239,7 @@ public final class ShardOwnership extends VerticleBase {
           if (!assignedHere(shard)) {
             return Future.failedFuture("no longer assigned here");
           }
-          return queue.claim(shard, members.self().id(), members.self().name(), OWNER_SILENCE_MILLIS);
+          return owners.claim(shard, members.self().memberId(), members.self().nodeName(), OWNER_SILENCE_MILLIS);
         })
         .compose(claim -> {
           if (!claim.granted()) {
@@ -262,14 +253,14 @@ public final class ShardOwnership extends VerticleBase {
             LOG.warn("Shard {}: {} jobs the previous owner had in hand are back at the front of the queue",
                 shard, claim.handedBack());
           }
-          return vertx.deployVerticle(new BookingWorker(shard, claim.epoch(), metrics), new DeploymentOptions().setConfig(config.toJson()));
+          return vertx.deployVerticle(new BookingWorker(shard, claim.epoch(), metrics, ShardQueue::new), new DeploymentOptions().setConfig(config.toJson()));
         })
         .onSuccess(deploymentId -> {
           slot.deploymentId = deploymentId;
           slot.state = State.OWNED;
           slot.failures = 0;
           slot.refusals = 0;
-          LOG.info("Shard {}: owned by this node ({}), epoch {}", shard, members.self().name(), slot.epoch);
+          LOG.info("Shard {}: owned by this node ({}), epoch {}", shard, members.self().nodeName(), slot.epoch);
         })
         .recover(failure -> {
           // No lock (it timed out) is the normal case while the previous owner hands over: try again next tick.
@@ -294,7 +285,7 @@ public final class ShardOwnership extends VerticleBase {
                   failure.getMessage(), slot.failures);
             }
           }
-          Future<Boolean> dropClaim = slot.epoch > 0 ? queue.release(shard, slot.epoch) : Future.succeededFuture(false);
+          Future<Boolean> dropClaim = slot.epoch > 0 ? owners.releaseOwnership(shard, slot.epoch) : Future.succeededFuture(false);
           return dropClaim.transform(ar -> {
             letGo(slot);
             if (ours) {
@@ -308,14 +299,14 @@ public final class ShardOwnership extends VerticleBase {
   }
 
   /** Undeploys the worker (it finishes and acknowledges its batch), drops the claim, releases the lock. */
-  private Future<Void> release(int shard, String why) {
+  private Future<Void> handOver(int shard, String why) {
     Slot slot = slots[shard];
     slot.state = State.RELEASING;
     LOG.info("Shard {}: handing over ({})", shard, why);
     Future<Void> undeployed = slot.deploymentId == null ? Future.succeededFuture()
         : vertx.undeploy(slot.deploymentId).recover(e -> Future.succeededFuture());
     slot.transition = undeployed
-        .compose(v -> queue.release(shard, slot.epoch).recover(e -> Future.succeededFuture(false)))
+        .compose(v -> owners.releaseOwnership(shard, slot.epoch).recover(e -> Future.succeededFuture(false)))
         .<Void>mapEmpty()
         .eventually(() -> {
           letGo(slot);
@@ -342,7 +333,7 @@ public final class ShardOwnership extends VerticleBase {
       slot.fencedOff = true;
       LOG.warn("Shard {}: another node claimed it (epoch {} is stale); standing down until the membership changes",
           fenced.shard(), fenced.epoch());
-      release(fenced.shard(), "fenced off");
+      handOver(fenced.shard(), "fenced off");
     }
   }
 
@@ -358,60 +349,5 @@ public final class ShardOwnership extends VerticleBase {
 
   static String lockName(int shard) {
     return "aurora.shard." + shard;
-  }
-
-  /** Members, the owner of each shard (as claimed in Redis) with its depth, and what the assignment says. */
-  private Future<JsonObject> status() {
-    return members.current().compose(view -> {
-      List<Future<JsonObject>> shards = new ArrayList<>();
-      for (int s = 0; s < slots.length; s++) {
-        shards.add(queue.ownership(s));
-      }
-      return Future.all(shards).map(all -> describe(view, shards.stream().map(Future::result).toList()));
-    });
-  }
-
-  private JsonObject describe(List<Member> view, List<JsonObject> shards) {
-    List<String> ids = view.stream().map(Member::id).toList();
-    List<String> workers = view.stream().filter(Member::workers).map(Member::id).toList();
-    List<String> expected = ShardAssignment.assign(workers, slots.length);
-    JsonArray nodes = new JsonArray();
-    for (Member member : view) {
-      JsonArray owned = new JsonArray();
-      shards.stream().filter(s -> member.id().equals(s.getString("owner"))).forEach(s -> owned.add(s.getInteger("shard")));
-      nodes.add(member.toJson().put("self", member.id().equals(members.self().id()))
-          .put("shards", owned).put("assignedShards", new JsonArray(assignedIn(expected, member.id()))));
-    }
-    JsonArray unowned = new JsonArray();
-    long waiting = 0;
-    long processing = 0;
-    for (JsonObject shard : shards) {
-      String owner = shard.getString("owner");
-      boolean alive = owner != null && ids.contains(owner);
-      shard.put("ownerAlive", alive).put("assignedTo", expected.get(shard.getInteger("shard")));
-      if (!alive) {
-        unowned.add(shard.getInteger("shard"));
-      }
-      waiting += shard.getLong("waiting");
-      processing += shard.getLong("processing");
-    }
-    return new JsonObject()
-        .put("clustered", members.clustered())
-        .put("clusterName", members.clustered() ? config.clusterName() : null)
-        .put("self", members.self().id())
-        .put("nodes", nodes)
-        .put("shards", new JsonArray(new ArrayList<>(shards)))
-        .put("unownedShards", unowned)
-        .put("total", new JsonObject().put("waiting", waiting).put("processing", processing));
-  }
-
-  private static List<Integer> assignedIn(List<String> assignment, String nodeId) {
-    List<Integer> out = new ArrayList<>();
-    for (int s = 0; s < assignment.size(); s++) {
-      if (nodeId.equals(assignment.get(s))) {
-        out.add(s);
-      }
-    }
-    return Collections.unmodifiableList(out);
   }
 }

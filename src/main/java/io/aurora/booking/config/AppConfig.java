@@ -54,7 +54,7 @@ public final class AppConfig {
       .put("localWorkers", true)
       .put("benchMode", false)
       .put("shutdownGraceMillis", 10_000)
-      .put("nodeId", "")
+      .put("nodeName", "")
       .put("metricsEnabled", true)
       .put("metricsPath", "/metrics")
       .put("metricsToken", "")
@@ -150,9 +150,13 @@ public final class AppConfig {
   /** How long shutdown waits for running batches and in-flight requests. */
   public int shutdownGraceMillis() { return json.getInteger("shutdownGraceMillis"); }
 
-  /** This JVM's name in logs; empty in the config means {@code pid@hostname}. */
-  public String nodeId() {
-    String configured = json.getString("nodeId");
+  /**
+   * This node's name for operators: the {@code node} field of every log line, and how the node shows in
+   * {@code GET /api/admin/cluster}. Empty in the config means {@code pid@hostname}. (The cluster manager
+   * knows the node by a member id of its own.)
+   */
+  public String nodeName() {
+    String configured = json.getString("nodeName");
     return configured.isBlank() ? NodeName.DEFAULT : configured;
   }
 
@@ -163,9 +167,6 @@ public final class AppConfig {
   public String metricsToken() { return json.getString("metricsToken"); }
   /** How often the dependency probe and the seats-left gauges are refreshed from PostgreSQL and Redis. */
   public int metricsSampleMillis() { return json.getInteger("metricsSampleMillis"); }
-
-  /** How this node shows up to operators and in logs: {@link #nodeId()}. */
-  public String nodeName() { return nodeId(); }
 
   /** Whether this JVM joins a Vert.x cluster (Hazelcast) with the other nodes of the deployment. */
   public boolean clusterEnabled() { return json.getBoolean("clusterEnabled"); }

@@ -1,6 +1,6 @@
 package io.aurora.booking.events;
 
-import io.aurora.booking.queue.Addresses;
+import io.aurora.booking.bus.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;

@@ -1,6 +1,11 @@
 package io.aurora.booking.http;
 
-/** Every error the API answers with, and its HTTP status. The body is {@code {"error": name(), "message": ...}}. */
+import java.util.Optional;
+
+/**
+ * Every error the API answers with, and its HTTP status. The body is {@code {"error": name(), "message": ...}}.
+ * Over the event bus an error travels as a {@code ReplyException} whose failure code is {@link #failureCode()}.
+ */
 public enum ErrorCode {
   INVALID_JSON(400),
   VALIDATION_FAILED(400),
@@ -34,4 +39,22 @@ public enum ErrorCode {
   public ApiException error(String message) {
     return new ApiException(this, message);
   }
+
+  /**
+   * The failure code of this error in an event-bus {@code ReplyException}. Failures only travel on local
+   * addresses (requests never cross nodes), so the codes need to agree within one build only.
+   */
+  public int failureCode() {
+    return FAILURE_CODE_BASE + ordinal();
+  }
+
+  /** The error of an event-bus failure code, or empty when the code is not one of {@link #failureCode()}. */
+  public static Optional<ErrorCode> ofFailureCode(int failureCode) {
+    int index = failureCode - FAILURE_CODE_BASE;
+    ErrorCode[] all = values();
+    return index >= 0 && index < all.length ? Optional.of(all[index]) : Optional.empty();
+  }
+
+  /** Clear of Vert.x's own failure codes (-1, 0) and of HTTP statuses. */
+  private static final int FAILURE_CODE_BASE = 1_000;
 }

@@ -52,12 +52,18 @@ public final class Input {
     return Long.parseLong(raw);
   }
 
-  public static String string(JsonObject body, String field, int min, int max, boolean required) {
+  /** The field's value; null when absent and not {@code required}. */
+  private static Object value(JsonObject body, String field, boolean required) {
     Object value = body.getValue(field);
+    if (value == null && required) {
+      throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' is required");
+    }
+    return value;
+  }
+
+  public static String string(JsonObject body, String field, int min, int max, boolean required) {
+    Object value = value(body, field, required);
     if (value == null) {
-      if (required) {
-        throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' is required");
-      }
       return null;
     }
     if (!(value instanceof String s)) {
@@ -83,11 +89,8 @@ public final class Input {
   }
 
   public static Integer integer(JsonObject body, String field, int min, int max, boolean required) {
-    Object value = body.getValue(field);
+    Object value = value(body, field, required);
     if (value == null) {
-      if (required) {
-        throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' is required");
-      }
       return null;
     }
     if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {

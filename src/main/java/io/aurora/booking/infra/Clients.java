@@ -10,10 +10,15 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Builds the PostgreSQL pool and the Redis client every verticle uses, from the one config. */
 public final class Clients {
+
+  private static final Map<String, AtomicInteger> INSTANCES = new ConcurrentHashMap<>();
 
   private Clients() {
   }
@@ -28,6 +33,15 @@ public final class Clients {
   static final int SILENT_SERVER_SECONDS = 35;
   private static final int STATEMENT_TIMEOUT_MILLIS = 30_000;
   private static final int IDLE_CONNECTION_SECONDS = 30;
+
+  /**
+   * {@code base-N}, a new N at each call: the client name of one instance of a verticle deployed several
+   * times. Instances sharing a name would register their pool's gauges twice (Micrometer refuses the
+   * second, with a warning) and misreport them.
+   */
+  public static String instanceName(String base) {
+    return base + "-" + INSTANCES.computeIfAbsent(base, b -> new AtomicInteger()).incrementAndGet();
+  }
 
   /**
    * A pool shared by name between the verticle instances of one JVM, so N HTTP instances do not open

@@ -15,9 +15,9 @@ public final class LogContext {
   private LogContext() {
   }
 
-  public static void identifyNode(String nodeId) {
+  public static void identifyNode(String nodeName) {
     if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
-      context.putProperty(NODE, nodeId);
+      context.putProperty(NODE, nodeName);
     }
   }
 }

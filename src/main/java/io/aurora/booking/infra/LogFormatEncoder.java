@@ -6,12 +6,17 @@ import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.EncoderBase;
 import net.logstash.logback.encoder.LogstashEncoder;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 /**
  * The console encoder: one JSON object per line ({@code json}, for log shippers) or a human-readable
  * line ({@code text}, for a terminal), chosen by the {@code format} property, which logback.xml takes
- * from {@code BOOKING_LOG_FORMAT}. Logging starts before the configuration is loaded, so the format is
- * read by logback itself rather than by ConfigLoader. An unknown value falls back to JSON with a
- * warning instead of silently logging nothing.
+ * from {@code BOOKING_LOG_FORMAT}; {@code auto} (the default) means text when standard output is a
+ * terminal and JSON otherwise (a pipe, a file, a container's log driver). Logging starts before the
+ * configuration is loaded, so the format is read by logback itself rather than by ConfigLoader. An unknown
+ * value falls back to JSON with a warning instead of silently logging nothing.
  *
  * <p>In JSON, the structured arguments of a line ({@code v("jobId", id)}) become fields of their own,
  * and logback's context properties ({@code node}) are on every line.
@@ -20,7 +25,7 @@ public final class LogFormatEncoder extends EncoderBase<ILoggingEvent> {
 
   public static final String DEFAULT_PATTERN = "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{24} - %msg%n";
 
-  private String format = "json";
+  private String format = "auto";
   private String pattern = DEFAULT_PATTERN;
   private Encoder<ILoggingEvent> delegate;
 
@@ -32,16 +37,41 @@ public final class LogFormatEncoder extends EncoderBase<ILoggingEvent> {
     this.pattern = pattern;
   }
 
+  /**
+   * Whether to log text: {@code text}, or {@code auto} on a terminal. Anything else, including an unknown
+   * value (warned about), is JSON.
+   */
+  static boolean textFor(String format, boolean terminal) {
+    return "text".equals(format) || ("auto".equals(format) || format.isEmpty()) && terminal;
+  }
+
+  /**
+   * Whether standard output is a terminal: on Linux, what file descriptor 1 points at (a pseudo-terminal or a
+   * tty); elsewhere, whether the JVM has a console.
+   */
+  static boolean stdoutIsTerminal() {
+    Path stdout = Path.of("/proc/self/fd/1");
+    try {
+      if (Files.isSymbolicLink(stdout)) {
+        String target = Files.readSymbolicLink(stdout).toString();
+        return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+      }
+    } catch (IOException | SecurityException e) {
+      // not Linux as we know it: ask the JVM
+    }
+    return System.console() != null;
+  }
+
   @Override
   public void start() {
-    if ("text".equals(format)) {
+    if (textFor(format, stdoutIsTerminal())) {
       PatternLayoutEncoder text = new PatternLayoutEncoder();
       text.setContext(getContext());
       text.setPattern(pattern);
       delegate = text;
     } else {
-      if (!"json".equals(format)) {
-        addWarn("Unknown log format '" + format + "' (BOOKING_LOG_FORMAT is json or text): logging JSON");
+      if (!"json".equals(format) && !"auto".equals(format) && !format.isEmpty()) {
+        addWarn("Unknown log format '" + format + "' (BOOKING_LOG_FORMAT is auto, json or text): logging JSON");
       }
       LogstashEncoder json = new LogstashEncoder();
       json.setContext(getContext());

@@ -1,8 +1,10 @@
 package io.aurora.booking.metrics;
 
+import io.aurora.booking.bookings.FailureReason;
+import io.aurora.booking.bookings.JobOutcome;
+import io.aurora.booking.bookings.WorkerMeters;
 import io.aurora.booking.config.AppConfig;
-import io.aurora.booking.queue.JobOutcome;
-import io.aurora.booking.queue.JobOutcome.FailureReason;
+import io.aurora.booking.queue.QueueMeters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -28,7 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * take, how the worker's transactions behave, and gauges sampled off the hot path (queue depth, seats
  * left, dependency health).
  *
- * <p>One instance per application, handed to its verticles. Recording is in-memory only (counter
+ * <p>One instance per application, handed to its verticles as the meters each feature asks for
+ * ({@link QueueMeters}, {@link WorkerMeters}): the features do not depend on this one. Recording is in-memory only (counter
  * increments, histogram buckets): no I/O per request or per job. Labels have bounded values (shard,
  * outcome, failure reason, the ids of at most {@link MetricsVerticle#SEAT_GAUGE_EVENTS} events);
  * never user ids or job ids.
@@ -37,10 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * own Prometheus registry when Vert.x was built with metrics ({@link Metrics#vertxOptions}), else into
  * a registry of the application's own, so {@code /metrics} still serves the domain meters.
  */
-public final class BookingMetrics implements AutoCloseable {
-
-  /** Reason label of completed jobs: the label set of one metric name must be the same on every series. */
-  public static final String NO_REASON = "none";
+public final class BookingMetrics implements QueueMeters, WorkerMeters, AutoCloseable {
 
   private final MeterRegistry registry;
   private final PrometheusMeterRegistry prometheus;
@@ -85,7 +85,8 @@ public final class BookingMetrics implements AutoCloseable {
     recovered = keep(Counter.builder("booking.jobs.recovered")
         .description("Jobs whose lease ran out (their worker died or stalled) returned to the front of their queue")
         .register(registry));
-    completed = keep(finishedCounter("completed", NO_REASON));
+    // Completed jobs carry a reason label too: the label set of one metric name must be the same on every series.
+    completed = keep(finishedCounter("completed", JobOutcome.NO_REASON));
     for (FailureReason reason : FailureReason.values()) {
       failed.put(reason, keep(finishedCounter("failed", reason.name())));
     }
@@ -150,15 +151,18 @@ public final class BookingMetrics implements AutoCloseable {
 
   // ---- queue ----
 
+  @Override
   public void jobEnqueued() {
     enqueued.increment();
   }
 
+  @Override
   public void jobsRecovered(int count) {
     recovered.increment(count);
   }
 
-  /** Called by the queue verticle's once-a-second sampler: the gauges cost no Redis call of their own. */
+  /** Called by the queue's once-a-second sampler: the gauges cost no Redis call of their own. */
+  @Override
   public void queueDepth(int shard, long waitingJobs, long processingJobs) {
     if (shard < waiting.length) {
       waiting[shard].set(waitingJobs);
@@ -168,12 +172,7 @@ public final class BookingMetrics implements AutoCloseable {
 
   // ---- worker ----
 
-  /**
-   * A job whose outcome has been recorded in the queue.
-   *
-   * @param enqueuedAtMillis when the job was accepted (wall clock of the accepting node; 0 if unknown)
-   * @param processingNanos  from the worker taking the job to its outcome being recorded
-   */
+  @Override
   public void jobFinished(JobOutcome outcome, long enqueuedAtMillis, long processingNanos) {
     (outcome.completed() ? completed : failed.get(outcome.reason())).increment();
     if (enqueuedAtMillis > 0) {
@@ -183,11 +182,12 @@ public final class BookingMetrics implements AutoCloseable {
     processing.record(processingNanos, TimeUnit.NANOSECONDS);
   }
 
+  @Override
   public void jobsRetried(int jobs) {
     retries.increment(jobs);
   }
 
-  /** One booking transaction of {@code jobs} jobs of one event; a fault is retried, so it is timed apart. */
+  @Override
   public void transaction(long nanos, int jobs, boolean committed) {
     if (committed) {
       committedTransactions.record(nanos, TimeUnit.NANOSECONDS);
@@ -273,19 +273,17 @@ public final class BookingMetrics implements AutoCloseable {
   }
 
   private Timer latencyTimer(String outcome) {
-    return Timer.builder("booking.job.latency")
-        .description("From a booking request being accepted to its outcome being recorded (queue wait included)")
-        .tag("outcome", outcome)
-        .serviceLevelObjectives(LATENCY_BUCKETS)
-        .register(registry);
+    return timer("booking.job.latency", "outcome", outcome, LATENCY_BUCKETS,
+        "From a booking request being accepted to its outcome being recorded (queue wait included)");
   }
 
   private Timer transactionTimer(String result) {
-    return Timer.builder("booking.transaction.duration")
-        .description("One booking transaction of one event (row lock, inserts, commit), pool wait included")
-        .tag("result", result)
-        .serviceLevelObjectives(WORK_BUCKETS)
-        .register(registry);
+    return timer("booking.transaction.duration", "result", result, WORK_BUCKETS,
+        "One booking transaction of one event (row lock, inserts, commit), pool wait included");
+  }
+
+  private Timer timer(String name, String tag, String value, Duration[] buckets, String description) {
+    return Timer.builder(name).description(description).tag(tag, value).serviceLevelObjectives(buckets).register(registry);
   }
 
   private static double[] powersOfTwoUpTo(int max) {

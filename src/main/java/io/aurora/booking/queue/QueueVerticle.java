@@ -1,14 +1,21 @@
 package io.aurora.booking.queue;
 
+import io.aurora.booking.bookings.JobStatus;
+import io.aurora.booking.bus.Addresses;
+import io.aurora.booking.bus.Messages.CleanRequest;
+import io.aurora.booking.bus.Messages.DetailsRequest;
+import io.aurora.booking.bus.Messages.EnqueueReply;
+import io.aurora.booking.bus.Messages.EnqueueRequest;
+import io.aurora.booking.bus.Messages.PauseScope;
+import io.aurora.booking.bus.Messages.QueueFigures;
+import io.aurora.booking.bus.Messages.StatusRequest;
+import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.infra.Clients;
-import io.aurora.booking.metrics.BookingMetrics;
-import io.aurora.booking.queue.QueueMessages.EnqueueReply;
-import io.aurora.booking.queue.QueueMessages.EnqueueRequest;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -17,60 +24,61 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 
 import static net.logstash.logback.argument.StructuredArguments.v;
 
 /**
- * Owns the queue's Redis operations for the rest of the application: enqueue, status, admin control,
- * and the lease reaper that hands jobs of dead workers back to their queue.
+ * Serves the queue to the rest of its node: enqueue, job status and the operators' requests, each one Redis
+ * script or batch. Deployed once per core; it runs no timers of its own: the rates and pause flags its
+ * answers need come from the node's {@link QueueSampler}, and expired leases are the {@link LeaseReaper}'s.
  */
 public final class QueueVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(QueueVerticle.class);
-  private static final long SAMPLE_MILLIS = 1_000;
-  private static final double SMOOTHING = 0.3;
+  private static final int CLEAN_LIMIT_PER_SHARD = 100_000;
 
-  private final BookingMetrics metrics;
+  private final QueueMeters metrics;
   private AppConfig config;
   private Redis redis;
   private ShardQueue queue;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
-  private long reaperTimer;
-  private long samplerTimer;
-  /** Per shard: last decided count and the smoothed decisions per second, measured from Redis counters. */
-  private long[] lastDecided;
+  /** The latest figures from the sampler (or a pause change): decisions per second and paused flag, per shard. */
   private double[] rate;
   private boolean[] shardPaused;
   /** Requests being answered; shutdown waits for them. Only touched on this verticle's event loop. */
   private int inFlight;
 
-  public QueueVerticle(BookingMetrics metrics) {
+  public QueueVerticle(QueueMeters metrics) {
     this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
     config = new AppConfig(config());
-    redis = Clients.redis(vertx, config, "booking-queue");
+    redis = Clients.redis(vertx, config, Clients.instanceName("booking-queue"));
     queue = new ShardQueue(redis);
-    int shards = config.shards();
-    lastDecided = new long[shards];
-    java.util.Arrays.fill(lastDecided, -1);
-    rate = new double[shards];
-    shardPaused = new boolean[shards];
-    consume(Addresses.ENQUEUE, this::enqueue);
-    consume(Addresses.STATUS, body -> status(QueueMessages.StatusRequest.fromJson(body).jobId()));
-    consume(Addresses.ADMIN_STATS, body -> stats());
-    consume(Addresses.ADMIN_DETAILS, body -> details(body.getInteger("offset", 0), body.getInteger("limit", 50)));
-    consume(Addresses.ADMIN_PAUSE, body -> pause(body.getLong("eventId"), true));
-    consume(Addresses.ADMIN_RESUME, body -> pause(body.getLong("eventId"), false));
-    consume(Addresses.ADMIN_CLEAN, body -> clean(body.getLong("olderThanSeconds")));
-    consumers.add(vertx.eventBus().<Boolean>consumer(Addresses.QUEUE_PAUSED,
-        msg -> java.util.Arrays.fill(shardPaused, Boolean.TRUE.equals(msg.body()))));
-    reaperTimer = vertx.setPeriodic(1_000, id -> reap());
-    samplerTimer = vertx.setPeriodic(SAMPLE_MILLIS, id -> sample());
+    rate = new double[config.shards()];
+    shardPaused = new boolean[config.shards()];
+    serve(Addresses.ENQUEUE, this::enqueue);
+    serve(Addresses.STATUS, (StatusRequest request) -> status(request.jobId()));
+    serve(Addresses.ADMIN_STATS, none -> stats());
+    serve(Addresses.ADMIN_DETAILS, (DetailsRequest request) -> details(request.offset(), request.limit()));
+    serve(Addresses.ADMIN_PAUSE, (PauseScope scope) -> pause(scope.eventId(), true));
+    serve(Addresses.ADMIN_RESUME, (PauseScope scope) -> pause(scope.eventId(), false));
+    serve(Addresses.ADMIN_CLEAN, (CleanRequest request) -> clean(request.olderThanSeconds()));
+    // The arrays are replaced, never changed: the sampler's arrays are shared by every queue verticle.
+    consumers.add(vertx.eventBus().<Boolean>consumer(Addresses.QUEUE_PAUSED, msg -> {
+      boolean[] all = new boolean[config.shards()];
+      Arrays.fill(all, Boolean.TRUE.equals(msg.body()));
+      shardPaused = all;
+    }));
+    consumers.add(vertx.eventBus().<QueueFigures>localConsumer(Addresses.QUEUE_FIGURES, msg -> {
+      rate = msg.body().decidedPerSecond();
+      shardPaused = msg.body().paused();
+    }));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
@@ -80,8 +88,6 @@ public final class QueueVerticle extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
-    vertx.cancelTimer(reaperTimer);
-    vertx.cancelTimer(samplerTimer);
     long deadline = System.currentTimeMillis() + config.shutdownGraceMillis();
     return Future.all(consumers.stream().map(MessageConsumer::unregister).toList())
         .eventually(() -> inFlightDone(deadline))
@@ -92,31 +98,26 @@ public final class QueueVerticle extends VerticleBase {
     if (inFlight == 0 || System.currentTimeMillis() > deadline) {
       return Future.succeededFuture();
     }
-    io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
+    Promise<Void> later = Promise.promise();
     vertx.setTimer(10, id -> inFlightDone(deadline).onComplete(later));
     return later.future();
   }
 
-  private void consume(String address, Function<JsonObject, Future<JsonObject>> handler) {
-    // Local: requests come from this node's HTTP verticles (QueueClient), never from another node.
-    consumers.add(vertx.eventBus().<JsonObject>localConsumer(address, msg -> {
+  /** Answers the requests of {@code address}; local, as they come from this node's HTTP verticles. */
+  private <B> void serve(String address, Function<B, Future<?>> handler) {
+    consumers.add(vertx.eventBus().<B>localConsumer(address, msg -> {
       inFlight++;
-      reply(msg, handler).onComplete(done -> inFlight--);
+      Future<?> answer;
+      try {
+        answer = handler.apply(msg.body());
+      } catch (RuntimeException e) {
+        answer = Future.failedFuture(e);
+      }
+      Requests.reply(msg, answer).onComplete(done -> inFlight--);
     }));
   }
 
-  private static Future<JsonObject> reply(Message<JsonObject> msg, Function<JsonObject, Future<JsonObject>> handler) {
-    Future<JsonObject> result;
-    try {
-      result = handler.apply(msg.body() == null ? new JsonObject() : msg.body());
-    } catch (RuntimeException e) {
-      result = Future.failedFuture(e);
-    }
-    return result.onSuccess(msg::reply).onFailure(failure -> QueueClient.replyFailure(msg, failure));
-  }
-
-  private Future<JsonObject> enqueue(JsonObject body) {
-    EnqueueRequest request = EnqueueRequest.fromJson(body);
+  private Future<EnqueueReply> enqueue(EnqueueRequest request) {
     int shard = Sharding.shardOf(request.eventId(), config.shards());
     String jobId = Sharding.newJobId(shard);
     return queue.enqueue(shard, jobId, request.userId(), request.eventId(), request.seats(),
@@ -125,22 +126,14 @@ public final class QueueVerticle extends VerticleBase {
           if (enqueued.created()) {
             metrics.jobEnqueued();
             vertx.eventBus().publish(Addresses.shard(shard), null);
-            return Future.succeededFuture(reply(shard, enqueued.jobId(), Math.max(1, enqueued.seq() - enqueued.taken()), false));
+            return Future.succeededFuture(accepted(shard, enqueued.jobId(), Math.max(1, enqueued.seq() - enqueued.taken()), false));
           }
-          return queue.status(enqueued.jobId()).map(record -> reply(shard, enqueued.jobId(), position(record), true));
-        })
-        .map(EnqueueReply::toJson);
+          return queue.status(enqueued.jobId()).map(record -> accepted(shard, enqueued.jobId(), record.position(), true));
+        });
   }
 
-  private EnqueueReply reply(int shard, String jobId, long position, boolean duplicate) {
+  private EnqueueReply accepted(int shard, String jobId, long position, boolean duplicate) {
     return new EnqueueReply(jobId, position, estimatedWaitSeconds(shard, position), shardPaused[shard], duplicate);
-  }
-
-  private static long position(ShardQueue.JobRecord record) {
-    if (!"queued".equals(record.fields().getString("status"))) {
-      return 0;
-    }
-    return Math.max(1, Long.parseLong(record.fields().getString("seq", "0")) - record.taken());
   }
 
   /**
@@ -151,66 +144,39 @@ public final class QueueVerticle extends VerticleBase {
   long estimatedWaitSeconds(int shard, long position) {
     double perSecond = rate[shard];
     if (perSecond < 0.5) {
-      double sum = 0;
-      for (double r : rate) {
-        sum += r;
-      }
-      perSecond = Math.max(1.0, sum / rate.length);
+      perSecond = Math.max(1.0, Arrays.stream(rate).sum() / rate.length);
     }
     return (long) Math.ceil(position / perSecond);
   }
 
-  private Future<JsonObject> status(String jobId) {
+  private Future<JobStatus> status(String jobId) {
     if (Sharding.shardOfJob(jobId) < 0) {
       return Future.failedFuture(ErrorCode.NOT_FOUND.error("No such job"));
     }
     return queue.status(jobId).map(record -> {
-      JsonObject f = record.fields();
-      if (f.isEmpty()) {
+      JobStatus status = record.toStatus(jobId);
+      if (status == null) {
         throw ErrorCode.NOT_FOUND.error("No such job (unknown, or its result has expired)");
-      }
-      JsonObject status = new JsonObject()
-          .put("jobId", jobId)
-          .put("status", f.getString("status"))
-          .put("userId", Long.parseLong(f.getString("user")))
-          .put("eventId", Long.parseLong(f.getString("event")))
-          .put("seats", Integer.parseInt(f.getString("seats")))
-          .put("attempts", Integer.parseInt(f.getString("attempts", "0")))
-          .put("enqueuedAt", Long.parseLong(f.getString("enqueuedAt", "0")));
-      switch (f.getString("status")) {
-        case "queued" -> status.put("queuePosition", position(record));
-        case "completed" -> status.put("result", new JsonObject(f.getString("result")));
-        case "failed" -> status.put("error", f.getString("error"))
-            .put("message", JobOutcome.FailureReason.valueOf(f.getString("error")).message());
-        default -> { }
-      }
-      if (f.containsKey("finishedAt")) {
-        status.put("finishedAt", Long.parseLong(f.getString("finishedAt")));
       }
       return status;
     });
   }
 
   private Future<JsonObject> stats() {
-    List<Future<JsonObject>> perShard = new ArrayList<>();
-    for (int s = 0; s < config.shards(); s++) {
-      perShard.add(queue.shardStats(s));
-    }
-    return Future.all(perShard).map(all -> {
+    double[] rates = rate;
+    return perShard(queue::shardStats).map(all -> {
       JsonArray shards = new JsonArray();
       JsonObject total = new JsonObject();
       boolean allPaused = true;
-      double throughput = 0;
-      for (int s = 0; s < perShard.size(); s++) {
-        JsonObject shard = perShard.get(s).result().put("decidedPerSecond", round(rate[s]));
-        throughput += rate[s];
+      for (ShardStats stats : all) {
+        JsonObject shard = stats.toJson(round(rates[stats.shard()]));
         shards.add(shard);
-        allPaused &= shard.getBoolean("paused");
-        for (String counter : List.of("waiting", "processing", "enqueued", "completed", "failed", "retried", "stalledRecovered")) {
+        allPaused &= stats.paused();
+        for (String counter : ShardStats.COUNTERS) {
           total.put(counter, total.getLong(counter, 0L) + shard.getLong(counter));
         }
       }
-      total.put("decidedPerSecond", round(throughput));
+      total.put("decidedPerSecond", round(Arrays.stream(rates).sum()));
       return new JsonObject().put("paused", allPaused).put("total", total).put("shards", shards);
     });
   }
@@ -220,13 +186,11 @@ public final class QueueVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> details(int offset, int limit) {
-    List<Future<JsonObject>> perShard = new ArrayList<>();
-    for (int s = 0; s < config.shards(); s++) {
-      perShard.add(queue.details(s, offset, limit));
-    }
-    return Future.all(perShard).map(all -> new JsonObject()
-        .put("offset", offset).put("limit", limit)
-        .put("shards", new JsonArray(perShard.stream().map(Future::result).toList())));
+    return perShard(shard -> queue.details(shard, offset, limit)).map(all -> {
+      long now = System.currentTimeMillis();
+      return new JsonObject().put("offset", offset).put("limit", limit)
+          .put("shards", new JsonArray(all.stream().map(shard -> shard.toJson(now)).toList()));
+    });
   }
 
   private Future<JsonObject> pause(Long eventId, boolean paused) {
@@ -236,8 +200,6 @@ public final class QueueVerticle extends VerticleBase {
     return change.map(v -> {
       if (eventId == null) {
         vertx.eventBus().publish(Addresses.QUEUE_PAUSED, paused);
-      }
-      if (eventId == null) {
         LOG.info("Queue {}", paused ? "paused" : "resumed");
       } else {
         LOG.info("Queue {} for event {}", paused ? "paused" : "resumed", v("eventId", eventId));
@@ -248,42 +210,17 @@ public final class QueueVerticle extends VerticleBase {
 
   private Future<JsonObject> clean(long olderThanSeconds) {
     long cutoff = System.currentTimeMillis() - olderThanSeconds * 1000;
-    List<Future<long[]>> perShard = new ArrayList<>();
-    for (int s = 0; s < config.shards(); s++) {
-      perShard.add(queue.clean(s, cutoff, 100_000));
-    }
-    return Future.all(perShard).map(all -> new JsonObject()
-        .put("removed", perShard.stream().mapToLong(f -> f.result()[0]).sum())
+    return perShard(shard -> queue.clean(shard, cutoff, CLEAN_LIMIT_PER_SHARD)).map(removed -> new JsonObject()
+        .put("removed", removed.stream().mapToLong(Long::longValue).sum())
         .put("olderThanSeconds", olderThanSeconds));
   }
 
-  private void reap() {
+  /** One read per shard, all at once; the results in shard order. */
+  private <T> Future<List<T>> perShard(Function<Integer, Future<T>> read) {
+    List<Future<T>> reads = new ArrayList<>();
     for (int s = 0; s < config.shards(); s++) {
-      int shard = s;
-      queue.reap(shard, 1_000)
-          .onSuccess(n -> {
-            if (n > 0) {
-              metrics.jobsRecovered(n);
-              LOG.warn("Recovered {} jobs with expired leases on shard {}", v("jobs", n), v("shard", shard));
-              vertx.eventBus().publish(Addresses.shard(shard), null);
-            }
-          })
-          .onFailure(e -> LOG.debug("Reaper could not reach Redis: {}", e.toString()));
+      reads.add(read.apply(s));
     }
-  }
-
-  private void sample() {
-    for (int s = 0; s < config.shards(); s++) {
-      int shard = s;
-      queue.decided(shard).onSuccess(decided -> {
-        long delta = lastDecided[shard] < 0 ? 0 : decided - lastDecided[shard];
-        lastDecided[shard] = decided;
-        rate[shard] = SMOOTHING * Math.max(0, delta) * 1000.0 / SAMPLE_MILLIS + (1 - SMOOTHING) * rate[shard];
-      });
-      queue.shardStats(shard).onSuccess(stats -> {
-        shardPaused[shard] = stats.getBoolean("paused");
-        metrics.queueDepth(shard, stats.getLong("waiting"), stats.getLong("processing"));
-      });
-    }
+    return Future.all(reads).map(all -> reads.stream().map(Future::result).toList());
   }
 }

@@ -5,7 +5,6 @@ import io.aurora.booking.bookings.SeatAllocation.Decided;
 import io.aurora.booking.bookings.SeatAllocation.Decision;
 import io.aurora.booking.bookings.SeatAllocation.EventState;
 import io.aurora.booking.bookings.SeatAllocation.PriorBooking;
-import io.aurora.booking.queue.TakenJob;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

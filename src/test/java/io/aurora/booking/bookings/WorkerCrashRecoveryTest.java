@@ -1,9 +1,7 @@
 package io.aurora.booking.bookings;
 
-import io.aurora.booking.queue.JobOutcome;
 import io.aurora.booking.queue.ShardQueue;
 import io.aurora.booking.queue.Sharding;
-import io.aurora.booking.queue.TakenJob;
 import io.aurora.booking.testing.TestApp;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -75,7 +73,7 @@ class WorkerCrashRecoveryTest {
   private static void deployWorkers(Vertx vertx, TestApp app) {
     List<Future<String>> deployments = new ArrayList<>();
     for (int shard = 0; shard < app.config.shards(); shard++) {
-      deployments.add(vertx.deployVerticle(new BookingWorker(shard), new DeploymentOptions().setConfig(app.config.toJson())));
+      deployments.add(vertx.deployVerticle(new BookingWorker(shard, ShardQueue::new), new DeploymentOptions().setConfig(app.config.toJson())));
     }
     await(Future.all(deployments));
   }

@@ -1,5 +1,6 @@
 package io.aurora.booking.cluster;
 
+import io.aurora.booking.queue.OwnerRecords;
 import io.aurora.booking.queue.ShardQueue;
 import io.aurora.booking.queue.Sharding;
 import io.aurora.booking.testing.BookingStream;
@@ -326,7 +327,7 @@ class ClusterTest {
   private Map<Integer, String> owners(List<Integer> shards) {
     Map<Integer, String> out = new HashMap<>();
     for (int shard : shards) {
-      out.put(shard, await(queue.ownership(shard)).getString("owner"));
+      out.put(shard, await(new OwnerRecords(cluster.redis).read(shard)).memberId());
     }
     return out;
   }

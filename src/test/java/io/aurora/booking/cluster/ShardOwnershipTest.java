@@ -1,10 +1,12 @@
 package io.aurora.booking.cluster;
 
 import io.aurora.booking.bookings.BookingWorker;
-import io.aurora.booking.queue.ShardFencedException;
+import io.aurora.booking.bookings.ShardFencedException;
+import io.aurora.booking.bookings.TakenJob;
+import io.aurora.booking.bookings.WorkerMeters;
+import io.aurora.booking.queue.OwnerRecords;
 import io.aurora.booking.queue.ShardQueue;
 import io.aurora.booking.queue.Sharding;
-import io.aurora.booking.queue.TakenJob;
 import io.aurora.booking.testing.TestApp;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -62,13 +64,13 @@ class ShardOwnershipTest {
   @Test
   void aWorkerWhoseShardWasClaimedByANewerOwnerStopsTakingJobs(Vertx vertx) {
     try (TestApp app = TestApp.start(vertx)) {
-      ShardQueue queue = new ShardQueue(app.redis);
+      OwnerRecords owners = new OwnerRecords(app.redis);
       long fencedEvent = app.createEvent(10);
       int shard = Sharding.shardOf(fencedEvent, app.config.shards());
       long otherEvent = eventOnAnotherShard(app, shard);
 
       // A claim that does not wait for the owner to fall silent: as if made by a node cut off from this one.
-      ShardQueue.Claim intruder = await(queue.claim(shard, "intruder-node", "intruder", 0));
+      OwnerRecords.Claim intruder = await(owners.claim(shard, "intruder-node", "intruder", 0));
       String stuck = app.bookJob(app.user().token(), fencedEvent);
       awaitCondition("the node to stand down from shard " + shard, Duration.ofSeconds(10), () ->
           app.get("/api/admin/cluster", app.adminToken()).bodyAsJsonObject().getJsonArray("unownedShards").contains(shard));
@@ -84,7 +86,7 @@ class ShardOwnershipTest {
       assertEquals(1, owner.getLong("waiting"));
 
       // The new owner's worker, with the new epoch, decides the job.
-      await(vertx.deployVerticle(new BookingWorker(shard, intruder.epoch(), io.aurora.booking.metrics.BookingMetrics.disabled()), new DeploymentOptions().setConfig(app.config.toJson())));
+      await(vertx.deployVerticle(new BookingWorker(shard, intruder.epoch(), WorkerMeters.NONE, ShardQueue::new), new DeploymentOptions().setConfig(app.config.toJson())));
       assertEquals("completed", app.awaitJob(stuck).getString("status"));
       assertEquals(1, app.queryLong("SELECT booked FROM events WHERE id = $1", fencedEvent));
     }
@@ -94,9 +96,10 @@ class ShardOwnershipTest {
   void aClaimWaitsForTheOwnerToFallSilentThenHandsBackAtOnceTheJobsItHadInHand(Vertx vertx) {
     try (TestApp app = TestApp.start(vertx, Map.of("localWorkers", false))) {
       ShardQueue queue = new ShardQueue(app.redis);
+      OwnerRecords owners = new OwnerRecords(app.redis);
       long eventId = app.createEvent(10);
       int shard = Sharding.shardOf(eventId, app.config.shards());
-      ShardQueue.Claim first = await(queue.claim(shard, "node-a", "a", ShardOwnership.OWNER_SILENCE_MILLIS));
+      OwnerRecords.Claim first = await(owners.claim(shard, "node-a", "a", ShardOwnership.OWNER_SILENCE_MILLIS));
       String first1 = app.bookJob(app.user().token(), eventId);
       String first2 = app.bookJob(app.user().token(), eventId);
       String later = app.bookJob(app.user().token(), eventId);
@@ -105,12 +108,12 @@ class ShardOwnershipTest {
       assertEquals(List.of(first1, first2), inHand.stream().map(TakenJob::jobId).toList());
       long recoveredBefore = app.queueStats().getJsonObject("total").getLong("stalledRecovered");
 
-      ShardQueue.Claim early = await(queue.claim(shard, "node-b", "b", ShardOwnership.OWNER_SILENCE_MILLIS));
+      OwnerRecords.Claim early = await(owners.claim(shard, "node-b", "b", ShardOwnership.OWNER_SILENCE_MILLIS));
       assertFalse(early.granted(), "node-a showed it was alive a moment ago");
       assertEquals("node-a", early.heldBy());
-      ShardQueue.Claim[] second = new ShardQueue.Claim[1];
+      OwnerRecords.Claim[] second = new OwnerRecords.Claim[1];
       awaitCondition("node-a to have been silent long enough", Duration.ofSeconds(10), () -> {
-        second[0] = await(queue.claim(shard, "node-b", "b", ShardOwnership.OWNER_SILENCE_MILLIS));
+        second[0] = await(owners.claim(shard, "node-b", "b", ShardOwnership.OWNER_SILENCE_MILLIS));
         return second[0].granted();
       });
       assertEquals(first.epoch() + 1, second[0].epoch());
@@ -118,15 +121,15 @@ class ShardOwnershipTest {
       assertEquals(recoveredBefore + 2, app.queueStats().getJsonObject("total").getLong("stalledRecovered"));
       Throwable stale = assertThrowsAsync(() -> await(queue.take(shard, 10, 30_000, first.epoch())));
       assertInstanceOf(ShardFencedException.class, stale);
-      assertFalse(await(queue.touch(shard, first.epoch())), "the old owner learns it was fenced off");
-      assertTrue(await(queue.touch(shard, second[0].epoch())));
+      assertFalse(await(owners.touch(shard, first.epoch())), "the old owner learns it was fenced off");
+      assertTrue(await(owners.touch(shard, second[0].epoch())));
 
       List<TakenJob> retaken = await(queue.take(shard, 10, 30_000, second[0].epoch()));
       assertEquals(List.of(first1, first2, later), retaken.stream().map(TakenJob::jobId).toList(), "back in their places, first in line");
 
-      assertEquals(false, await(queue.release(shard, first.epoch())), "a stale owner cannot drop the new claim");
-      assertEquals(true, await(queue.release(shard, second[0].epoch())));
-      assertNull(await(queue.ownership(shard)).getString("owner"));
+      assertEquals(false, await(owners.releaseOwnership(shard, first.epoch())), "a stale owner cannot drop the new claim");
+      assertEquals(true, await(owners.releaseOwnership(shard, second[0].epoch())));
+      assertNull(await(owners.read(shard)).memberId());
     }
   }
 

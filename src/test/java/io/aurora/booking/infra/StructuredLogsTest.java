@@ -48,7 +48,7 @@ class StructuredLogsTest {
     String text;
     // DEBUG everywhere (but for the loggers pinned lower in logback-test.xml): more than production logs.
     try (LogCapture logs = LogCapture.start(Level.DEBUG)) {
-      try (TestApp app = TestApp.start(vertx, Map.of("metricsToken", METRICS_TOKEN, "nodeId", NODE))) {
+      try (TestApp app = TestApp.start(vertx, Map.of("metricsToken", METRICS_TOKEN, "nodeName", NODE))) {
         secrets.put("the admin password", TestApp.ADMIN_PASSWORD);
         secrets.put("the JWT secret", TestApp.SECRET);
         secrets.put("the metrics token", METRICS_TOKEN);
@@ -137,7 +137,7 @@ class StructuredLogsTest {
     String jobId;
     long eventId;
     try (LogCapture logs = LogCapture.start(Level.DEBUG)) {
-      try (TestApp app = TestApp.start(vertx, Map.of("nodeId", NODE))) {
+      try (TestApp app = TestApp.start(vertx, Map.of("nodeName", NODE))) {
         eventId = app.createEvent(1);
         jobId = app.bookJob(app.user().token(), eventId);
         assertEquals("completed", app.awaitJob(jobId).getString("status"));

@@ -106,7 +106,7 @@ public final class LocalCluster implements AutoCloseable {
     }
     int httpPort = TestServices.freePort();
     Map<String, String> nodeEnv = new HashMap<>(env);
-    nodeEnv.put("BOOKING_NODE_ID", "node-" + index);
+    nodeEnv.put("BOOKING_NODE_NAME", "node-" + index);
     nodeEnv.put("BOOKING_HTTP_PORT", Integer.toString(httpPort));
     nodeEnv.put("BOOKING_CLUSTER_PORT", Integer.toString(clusterPorts.get(index)));
     NodeProcess node = NodeProcess.start("node-" + index, httpPort, clusterPorts.get(index), nodeEnv, logDir);

@@ -1,4 +1,4 @@
-package io.aurora.booking.bench;
+package io.aurora.booking.admin;
 
 import io.aurora.booking.auth.Authentication;
 import io.aurora.booking.auth.Role;

@@ -1,4 +1,4 @@
-package io.aurora.booking.queue;
+package io.aurora.booking.bookings;
 
 import io.vertx.core.json.JsonObject;
 
@@ -8,27 +8,8 @@ import io.vertx.core.json.JsonObject;
  */
 public record JobOutcome(String jobId, boolean completed, JsonObject result, FailureReason reason, String message, int retries) {
 
-  public enum FailureReason {
-    SOLD_OUT("Not enough seats left"),
-    ALREADY_BOOKED("You already hold the maximum bookings for this event"),
-    EVENT_NOT_FOUND("The event does not exist"),
-    EVENT_STARTED("The event has already started"),
-    /** The user's account no longer exists (deleted after the request was accepted). */
-    USER_NOT_FOUND("The user account no longer exists"),
-    /** The database refused this one booking (a constraint no check foresaw); its batch-mates are unaffected. */
-    BOOKING_REFUSED("The booking was refused by the database's rules"),
-    INTERNAL("The booking could not be processed; it is kept for the operators");
-
-    private final String message;
-
-    FailureReason(String message) {
-      this.message = message;
-    }
-
-    public String message() {
-      return message;
-    }
-  }
+  /** The reason label of a completed job, where metrics and logs need one on every outcome. */
+  public static final String NO_REASON = "none";
 
   public static JobOutcome completed(String jobId, long bookingId, long eventId, int seats) {
     return new JobOutcome(jobId, true,
@@ -45,5 +26,10 @@ public record JobOutcome(String jobId, boolean completed, JsonObject result, Fai
 
   public String status() {
     return completed ? "completed" : "failed";
+  }
+
+  /** {@link #NO_REASON} when completed, else the failure reason's name. */
+  public String reasonLabel() {
+    return completed ? NO_REASON : reason.name();
   }
 }

@@ -1,4 +1,4 @@
-package io.aurora.booking.queue;
+package io.aurora.booking.bookings;
 
 /**
  * A worker tried to take jobs of a shard that a newer owner has claimed since: it must stop. This is how a

@@ -1,21 +1,24 @@
-package io.aurora.booking.http;
+package io.aurora.booking;
 
 import io.aurora.booking.admin.AdminConsole;
 import io.aurora.booking.admin.AdminRoutes;
+import io.aurora.booking.admin.BenchRoutes;
 import io.aurora.booking.auth.AuthRoutes;
 import io.aurora.booking.auth.Authentication;
 import io.aurora.booking.auth.PasswordHasher;
 import io.aurora.booking.auth.Tokens;
-import io.aurora.booking.bench.BenchRoutes;
 import io.aurora.booking.bookings.BookingRoutes;
+import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.events.EventRoutes;
+import io.aurora.booking.http.ErrorCode;
+import io.aurora.booking.http.ErrorHandler;
+import io.aurora.booking.http.RequestDeadline;
 import io.aurora.booking.infra.Clients;
 import io.aurora.booking.infra.ServiceHealth;
 import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.metrics.MetricsRoutes;
-import io.aurora.booking.queue.QueueClient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -29,7 +32,6 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Pool;
 
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.aurora.booking.http.Responses.sendJson;
 
@@ -38,9 +40,6 @@ import static io.aurora.booking.http.Responses.sendJson;
  * booking request becomes a job for the queue verticle.
  */
 public final class HttpVerticle extends VerticleBase {
-
-  /** Numbers each instance's Redis pool: pools of one name would share, and so misreport, their metrics. */
-  private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final BookingMetrics metrics;
   private final ServiceHealth health;
@@ -60,11 +59,11 @@ public final class HttpVerticle extends VerticleBase {
     AppConfig config = new AppConfig(config());
     shutdownGraceMillis = config.shutdownGraceMillis();
     pool = Clients.pgPool(vertx, config, "booking-http");
-    redis = Clients.redis(vertx, config, "booking-http-" + INSTANCES.incrementAndGet());
+    redis = Clients.redis(vertx, config, Clients.instanceName("booking-http"));
     eventCache = new EventCache(vertx, pool, redis, config.eventCacheSeconds());
     Tokens tokens = new Tokens(vertx, config.jwtSecret(), config.jwtTtlSeconds());
     Authentication auth = new Authentication(tokens);
-    QueueClient queue = new QueueClient(vertx);
+    Requests requests = new Requests(vertx);
 
     Router router = Router.router(vertx);
     // No path on this route: a path would become part of every route's metrics label.
@@ -76,11 +75,11 @@ public final class HttpVerticle extends VerticleBase {
     new MetricsRoutes(config, metrics).mount(router);
     new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens).mount(router);
     new EventRoutes(pool, eventCache, auth).mount(router);
-    new BookingRoutes(config, pool, eventCache, queue, auth).mount(router);
+    new BookingRoutes(config, pool, eventCache, requests, auth).mount(router);
     if (config.benchMode()) {
       new BenchRoutes(pool, tokens, auth).mount(router);
     }
-    new AdminRoutes(pool, queue, auth).mount(router);
+    new AdminRoutes(pool, requests, auth).mount(router);
     new AdminConsole().mount(router);
     router.route().failureHandler(new ErrorHandler());
     router.errorHandler(404, ctx -> ErrorHandler.send(ctx, ErrorCode.NOT_FOUND.error("No route for " + ctx.request().path())));

@@ -1,0 +1,37 @@
+package io.aurora.booking.bookings;
+
+/**
+ * What a {@link BookingWorker} records about its work. Implemented by the metrics feature; recording is
+ * in memory only, never I/O on the worker's path.
+ */
+public interface WorkerMeters {
+
+  /** Records nothing: for workers deployed on their own (tests, tools). */
+  WorkerMeters NONE = new WorkerMeters() {
+    @Override
+    public void jobFinished(JobOutcome outcome, long enqueuedAtMillis, long processingNanos) {
+    }
+
+    @Override
+    public void jobsRetried(int jobs) {
+    }
+
+    @Override
+    public void transaction(long nanos, int jobs, boolean committed) {
+    }
+  };
+
+  /**
+   * A job whose outcome has been recorded in the queue.
+   *
+   * @param enqueuedAtMillis when the job was accepted (wall clock of the accepting node; 0 if unknown)
+   * @param processingNanos  from the worker taking the job to its outcome being recorded
+   */
+  void jobFinished(JobOutcome outcome, long enqueuedAtMillis, long processingNanos);
+
+  /** Jobs whose decision is retried after a fault. */
+  void jobsRetried(int jobs);
+
+  /** One booking transaction of {@code jobs} jobs of one event; a fault is retried, so it is timed apart. */
+  void transaction(long nanos, int jobs, boolean committed);
+}

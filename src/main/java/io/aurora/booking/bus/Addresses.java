@@ -1,0 +1,54 @@
+package io.aurora.booking.bus;
+
+/**
+ * Every event-bus address of the service, in one place, with the body each carries ({@link Messages}).
+ * Requests to the queue verticles and the cluster status stay on the node that received the HTTP request
+ * (every node runs both, on the same Redis); wake-ups, pause changes, cache invalidations and a node's
+ * leaving are published to every node.
+ */
+public final class Addresses {
+
+  /** HTTP -> queue, local: accept a booking ({@link Messages.EnqueueRequest} -> {@link Messages.EnqueueReply}). */
+  public static final String ENQUEUE = "booking.enqueue";
+  /** HTTP -> queue, local: a job's status ({@link Messages.StatusRequest} -> {@code bookings.JobStatus}). */
+  public static final String STATUS = "booking.status";
+  /** Admin -> queue, local: per shard and total counters (no body -> the JSON the API serves). */
+  public static final String ADMIN_STATS = "booking.admin.stats";
+  /** Admin -> queue, local: the jobs in line ({@link Messages.DetailsRequest} -> JSON). */
+  public static final String ADMIN_DETAILS = "booking.admin.details";
+  /** Admin -> queue, local: pause the queue or one event ({@link Messages.PauseScope} -> JSON). */
+  public static final String ADMIN_PAUSE = "booking.admin.pause";
+  /** Admin -> queue, local: resume the queue or one event ({@link Messages.PauseScope} -> JSON). */
+  public static final String ADMIN_RESUME = "booking.admin.resume";
+  /** Admin -> queue, local: drop old job records ({@link Messages.CleanRequest} -> JSON). */
+  public static final String ADMIN_CLEAN = "booking.admin.clean";
+  /** Published on pause/resume of the whole queue (Boolean), so every queue verticle answers with the new state at once. */
+  public static final String QUEUE_PAUSED = "booking.queue.paused";
+  /** Sampler -> this node's queue verticles, local: rates and pause flags ({@link Messages.QueueFigures}). */
+  public static final String QUEUE_FIGURES = "booking.queue.figures";
+  /** Published when an event changes (its id, a Long), so every node drops its cached copy. */
+  public static final String EVENT_CHANGED = "events.changed";
+  /** Admin -> the node's shard ownership, local: members, owners and depth of every shard (no body -> JSON). */
+  public static final String CLUSTER_STATUS = "cluster.status";
+  /**
+   * Worker -> its node's shard ownership, local: a newer owner claimed the shard, this worker has stopped
+   * taking jobs ({@link Messages.ShardFenced}).
+   */
+  public static final String SHARD_FENCED = "cluster.shard.fenced";
+  /**
+   * Published by a node that is stopping gracefully, once its workers have finished their batches
+   * ({@link Messages.NodeLeaving}): the others take its shards over without waiting for it to leave the
+   * cluster.
+   */
+  public static final String NODE_LEAVING = "cluster.node.leaving";
+
+  private static final String SHARD_PREFIX = "booking.shard.";
+
+  private Addresses() {
+  }
+
+  /** Published (no body) after an enqueue so the shard's worker wakes at once instead of at its next poll. */
+  public static String shard(int shard) {
+    return SHARD_PREFIX + shard;
+  }
+}

@@ -1,0 +1,76 @@
+package io.aurora.booking.bus;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+/**
+ * Bodies of the event-bus messages (see {@link Addresses} for who sends which). Requests between the HTTP
+ * side and the queue stay on their node and pass the record itself; only {@link NodeLeaving} crosses nodes,
+ * as JSON. Each record has its codec in {@link #codecs()}, registered once by the application root.
+ */
+public final class Messages {
+
+  private Messages() {
+  }
+
+  /** A booking request to accept into the queue. */
+  public record EnqueueRequest(long userId, long eventId, int seats, String idempotencyKey) {
+  }
+
+  /** The 202 answer: where the job stands and about how long it will wait. */
+  public record EnqueueReply(String jobId, long queuePosition, long estimatedWaitTime, boolean paused, boolean duplicate) {
+  }
+
+  /** Where a job stands; answered with the job's {@code bookings.JobStatus}. */
+  public record StatusRequest(String jobId) {
+  }
+
+  /** A page of the jobs waiting and in process, per shard. */
+  public record DetailsRequest(int offset, int limit) {
+  }
+
+  /** What a pause or resume applies to: one event, or the whole queue when {@code eventId} is null. */
+  public record PauseScope(Long eventId) {
+  }
+
+  /** Drop the records of jobs that finished more than {@code olderThanSeconds} ago. */
+  public record CleanRequest(long olderThanSeconds) {
+  }
+
+  /** A worker's report that its shard was claimed by a newer owner (epoch) and it stopped taking jobs. */
+  public record ShardFenced(int shard, long epoch) {
+  }
+
+  /** A node stopping gracefully (its cluster member id): count it out of the shard assignment now. */
+  public record NodeLeaving(String memberId) {
+    JsonObject toJson() {
+      return new JsonObject().put("memberId", memberId);
+    }
+
+    static NodeLeaving fromJson(JsonObject json) {
+      return new NodeLeaving(json.getString("memberId"));
+    }
+  }
+
+  /**
+   * The queue's figures as last sampled, per shard (index = shard): measured decisions per second and
+   * whether the shard is paused. The sampler makes new arrays for every message; nobody changes them.
+   */
+  public record QueueFigures(double[] decidedPerSecond, boolean[] paused) {
+  }
+
+  /** The codec of every record above. */
+  public static List<BusCodec<?>> codecs() {
+    return List.of(
+        BusCodec.local(EnqueueRequest.class),
+        BusCodec.local(EnqueueReply.class),
+        BusCodec.local(StatusRequest.class),
+        BusCodec.local(DetailsRequest.class),
+        BusCodec.local(PauseScope.class),
+        BusCodec.local(CleanRequest.class),
+        BusCodec.local(ShardFenced.class),
+        BusCodec.wire(NodeLeaving.class, NodeLeaving::toJson, NodeLeaving::fromJson),
+        BusCodec.local(QueueFigures.class));
+  }
+}

@@ -1,0 +1,44 @@
+package io.aurora.booking.queue;
+
+/**
+ * The queue's key layout in Redis. Every key of a shard carries the shard's hash tag {@code {sN}}, so every
+ * script touches one slot and the queue runs unchanged on Redis Cluster.
+ *
+ * <pre>
+ *   {sN}:waiting      LIST  job ids, head first
+ *   {sN}:processing   ZSET  job id -> lease deadline (ms)
+ *   {sN}:job:ID       HASH  user, event, seats, status, seq, enqueuedAt, attempts, startedAt, result, error, finishedAt
+ *   {sN}:seq          next enqueue sequence; {sN}:taken highest sequence taken (position = seq - taken)
+ *   {sN}:stats        HASH  enqueued, completed, failed, retried, recovered
+ *   {sN}:finished     ZSET  job id -> finish time, for clean
+ *   {sN}:paused       flag; {sN}:paused_events SET of paused event ids
+ *   {sN}:idem:U:K     idempotency key K of user U -> job id
+ *   {sN}:owner        HASH  epoch (fencing token), node (member id), name (node name), since, seen: the shard's owner
+ * </pre>
+ */
+final class ShardKeys {
+
+  private ShardKeys() {
+  }
+
+  private static String tag(int shard) {
+    return "{s" + shard + "}:";
+  }
+
+  static String waiting(int shard) { return tag(shard) + "waiting"; }
+  static String processing(int shard) { return tag(shard) + "processing"; }
+  /** The prefix of the shard's job hashes; a job's hash is the prefix and its id. */
+  static String jobPrefix(int shard) { return tag(shard) + "job:"; }
+  static String seq(int shard) { return tag(shard) + "seq"; }
+  static String taken(int shard) { return tag(shard) + "taken"; }
+  static String stats(int shard) { return tag(shard) + "stats"; }
+  static String finished(int shard) { return tag(shard) + "finished"; }
+  static String paused(int shard) { return tag(shard) + "paused"; }
+  static String pausedEvents(int shard) { return tag(shard) + "paused_events"; }
+  static String owner(int shard) { return tag(shard) + "owner"; }
+
+  /** The job id a user's idempotency key maps to; with no key, a key no enqueue keeps (see enqueue.lua). */
+  static String idempotency(int shard, long userId, String idempotencyKey) {
+    return tag(shard) + "idem:" + userId + ":" + (idempotencyKey == null ? "" : idempotencyKey);
+  }
+}
