@@ -12,6 +12,7 @@ import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.events.EventRoutes;
+import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.ErrorHandler;
 import io.aurora.booking.http.RequestDeadline;
@@ -48,10 +49,16 @@ public final class HttpVerticle extends VerticleBase {
   private int shutdownGraceMillis;
   private EventCache eventCache;
   private Pool pool;
+  private Router router;
 
   public HttpVerticle(BookingMetrics metrics, ServiceHealth health) {
     this.metrics = metrics;
     this.health = health;
+  }
+
+  /** The routes this verticle serves (for the test that they are the contract's operations). */
+  Router router() {
+    return router;
   }
 
   @Override
@@ -65,13 +72,19 @@ public final class HttpVerticle extends VerticleBase {
     Authentication auth = new Authentication(tokens);
     Requests requests = new Requests(vertx);
 
-    Router router = Router.router(vertx);
+    return ApiContract.load(vertx).compose(contract -> serve(config, contract, auth, tokens, requests));
+  }
+
+  private Future<Integer> serve(AppConfig config, ApiContract contract, Authentication auth, Tokens tokens,
+                                Requests requests) {
+    router = Router.router(vertx);
     // No path on this route: a path would become part of every route's metrics label.
     router.route().handler(this::refuseWhileDraining);
     router.route().handler(new RequestDeadline(config.httpBodyTimeoutMillis(), config.requestTimeoutMillis()));
     router.route().handler(BodyHandler.create(false).setBodyLimit(config.httpBodyLimit()));
     router.get("/health").handler(ctx -> sendJson(ctx, health.alive() ? 200 : 503, health.liveness()));
     router.get("/ready").handler(this::ready);
+    router.get(ApiContract.PATH).handler(contract::serve);
     new MetricsRoutes(config, metrics).mount(router);
     new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens).mount(router);
     new EventRoutes(pool, eventCache, auth).mount(router);
