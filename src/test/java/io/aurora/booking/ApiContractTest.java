@@ -8,9 +8,11 @@ import io.aurora.booking.testing.TestApp;
 import io.aurora.booking.testing.TestServices;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
+import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.OpenAPIContractException;
@@ -18,6 +20,7 @@ import io.vertx.openapi.contract.OpenAPIVersion;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionException;
@@ -85,6 +88,23 @@ class ApiContractTest {
       assertEquals(operations, routes);
     } finally {
       services.dropDatabase(pgUrl);
+    }
+  }
+
+  @Test
+  void documentIsServedAsKeptAndBenchUsersAreMade(Vertx vertx) {
+    try (TestApp app = TestApp.start(vertx, Map.of("benchMode", true))) {
+      HttpResponse<Buffer> served = app.get(ApiContract.PATH, null);
+      assertEquals(200, served.statusCode());
+      assertEquals("application/json", served.getHeader("Content-Type"));
+      assertEquals(await(vertx.fileSystem().readFile(ApiContract.RESOURCE)), served.body());
+
+      // Bench mode's route, so that the contract check sees it in the default suite too.
+      long before = app.queryLong("SELECT count(*) FROM users");
+      HttpResponse<Buffer> made = app.post("/api/admin/bench/users", app.adminToken(), new JsonObject().put("count", 3));
+      assertEquals(201, made.statusCode(), made.bodyAsString());
+      assertEquals(3, made.bodyAsJsonObject().getJsonArray("users").size());
+      assertEquals(before + 3, app.queryLong("SELECT count(*) FROM users"));
     }
   }
 

@@ -1,6 +1,7 @@
 package io.aurora.booking.auth;
 
 import io.aurora.booking.BookingApp;
+import io.aurora.booking.testing.ContractCheck;
 import io.aurora.booking.testing.TestApp;
 import io.aurora.booking.testing.TestDb;
 import io.aurora.booking.testing.TestServices;
@@ -58,7 +59,7 @@ class AdminBootstrapTest {
       Matcher shown = SHOWN.matcher(console);
       assertTrue(shown.find(), console);
       assertEquals(1, TestDb.queryLong(db, "SELECT count(*) FROM users WHERE role = 'ADMIN'"));
-      WebClient http = WebClient.create(vertx);
+      WebClient http = ContractCheck.attach(vertx, WebClient.create(vertx));
       int status = await(http.post(port, "127.0.0.1", "/api/auth/login").sendJsonObject(new JsonObject()
           .put("email", TestApp.ADMIN_EMAIL).put("password", shown.group(1)))).statusCode();
       assertEquals(200, status, "the password shown is the admin's");

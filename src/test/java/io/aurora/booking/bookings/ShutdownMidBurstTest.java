@@ -1,5 +1,6 @@
 package io.aurora.booking.bookings;
 
+import io.aurora.booking.testing.ContractCheck;
 import io.aurora.booking.testing.TestApp;
 import io.aurora.booking.testing.TestApp.TestUser;
 import io.vertx.core.Future;
@@ -42,8 +43,8 @@ class ShutdownMidBurstTest {
       awaitCondition("the burst to be under way", Duration.ofSeconds(30),
           () -> app.queryLong("SELECT count(*) FROM bookings WHERE event_id = $1", eventId) > 0);
       // A client of its own: the burst's client has all its connections busy.
-      WebClient probe = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
-          .setDefaultPort(app.config.httpPort()).setKeepAlive(false));
+      WebClient probe = ContractCheck.attach(vertx, WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+          .setDefaultPort(app.config.httpPort()).setKeepAlive(false)));
       Future<Void> stopping = app.stopServerAsync();
       awaitCondition("/ready to report draining", Duration.ofSeconds(5), () -> {
         HttpResponse<Buffer> ready = await(probe.get("/ready").send().recover(e -> Future.succeededFuture()));

@@ -70,8 +70,8 @@ public final class LocalCluster implements AutoCloseable {
     this.pgUrl = services.newDatabase();
     String redisUrl = services.newRedisDb();
     this.logDir = Path.of("target", "cluster-logs", name);
-    this.http = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setConnectTimeout(2_000),
-        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
+    this.http = ContractCheck.attach(vertx, WebClient.create(vertx, new WebClientOptions().setKeepAlive(true)
+        .setConnectTimeout(2_000), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64)));
     this.db = PgBuilder.pool().with(new PoolOptions().setMaxSize(4)).connectingTo(PgConnectOptions.fromUri(pgUrl)).using(vertx).build();
     this.redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(redisUrl)
         .setMaxPoolSize(8).setMaxPoolWaiting(100_000).setMaxWaitingHandlers(100_000));

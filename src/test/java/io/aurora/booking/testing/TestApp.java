@@ -64,8 +64,9 @@ public final class TestApp implements AutoCloseable {
     this.deploymentId = deploymentId;
     this.pgUrl = pgUrl;
     this.sharedServer = sharedServer;
-    this.http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
-        .setDefaultPort(config.httpPort()).setKeepAlive(true), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(128));
+    // Every response the tests see is checked against the OpenAPI document (ContractCheck).
+    this.http = ContractCheck.attach(vertx, WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+        .setDefaultPort(config.httpPort()).setKeepAlive(true), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(128)));
     this.db = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
         .connectingTo(PgConnectOptions.fromUri(pgUrl)).using(vertx).build();
     this.redis = Redis.createClient(vertx, redisUrl);

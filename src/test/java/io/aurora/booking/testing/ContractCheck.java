@@ -1,0 +1,132 @@
+package io.aurora.booking.testing;
+
+import io.aurora.booking.http.ApiContract;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.impl.ClientPhase;
+import io.vertx.ext.web.client.impl.HttpContext;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.contract.Operation;
+import io.vertx.openapi.validation.ResponseValidator;
+import io.vertx.openapi.validation.ValidatableResponse;
+
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Checks every response a test's HTTP client receives from the application against the OpenAPI document:
+ * its status must be one the operation declares, and its headers and body must match the declared schema
+ * (vertx-openapi's {@link ResponseValidator}). A mismatch fails the request, so the test that saw it fails
+ * and names the exchange. A response to a path the document does not know (an unknown route, a wrong
+ * method) must still be the API's error shape.
+ *
+ * <p>It also records which operations the suite has exercised, for {@code ResponseConformanceTest}, which
+ * runs last and asks that every operation was.
+ *
+ * <p>The hook is the web client's interceptor ({@link WebClient#addInterceptor}), the one place every
+ * response of a {@link WebClient} passes, whichever test helper or test sent the request. Its context type
+ * lives in the web client's impl package (not Vert.x core's internals).
+ */
+public final class ContractCheck {
+
+  /** The operation ids of the responses seen so far in this JVM, whatever their status. */
+  private static final Set<String> EXERCISED = ConcurrentHashMap.newKeySet();
+  private static final Set<Integer> ROUTER_ERRORS = Set.of(400, 404, 405, 408, 413, 503);
+
+  private final OpenAPIContract contract;
+  private final ResponseValidator validator;
+
+  private ContractCheck(Vertx vertx, OpenAPIContract contract) {
+    this.contract = contract;
+    this.validator = ResponseValidator.create(vertx, contract);
+  }
+
+  /** Checks every response {@code client} receives from now on; returns {@code client}. */
+  public static WebClient attach(Vertx vertx, WebClient client) {
+    OpenAPIContract contract = TestApp.await(ApiContract.load(vertx)).contract();
+    ContractCheck check = new ContractCheck(vertx, contract);
+    client.addInterceptor(check::intercept);
+    return client;
+  }
+
+  /** The operation ids exercised so far in this JVM. */
+  public static Set<String> exercised() {
+    return Set.copyOf(EXERCISED);
+  }
+
+  private void intercept(HttpContext<?> ctx) {
+    if (ctx.phase() != ClientPhase.DISPATCH_RESPONSE || !(ctx.response().body() instanceof Buffer)
+        && ctx.response().body() != null) {
+      ctx.next();
+      return;
+    }
+    @SuppressWarnings("unchecked")
+    HttpResponse<Buffer> response = (HttpResponse<Buffer>) ctx.response();
+    HttpMethod method = ctx.request().method();
+    String path = URI.create(ctx.request().uri()).getRawPath();
+    check(method, path, response).onComplete(checked -> {
+      if (checked.succeeded()) {
+        ctx.next();
+      } else {
+        ctx.fail(new AssertionError("Response breaks the OpenAPI contract: " + method + " " + path + " -> "
+            + response.statusCode() + " " + abbreviated(response.bodyAsString()) + ": " + checked.cause().getMessage(), checked.cause()));
+      }
+    });
+  }
+
+  Future<Void> check(HttpMethod method, String path, HttpResponse<Buffer> response) {
+    Operation operation = contract.findOperation(path, method);
+    if (operation == null && path.endsWith("/")) {
+      // A directory of the console is its index page; OpenAPI path parameters cannot be empty.
+      operation = contract.findOperation(path + "index.html", method);
+    }
+    if (operation == null) {
+      return routerError(response);
+    }
+    EXERCISED.add(operation.getOperationId());
+    Map<String, String> headers = new HashMap<>();
+    response.headers().forEach(header -> headers.putIfAbsent(header.getKey(), header.getValue()));
+    String contentType = response.getHeader("Content-Type");
+    Buffer body = response.body();
+    // A response documented without content (the console's static files) has its status and headers checked.
+    io.vertx.openapi.contract.Response declared = operation.getResponse(response.statusCode());
+    boolean untyped = declared != null && declared.getContent().isEmpty();
+    ValidatableResponse validatable = body == null || body.length() == 0 || contentType == null || untyped
+        ? ValidatableResponse.create(response.statusCode(), headers)
+        : ValidatableResponse.create(response.statusCode(), headers, body, mediaType(contentType));
+    return validator.validate(validatable, operation.getOperationId()).mapEmpty();
+  }
+
+  private static String abbreviated(String body) {
+    return body == null || body.length() <= 300 ? String.valueOf(body) : body.substring(0, 300) + "...";
+  }
+
+  /** Prometheus' {@code text/plain; version=0.0.4; charset=utf-8} is the document's {@code text/plain}. */
+  private static String mediaType(String contentType) {
+    return contentType.startsWith("text/plain") ? "text/plain" : contentType;
+  }
+
+  private static Future<Void> routerError(HttpResponse<Buffer> response) {
+    if (!ROUTER_ERRORS.contains(response.statusCode())) {
+      return Future.failedFuture("status " + response.statusCode() + " on a path and method the document does not have");
+    }
+    try {
+      JsonObject error = response.bodyAsJsonObject();
+      if (error != null && error.size() == 2 && error.getValue("error") instanceof String
+          && error.getValue("message") instanceof String) {
+        return Future.succeededFuture();
+      }
+    } catch (RuntimeException notJson) {
+      // falls through
+    }
+    return Future.failedFuture("not the {\"error\",\"message\"} shape");
+  }
+}
