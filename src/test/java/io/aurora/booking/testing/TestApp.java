@@ -66,7 +66,8 @@ public final class TestApp implements AutoCloseable {
     this.sharedServer = sharedServer;
     // Every response the tests see is checked against the OpenAPI document (ContractCheck).
     this.http = ContractCheck.attach(vertx, WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
-        .setDefaultPort(config.httpPort()).setKeepAlive(true), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(128)));
+        .setDefaultPort(config.httpPort()).setKeepAlive(true), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(128)),
+        config.metricsPath());
     this.db = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
         .connectingTo(PgConnectOptions.fromUri(pgUrl)).using(vertx).build();
     this.redis = Redis.createClient(vertx, redisUrl);
