@@ -86,13 +86,13 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/ready").handler(this::ready);
     router.get(ApiContract.PATH).handler(contract::serve);
     new MetricsRoutes(config, metrics).mount(router);
-    new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens).mount(router);
-    new EventRoutes(pool, eventCache, auth).mount(router);
-    new BookingRoutes(config, pool, eventCache, requests, auth).mount(router);
+    new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens, contract).mount(router);
+    new EventRoutes(pool, eventCache, auth, contract).mount(router);
+    new BookingRoutes(config, pool, eventCache, requests, auth, contract).mount(router);
     if (config.benchMode()) {
-      new BenchRoutes(pool, tokens, auth).mount(router);
+      new BenchRoutes(pool, tokens, auth, contract).mount(router);
     }
-    new AdminRoutes(pool, requests, auth).mount(router);
+    new AdminRoutes(pool, requests, auth, contract).mount(router);
     new AdminConsole().mount(router);
     router.route().failureHandler(new ErrorHandler());
     router.errorHandler(404, ctx -> ErrorHandler.send(ctx, ErrorCode.NOT_FOUND.error("No route for " + ctx.request().path())));

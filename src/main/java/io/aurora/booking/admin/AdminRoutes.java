@@ -6,6 +6,7 @@ import io.aurora.booking.bus.Messages.CleanRequest;
 import io.aurora.booking.bus.Messages.DetailsRequest;
 import io.aurora.booking.bus.Messages.PauseScope;
 import io.aurora.booking.bus.Requests;
+import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
 import io.vertx.core.Future;
@@ -28,8 +29,10 @@ public final class AdminRoutes {
   private final Pool pool;
   private final Requests requests;
   private final Authentication auth;
+  private final ApiContract contract;
 
-  public AdminRoutes(Pool pool, Requests requests, Authentication auth) {
+  public AdminRoutes(Pool pool, Requests requests, Authentication auth, ApiContract contract) {
+    this.contract = contract;
     this.pool = pool;
     this.requests = requests;
     this.auth = auth;
@@ -38,10 +41,10 @@ public final class AdminRoutes {
   public void mount(Router router) {
     router.route("/api/admin/*").handler(auth.admin());
     router.get("/api/admin/queue/stats").handler(ctx -> forward(ctx, Addresses.ADMIN_STATS, null));
-    router.get("/api/admin/queue/details").handler(this::queueDetails);
-    router.post("/api/admin/queue/pause").handler(ctx -> forward(ctx, Addresses.ADMIN_PAUSE, pauseScope(ctx)));
-    router.post("/api/admin/queue/resume").handler(ctx -> forward(ctx, Addresses.ADMIN_RESUME, pauseScope(ctx)));
-    router.post("/api/admin/queue/clean").handler(this::cleanQueue);
+    router.get("/api/admin/queue/details").handler(contract.validate("queueDetails")).handler(this::queueDetails);
+    router.post("/api/admin/queue/pause").handler(contract.validate("pauseQueue")).handler(ctx -> forward(ctx, Addresses.ADMIN_PAUSE, pauseScope(ctx)));
+    router.post("/api/admin/queue/resume").handler(contract.validate("resumeQueue")).handler(ctx -> forward(ctx, Addresses.ADMIN_RESUME, pauseScope(ctx)));
+    router.post("/api/admin/queue/clean").handler(contract.validate("cleanQueue")).handler(this::cleanQueue);
     router.get("/api/admin/analytics").handler(this::analytics);
     router.get("/api/admin/cluster").handler(ctx -> forward(ctx, Addresses.CLUSTER_STATUS, null));
   }

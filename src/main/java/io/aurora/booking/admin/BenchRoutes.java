@@ -3,6 +3,7 @@ package io.aurora.booking.admin;
 import io.aurora.booking.auth.Authentication;
 import io.aurora.booking.auth.Role;
 import io.aurora.booking.auth.Tokens;
+import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.Input;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -32,15 +33,18 @@ public final class BenchRoutes {
   private final Pool pool;
   private final Tokens tokens;
   private final Authentication auth;
+  private final ApiContract contract;
 
-  public BenchRoutes(Pool pool, Tokens tokens, Authentication auth) {
+  public BenchRoutes(Pool pool, Tokens tokens, Authentication auth, ApiContract contract) {
+    this.contract = contract;
     this.pool = pool;
     this.tokens = tokens;
     this.auth = auth;
   }
 
   public void mount(Router router) {
-    router.post("/api/admin/bench/users").handler(auth.admin()).handler(this::createUsers);
+    router.post("/api/admin/bench/users").handler(auth.admin()).handler(contract.validate("benchUsers"))
+        .handler(this::createUsers);
   }
 
   private void createUsers(RoutingContext ctx) {

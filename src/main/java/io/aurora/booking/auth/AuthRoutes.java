@@ -1,5 +1,6 @@
 package io.aurora.booking.auth;
 
+import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
 
@@ -22,16 +23,18 @@ public final class AuthRoutes {
   private final Pool pool;
   private final PasswordHasher hasher;
   private final Tokens tokens;
+  private final ApiContract contract;
 
-  public AuthRoutes(Pool pool, PasswordHasher hasher, Tokens tokens) {
+  public AuthRoutes(Pool pool, PasswordHasher hasher, Tokens tokens, ApiContract contract) {
+    this.contract = contract;
     this.pool = pool;
     this.hasher = hasher;
     this.tokens = tokens;
   }
 
   public void mount(Router router) {
-    router.post("/api/auth/register").handler(this::register);
-    router.post("/api/auth/login").handler(this::login);
+    router.post("/api/auth/register").handler(contract.validate("register")).handler(this::register);
+    router.post("/api/auth/login").handler(contract.validate("login")).handler(this::login);
   }
 
   private void register(RoutingContext ctx) {

@@ -10,6 +10,7 @@ import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.events.EventSummary;
+import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
 import io.vertx.core.Future;
@@ -41,8 +42,11 @@ public final class BookingRoutes {
   private final Requests requests;
   private final SeatLedger ledger;
   private final Authentication auth;
+  private final ApiContract contract;
 
-  public BookingRoutes(AppConfig config, Pool pool, EventCache events, Requests requests, Authentication auth) {
+  public BookingRoutes(AppConfig config, Pool pool, EventCache events, Requests requests, Authentication auth,
+                       ApiContract contract) {
+    this.contract = contract;
     this.config = config;
     this.pool = pool;
     this.events = events;
@@ -52,10 +56,15 @@ public final class BookingRoutes {
   }
 
   public void mount(Router router) {
+    // The hot path keeps its hand check (Input): vertx-openapi validates on a worker thread, two thread hops
+    // and about 200 times the hand check's cost per request (docs/performance.md, "Request validation").
+    // The status poll has no input beyond a free-form job id, so it skips the hops too.
     router.post("/api/bookings/:eventId/book").handler(auth.user()).handler(this::bookSeats);
     router.get("/api/bookings/status/:jobId").handler(auth.optional()).handler(this::jobStatus);
-    router.get("/api/bookings/history").handler(auth.user()).handler(this::bookingHistory);
-    router.delete("/api/bookings/:id/cancel").handler(auth.user()).handler(this::cancelBooking);
+    router.get("/api/bookings/history").handler(auth.user()).handler(contract.validate("bookingHistory"))
+        .handler(this::bookingHistory);
+    router.delete("/api/bookings/:id/cancel").handler(auth.user()).handler(contract.validate("cancelBooking"))
+        .handler(this::cancelBooking);
   }
 
   private void bookSeats(RoutingContext ctx) {

@@ -1,6 +1,7 @@
 package io.aurora.booking.events;
 
 import io.aurora.booking.auth.Authentication;
+import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
 import io.vertx.core.Future;
@@ -26,8 +27,10 @@ public final class EventRoutes {
   private final Pool pool;
   private final EventCache cache;
   private final Authentication auth;
+  private final ApiContract contract;
 
-  public EventRoutes(Pool pool, EventCache cache, Authentication auth) {
+  public EventRoutes(Pool pool, EventCache cache, Authentication auth, ApiContract contract) {
+    this.contract = contract;
     this.pool = pool;
     this.cache = cache;
     this.auth = auth;
@@ -35,10 +38,12 @@ public final class EventRoutes {
 
   public void mount(Router router) {
     router.get("/api/events/view").handler(this::listEvents);
-    router.get("/api/events/:id/view").handler(this::viewEvent);
-    router.post("/api/events/create").handler(auth.admin()).handler(this::createEvent);
-    router.put("/api/events/:id/update").handler(auth.admin()).handler(this::updateEvent);
-    router.delete("/api/events/:id/delete").handler(auth.admin()).handler(this::deleteEvent);
+    router.get("/api/events/:id/view").handler(contract.validate("viewEvent")).handler(this::viewEvent);
+    router.post("/api/events/create").handler(auth.admin()).handler(contract.validate("createEvent")).handler(this::createEvent);
+    router.put("/api/events/:id/update").handler(auth.admin()).handler(contract.validate("updateEvent"))
+        .handler(this::updateEvent);
+    router.delete("/api/events/:id/delete").handler(auth.admin()).handler(contract.validate("deleteEvent"))
+        .handler(this::deleteEvent);
   }
 
   private void listEvents(RoutingContext ctx) {
