@@ -8,6 +8,7 @@ import io.aurora.booking.bus.Messages;
 import io.aurora.booking.cluster.ShardOwnership;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.config.ConfigLoader;
+import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.infra.DurabilityCheck;
 import io.aurora.booking.infra.DurabilityCheck.Verdict;
 import io.aurora.booking.infra.EmbeddedServices;
@@ -182,7 +183,9 @@ public final class BookingApp extends VerticleBase {
           new DeploymentOptions(options)));
     }
     return Future.all(deployments)
-        .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(metrics, health),
+        // The API document is read and checked once; every HTTP verticle shares it (it is immutable).
+        .compose(v -> ApiContract.load(vertx))
+        .compose(contract -> vertx.deployVerticle(() -> new HttpVerticle(metrics, health, contract),
             new DeploymentOptions(options).setInstances(cfg.httpInstances())))
         .recover(failure -> Future.failedFuture(portTaken(failure)
             ? new IllegalStateException("Cannot listen on " + cfg.httpHost() + ":" + cfg.httpPort()

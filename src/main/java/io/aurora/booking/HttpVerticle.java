@@ -50,10 +50,13 @@ public final class HttpVerticle extends VerticleBase {
   private EventCache eventCache;
   private Pool pool;
   private Router router;
+  private final ApiContract contract;
 
-  public HttpVerticle(BookingMetrics metrics, ServiceHealth health) {
+  /** @param contract the API document ({@link ApiContract#load}), which validates requests and is served */
+  public HttpVerticle(BookingMetrics metrics, ServiceHealth health, ApiContract contract) {
     this.metrics = metrics;
     this.health = health;
+    this.contract = contract;
   }
 
   /** The routes this verticle serves (for the test that they are the contract's operations). */
@@ -72,11 +75,6 @@ public final class HttpVerticle extends VerticleBase {
     Authentication auth = new Authentication(tokens);
     Requests requests = new Requests(vertx);
 
-    return ApiContract.load(vertx).compose(contract -> serve(config, contract, auth, tokens, requests));
-  }
-
-  private Future<Integer> serve(AppConfig config, ApiContract contract, Authentication auth, Tokens tokens,
-                                Requests requests) {
     router = Router.router(vertx);
     // No path on this route: a path would become part of every route's metrics label.
     router.route().handler(this::refuseWhileDraining);

@@ -69,7 +69,8 @@ class ApiContractTest {
       // Everything on, so that every optional route is mounted: bench routes, /metrics.
       AppConfig config = new AppConfig(TestApp.baseConfig(pgUrl, services.newRedisDb())
           .put("benchMode", true).put("metricsEnabled", true).put("metricsPath", "/metrics"));
-      HttpVerticle http = new HttpVerticle(BookingMetrics.create(vertx, config), new ServiceHealth());
+      HttpVerticle http = new HttpVerticle(BookingMetrics.create(vertx, config), new ServiceHealth(),
+          await(ApiContract.load(vertx)));
       String id = await(vertx.deployVerticle(http, new DeploymentOptions().setConfig(config.toJson())));
       Set<String> routes = new TreeSet<>();
       for (Route route : http.router().getRoutes()) {

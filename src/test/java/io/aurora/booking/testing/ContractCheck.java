@@ -39,6 +39,8 @@ public final class ContractCheck {
   /** The operation ids of the responses seen so far in this JVM, whatever their status. */
   private static final Set<String> EXERCISED = ConcurrentHashMap.newKeySet();
   private static final String METRICS_PATH = "/metrics";
+  /** The document, read and checked once per Vert.x (a test class's applications share theirs). */
+  private static final Map<Vertx, OpenAPIContract> CONTRACTS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
   private static final Set<Integer> ROUTER_ERRORS = Set.of(400, 404, 405, 408, 413, 503);
 
   private final OpenAPIContract contract;
@@ -59,7 +61,7 @@ public final class ContractCheck {
 
   /** As {@link #attach(Vertx, WebClient)}, for an application serving its metrics on {@code metricsPath}. */
   public static WebClient attach(Vertx vertx, WebClient client, String metricsPath) {
-    OpenAPIContract contract = TestApp.await(ApiContract.load(vertx)).contract();
+    OpenAPIContract contract = CONTRACTS.computeIfAbsent(vertx, v -> TestApp.await(ApiContract.load(v)).contract());
     ContractCheck check = new ContractCheck(vertx, contract, metricsPath);
     client.addInterceptor(check::intercept);
     return client;
