@@ -26,11 +26,17 @@ public final class EventRoutes {
   private final Pool pool;
   private final EventCache cache;
   private final Authentication auth;
+  private final SeatsReturned seatsReturned;
 
-  public EventRoutes(Pool pool, EventCache cache, Authentication auth) {
+  /**
+   * @param seatsReturned told, inside the transaction, of every update and delete: more capacity or a later
+   *                      start brings seats back, a deleted event's jobs are answered EVENT_NOT_FOUND
+   */
+  public EventRoutes(Pool pool, EventCache cache, Authentication auth, SeatsReturned seatsReturned) {
     this.pool = pool;
     this.cache = cache;
     this.auth = auth;
+    this.seatsReturned = seatsReturned;
   }
 
   public void mount(Router router) {
@@ -92,7 +98,8 @@ public final class EventRoutes {
               name != null ? name : row.getString("name"),
               venue != null ? venue : row.getString("venue"),
               startsAt != null ? utc(startsAt) : row.getOffsetDateTime("starts_at"),
-              newCapacity));
+              newCapacity))
+              .compose(updated -> seatsReturned.seatsMayHaveReturned(id).map(updated));
         }))
         .map(rows -> EventJson.of(rows.iterator().next()))
         .compose(event -> cache.invalidate(id).map(event))
@@ -110,6 +117,7 @@ public final class EventRoutes {
           }
           return conn.preparedQuery(EventSql.CANCEL_ALL_BOOKINGS).execute(Tuple.of(id))
               .compose(cancelled -> conn.preparedQuery(EventSql.SOFT_DELETE).execute(Tuple.of(id))
+                  .compose(v -> seatsReturned.seatsMayHaveReturned(id))
                   .map(v -> cancelled.rowCount()));
         }))
         .compose(cancelled -> cache.invalidate(id).map(cancelled))

@@ -51,6 +51,7 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, AutoClos
   private final Counter retries;
   private final Counter recovered;
   private final Counter completed;
+  private final Counter soldOutFast;
   private final Map<FailureReason, Counter> failed = new EnumMap<>(FailureReason.class);
   private final Timer completedLatency;
   private final Timer failedLatency;
@@ -84,6 +85,10 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, AutoClos
         .register(registry));
     recovered = keep(Counter.builder("booking.jobs.recovered")
         .description("Jobs whose lease ran out (their worker died or stalled) returned to the front of their queue")
+        .register(registry));
+    soldOutFast = keep(Counter.builder("booking.jobs.sold.out.fast")
+        .description("Jobs of a sold-out event answered SOLD_OUT by the queue without a PostgreSQL transaction "
+            + "(the sold-out fast path); each is also counted in booking.jobs.finished")
         .register(registry));
     // Completed jobs carry a reason label too: the label set of one metric name must be the same on every series.
     completed = keep(finishedCounter("completed", JobOutcome.NO_REASON));
@@ -180,6 +185,11 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, AutoClos
       (outcome.completed() ? completedLatency : failedLatency).record(waited, TimeUnit.MILLISECONDS);
     }
     processing.record(processingNanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void jobsAnsweredSoldOut(int jobs) {
+    soldOutFast.increment(jobs);
   }
 
   @Override
