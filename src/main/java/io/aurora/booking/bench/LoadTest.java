@@ -46,6 +46,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>
  *   java -cp target/aurora-booking.jar io.aurora.booking.bench.LoadTest --capacity 500 --users 20000 --concurrency 256
  *   ... --batch-sizes 1,64          compare two settings in one run (prints the ratio)
+ *   ... --variants "soldOutAnswersPerTake=0;soldOutAnswersPerTake=1000"   compare two server settings likewise
+ *   ... --paused true               the crowd queues while the queue is paused, then is resumed: times the answering
  *   ... --url http://host:8080 --pg-url postgresql://... --admin-email ... --admin-password ...   against a running server
  * </pre>
  *
@@ -88,7 +90,8 @@ public final class LoadTest {
   /** Figures summarised over repeated runs (their median). */
   private static final List<String> FIGURES = List.of("enqueuePerSecond", "enqueueLatencyMillis.p50",
       "enqueueLatencyMillis.p95", "enqueueLatencyMillis.p99", "enqueueLatencyMillis.max",
-      "drainSecondsAfterLastRequest", "decidedPerSecond", "confirmedPerSecond");
+      "drainSecondsAfterLastRequest", "decidedPerSecond", "confirmedPerSecond", "answeredSecondsAfterResume",
+      "answeredPerSecondAfterResume");
 
   private int run() throws Exception {
     List<Integer> batchSizes = Arrays.stream(options.getOrDefault("batch-sizes", "64").split(","))
@@ -106,36 +109,52 @@ public final class LoadTest {
       options.clear();
       options.putAll(measured);
     }
+    // Either batch sizes or --variants (server settings, each like --set) are compared; one of them is a list of one.
+    List<String> variants = Arrays.stream(options.getOrDefault("variants", "").split(";")).map(String::trim).toList();
     List<JsonObject> medians = new ArrayList<>();
+    List<String> labels = new ArrayList<>();
     boolean correct = true;
     for (int batchSize : batchSizes) {
-      List<JsonObject> results = new ArrayList<>();
-      for (int run = 0; run < runs; run++) {
-        JsonObject result = options.containsKey("url") ? runAgainst(options.get("url"), options.get("pg-url"),
-            options.get("admin-email"), options.get("admin-password"), null) : runInProcess(batchSize);
-        System.out.println(result.encode());
-        results.add(result);
-        correct &= result.getJsonObject("verification").getBoolean("correct");
+      for (String variant : variants) {
+        List<JsonObject> results = new ArrayList<>();
+        for (int run = 0; run < runs; run++) {
+          JsonObject result = options.containsKey("url") ? runAgainst(options.get("url"), options.get("pg-url"),
+              options.get("admin-email"), options.get("admin-password"), null) : runInProcess(batchSize, variant);
+          System.out.println(result.encode());
+          results.add(result);
+          correct &= result.getJsonObject("verification").getBoolean("correct");
+        }
+        JsonObject median = new JsonObject().put("median", runs + " runs").put("batchSize", batchSize)
+            .put("variant", variant)
+            .put("allCorrect", results.stream().allMatch(r -> r.getJsonObject("verification").getBoolean("correct")));
+        for (String figure : FIGURES) {
+          if (results.stream().allMatch(r -> figure(r, figure) != null)) {
+            median.put(figure, round(median(results.stream().mapToDouble(r -> figure(r, figure)).toArray())));
+          }
+        }
+        if (runs > 1) {
+          System.out.println(median.encode());
+        }
+        medians.add(median);
+        labels.add(variants.size() > 1 ? "[" + variant + "]" : "batch " + batchSize);
       }
-      JsonObject median = new JsonObject().put("median", runs + " runs").put("batchSize", batchSize)
-          .put("allCorrect", results.stream().allMatch(r -> r.getJsonObject("verification").getBoolean("correct")));
-      for (String figure : FIGURES) {
-        median.put(figure, round(median(results.stream().mapToDouble(r -> figure(r, figure)).toArray())));
-      }
-      if (runs > 1) {
-        System.out.println(median.encode());
-      }
-      medians.add(median);
     }
     if (medians.size() == 2) {
-      System.out.println(new JsonObject().put("comparison", "batch " + batchSizes.get(1) + " vs " + batchSizes.get(0))
+      JsonObject comparison = new JsonObject().put("comparison", labels.get(1) + " vs " + labels.get(0))
           .put("confirmedPerSecondRatio", ratio(medians, "confirmedPerSecond"))
-          .put("decidedPerSecondRatio", ratio(medians, "decidedPerSecond")).encode());
+          .put("decidedPerSecondRatio", ratio(medians, "decidedPerSecond"));
+      if (medians.get(0).containsKey("answeredSecondsAfterResume")) {
+        // How many times faster the second answered the paused crowd after the resume.
+        comparison.put("answeredAfterResumeSpeedup", round(medians.get(0).getDouble("answeredSecondsAfterResume")
+            / Math.max(0.001, medians.get(1).getDouble("answeredSecondsAfterResume")) * 10) / 10.0);
+      }
+      System.out.println(comparison.encode());
     }
     return correct ? 0 : 1;
   }
 
-  private static double figure(JsonObject result, String path) {
+  /** A figure of one run's result (a dotted path for a nested one); null when the run has none. */
+  private static Double figure(JsonObject result, String path) {
     String[] parts = path.split("\\.");
     return parts.length == 1 ? result.getDouble(parts[0]) : result.getJsonObject(parts[0]).getDouble(parts[1]);
   }
@@ -152,6 +171,11 @@ public final class LoadTest {
 
   /** Starts the whole service in this JVM on fresh embedded servers, measures, and stops it. */
   private JsonObject runInProcess(int batchSize) throws Exception {
+    return runInProcess(batchSize, "");
+  }
+
+  /** {@code variant}: more settings, as {@code --set} gives them, applied after it. */
+  private JsonObject runInProcess(int batchSize, String variant) throws Exception {
     Path dataDir = Files.createTempDirectory("aurora-bench");
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
@@ -163,7 +187,7 @@ public final class LoadTest {
         .put("adminPassword", adminPassword).put("benchMode", true).put("batchSize", batchSize)
         .put("shards", option("shards", 8));
     // --set key=value,key=value: any other server setting, e.g. redisPoolSize=32,httpInstances=2
-    for (String pair : options.getOrDefault("set", "").split(",")) {
+    for (String pair : (options.getOrDefault("set", "") + "," + variant).split(",")) {
       if (!pair.isBlank()) {
         String[] kv = pair.split("=", 2);
         Object def = new AppConfig(new JsonObject()).toJson().getValue(kv[0]);
@@ -205,6 +229,10 @@ public final class LoadTest {
         batch.forEach(u -> tokens.add(((JsonObject) u).getString("token")));
       }
 
+      boolean paused = Boolean.parseBoolean(options.getOrDefault("paused", "false"));
+      if (paused) {
+        await(http.post("/api/admin/queue/pause").bearerTokenAuthentication(admin).send());
+      }
       // Timed phase: every user books once, at most `concurrency` requests in flight.
       long[] latencies = new long[users];
       String[] jobIds = new String[users];
@@ -237,6 +265,7 @@ public final class LoadTest {
       }));
       raw.close();
       long enqueueEnd = System.nanoTime();
+      JsonObject afterResume = paused ? answerAfterResume(http, admin) : null;
 
       DrainResult drain = drain(http, admin, jobIds);
       long decidedEnd = System.nanoTime();
@@ -253,7 +282,12 @@ public final class LoadTest {
       } else {
         settings.put("server", url);
       }
-      return new JsonObject()
+      settings.put("paused", paused);
+      if (serverConfig != null) {
+        settings.put("soldOutAnswersPerTake", serverConfig.soldOutAnswersPerTake())
+            .put("embeddedDurable", serverConfig.embeddedDurable());
+      }
+      JsonObject result = new JsonObject()
           .put("settings", settings)
           .put("enqueuePerSecond", round(users / enqueueSeconds))
           .put("enqueueLatencyMillis", new JsonObject()
@@ -268,10 +302,40 @@ public final class LoadTest {
           .put("outcomes", new JsonObject().put("completed", drain.completed).put("failed", drain.failed)
               .put("reasons", new JsonObject(new HashMap<>(drain.reasons))))
           .put("verification", verification);
+      if (afterResume != null) {
+        long accepted = verification.getLong("accepted");
+        result.put("answeredSecondsAfterResume", afterResume.getDouble("seconds"))
+            .put("answeredPerSecondAfterResume", round(accepted / Math.max(0.001, afterResume.getDouble("seconds"))))
+            .put("queueTotals", afterResume.getJsonObject("totals"));
+      }
+      return result;
     } finally {
       http.close();
       db.close();
     }
+  }
+
+  /**
+   * Resumes the paused queue and waits, polling the admin stats every 10 ms, until nothing waits or is in
+   * process: the seconds that took, and the queue's totals then.
+   */
+  private JsonObject answerAfterResume(WebClient http, String admin) {
+    long resumed = System.nanoTime();
+    await(http.post("/api/admin/queue/resume").bearerTokenAuthentication(admin).send());
+    long deadline = resumed + TimeUnit.MINUTES.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      JsonObject total = await(http.get("/api/admin/queue/stats").bearerTokenAuthentication(admin).send())
+          .bodyAsJsonObject().getJsonObject("total");
+      if (total.getLong("waiting") == 0 && total.getLong("processing") == 0) {
+        return new JsonObject().put("seconds", round3((System.nanoTime() - resumed) / 1e9)).put("totals", total);
+      }
+      sleep(10);
+    }
+    throw new IllegalStateException("The resumed queue was not answered within 10 minutes");
+  }
+
+  private static double round3(double value) {
+    return Math.round(value * 1000) / 1000.0;
   }
 
   private record DrainResult(int decided, int completed, int failed, Map<String, Object> reasons, int lost) {
