@@ -1,7 +1,7 @@
 -- Move up to N jobs from the head of a shard's FIFO to its processing set, each with a lease deadline,
 -- and answer SOLD_OUT at once (the sold-out fast path) to jobs of events the worker has seen sell out.
 -- Job hashes are addressed by prefix..id: they carry the same hash tag, so the script stays in one slot.
--- Prefixed with job_finish.lua (finish_job).
+-- Prefixed with job_finish.lua (job_finisher).
 -- KEYS: 1 waiting, 2 processing, 3 taken sequence, 4 paused flag, 5 paused events set, 6 owner,
 --       7 finished index, 8 stats, 9 sold-out marks (event -> 'epoch:startsAtMillis'), 10 seat epochs (event -> n)
 -- ARGV: 1 job key prefix, 2 N, 3 lease deadline (ms), 4 now (ms), 5 the caller's fencing epoch ('0': unfenced),
@@ -27,6 +27,7 @@ local fast_limit = tonumber(ARGV[6])
 local now = tonumber(ARGV[4])
 local taken = tonumber(redis.call('GET', KEYS[3]) or '0')
 local out, answered = {}, {}
+local finisher = job_finisher(ARGV[1], ARGV[4], ARGV[7], KEYS[7], KEYS[8])
 local epochs, sold_out = {}, {}
 
 local function seat_epoch(event)
@@ -66,7 +67,7 @@ local function take_one(id)
     if #answered >= fast_limit then
       return false
     end
-    finish_job(key, id, 'failed', '', 'SOLD_OUT', ARGV[4], ARGV[7], KEYS[7], KEYS[8])
+    finisher.finish(id, 'failed', '', 'SOLD_OUT')
     answered[#answered + 1] = {id, f[2], f[5]}
   else
     if #out >= n then
@@ -115,6 +116,7 @@ else
     end
   end
 end
+finisher.done()
 if #answered > 0 then
   redis.call('HINCRBY', KEYS[8], 'soldOutFast', #answered)
 end

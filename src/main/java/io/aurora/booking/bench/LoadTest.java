@@ -2,6 +2,9 @@ package io.aurora.booking.bench;
 
 import io.aurora.booking.BookingApp;
 import io.aurora.booking.config.AppConfig;
+import io.aurora.booking.infra.Clients;
+import io.aurora.booking.queue.ShardQueue;
+import io.aurora.booking.queue.Sharding;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,6 +21,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -48,6 +52,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   ... --batch-sizes 1,64          compare two settings in one run (prints the ratio)
  *   ... --variants "soldOutAnswersPerTake=0;soldOutAnswersPerTake=1000"   compare two server settings likewise
  *   ... --paused true               the crowd queues while the queue is paused, then is resumed: times the answering
+ *   ... --enqueue redis             in-process only: the crowd is queued by the queue's own enqueue script, not over
+ *                                   HTTP (for a crowd larger than this box can send in good time; nothing else changes)
  *   ... --url http://host:8080 --pg-url postgresql://... --admin-email ... --admin-password ...   against a running server
  * </pre>
  *
@@ -223,10 +229,16 @@ public final class LoadTest {
           .put("startsAt", Instant.now().plusSeconds(86_400).toString()).put("capacity", capacity)))
           .bodyAsJsonObject().getLong("id");
       List<String> tokens = new ArrayList<>(users);
+      List<Long> userIds = new ArrayList<>(users);
       for (int made = 0; made < users; made += 10_000) {
         JsonArray batch = await(http.post("/api/admin/bench/users").bearerTokenAuthentication(admin)
             .sendJsonObject(new JsonObject().put("count", Math.min(10_000, users - made)))).bodyAsJsonObject().getJsonArray("users");
         batch.forEach(u -> tokens.add(((JsonObject) u).getString("token")));
+        batch.forEach(u -> userIds.add(((JsonObject) u).getLong("id")));
+      }
+      boolean direct = "redis".equals(options.get("enqueue"));
+      if (direct && serverConfig == null) {
+        throw new IllegalArgumentException("--enqueue redis needs the in-process server");
       }
 
       boolean paused = Boolean.parseBoolean(options.getOrDefault("paused", "false"));
@@ -244,30 +256,25 @@ public final class LoadTest {
           .setDefaultPort(uri.getPort()).setKeepAlive(true).setTcpNoDelay(true),
           new io.vertx.core.http.PoolOptions().setHttp1MaxSize(concurrency).setMaxWaitQueueSize(-1));
       String path = "/api/bookings/" + eventId + "/book";
-      await(inFlight(concurrency, users, i -> {
-        long sent = System.nanoTime();
-        return raw.request(HttpMethod.POST, path)
-            .compose(request -> request.putHeader("Authorization", "Bearer " + tokens.get(i)).send())
-            .compose(response -> response.body().map(body -> {
-              latencies[i] = System.nanoTime() - sent;
-              if (response.statusCode() == 202) {
-                jobIds[i] = jobIdOf(body.toString());
-              } else {
-                non2xx.merge(response.statusCode(), 1, Integer::sum);
-              }
-              return (Void) null;
-            }))
-            .otherwise(failure -> {
-              latencies[i] = System.nanoTime() - sent;
-              non2xx.merge(0, 1, Integer::sum);
-              return null;
-            });
-      }));
+      Redis redis = direct ? Clients.redis(vertx, serverConfig, "bench") : null;
+      ShardQueue queue = direct ? new ShardQueue(redis) : null;
+      int shard = direct ? Sharding.shardOf(eventId, serverConfig.shards()) : -1;
+      await(inFlight(concurrency, users, i -> direct
+          ? queue.enqueue(shard, Sharding.newJobId(shard), userIds.get(i), eventId, 1, null, 0)
+              .map(enqueued -> {
+                jobIds[i] = enqueued.jobId();
+                return (Void) null;
+              })
+          : bookOverHttp(raw, path, tokens.get(i), i, latencies, jobIds, non2xx)));
+      if (redis != null) {
+        redis.close();
+      }
       raw.close();
       long enqueueEnd = System.nanoTime();
       JsonObject afterResume = paused ? answerAfterResume(http, admin) : null;
 
-      DrainResult drain = drain(http, admin, jobIds);
+      // A resumed crowd is known answered from the queue's totals (a fresh server per run): no need to poll each job.
+      DrainResult drain = afterResume != null ? fromTotals(afterResume.getJsonObject("totals"), jobIds) : drain(http, admin, jobIds);
       long decidedEnd = System.nanoTime();
 
       JsonObject verification = verify(db, eventId, capacity, jobIds, drain);
@@ -315,6 +322,28 @@ public final class LoadTest {
     }
   }
 
+  /** One user's booking request over HTTP: its latency, and its job id or its status. */
+  private static Future<Void> bookOverHttp(HttpClient raw, String path, String token, int i, long[] latencies,
+                                           String[] jobIds, Map<Integer, Integer> non2xx) {
+    long sent = System.nanoTime();
+    return raw.request(HttpMethod.POST, path)
+        .compose(request -> request.putHeader("Authorization", "Bearer " + token).send())
+        .compose(response -> response.body().map(body -> {
+          latencies[i] = System.nanoTime() - sent;
+          if (response.statusCode() == 202) {
+            jobIds[i] = jobIdOf(body.toString());
+          } else {
+            non2xx.merge(response.statusCode(), 1, Integer::sum);
+          }
+          return (Void) null;
+        }))
+        .otherwise(failure -> {
+          latencies[i] = System.nanoTime() - sent;
+          non2xx.merge(0, 1, Integer::sum);
+          return null;
+        });
+  }
+
   /**
    * Resumes the paused queue and waits, polling the admin stats every 10 ms, until nothing waits or is in
    * process: the seconds that took, and the queue's totals then.
@@ -339,6 +368,15 @@ public final class LoadTest {
   }
 
   private record DrainResult(int decided, int completed, int failed, Map<String, Object> reasons, int lost) {
+  }
+
+  /** The outcomes as the queue counted them; the failure reasons are not read one by one. */
+  private static DrainResult fromTotals(JsonObject totals, String[] jobIds) {
+    int completed = totals.getInteger("completed");
+    int failed = totals.getInteger("failed");
+    long accepted = Arrays.stream(jobIds).filter(id -> id != null).count();
+    return new DrainResult(completed + failed, completed, failed, Map.of("answeredByTheSoldOutFastPath",
+        totals.getLong("soldOutFast", 0L)), (int) Math.max(0, accepted - completed - failed));
   }
 
   /**
