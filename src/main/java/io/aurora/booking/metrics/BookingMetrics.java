@@ -50,6 +50,7 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, AutoClos
   private final Counter enqueued;
   private final Counter retries;
   private final Counter recovered;
+  private final Counter fencedOff;
   private final Counter completed;
   private final Counter soldOutFast;
   private final Map<FailureReason, Counter> failed = new EnumMap<>(FailureReason.class);
@@ -89,6 +90,9 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, AutoClos
     soldOutFast = keep(Counter.builder("booking.jobs.sold.out.fast")
         .description("Jobs of a sold-out event answered SOLD_OUT by the queue without a PostgreSQL transaction "
             + "(the sold-out fast path); each is also counted in booking.jobs.finished")
+        .register(registry));
+    fencedOff = keep(Counter.builder("booking.shard.fenced")
+        .description("Shards this node stood down from because a newer owner had claimed them (fencing)")
         .register(registry));
     // Completed jobs carry a reason label too: the label set of one metric name must be the same on every series.
     completed = keep(finishedCounter("completed", JobOutcome.NO_REASON));
@@ -190,6 +194,11 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, AutoClos
   @Override
   public void jobsAnsweredSoldOut(int jobs) {
     soldOutFast.increment(jobs);
+  }
+
+  @Override
+  public void shardFencedOff(int shard) {
+    fencedOff.increment();
   }
 
   @Override

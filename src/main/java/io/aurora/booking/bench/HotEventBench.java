@@ -25,6 +25,12 @@ import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.net.ServerSocket;
 import java.net.URI;
@@ -36,9 +42,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -48,49 +57,103 @@ import java.util.concurrent.atomic.AtomicInteger;
  * PostgreSQL for oversell, duplicates and lost jobs. It prints one JSON object per run.
  *
  * <pre>
- *   java -cp target/aurora-booking.jar io.aurora.booking.bench.LoadTest --capacity 500 --users 20000 --concurrency 256
+ *   java -cp target/aurora-booking.jar io.aurora.booking.bench.HotEventBench --capacity 500 --users 20000 --concurrency 256
  *   ... --batch-sizes 1,64          compare two settings in one run (prints the ratio)
  *   ... --variants "soldOutAnswersPerTake=0;soldOutAnswersPerTake=1000"   compare two server settings likewise
- *   ... --paused true               the crowd queues while the queue is paused, then is resumed: times the answering
- *   ... --enqueue redis             in-process only: the crowd is queued by the queue's own enqueue script, not over
- *                                   HTTP (for a crowd larger than this box can send in good time; nothing else changes)
+ *   ... --paused --enqueue redis    a crowd queued while the queue is paused, then resumed: times its answering
  *   ... --url http://host:8080 --pg-url postgresql://... --admin-email ... --admin-password ...   against a running server
+ *   ... --help                      every option with its default
  * </pre>
  *
  * Without {@code --url} it starts the server in this JVM on embedded PostgreSQL and Redis (a fresh data
  * directory per run), with {@code benchMode} on. A running server must have {@code benchMode} on for the
  * bench-only user factory.
  */
-public final class LoadTest {
+@Command(name = "HotEventBench", sortOptions = false,
+    description = "Load test of one hot event: U users book C seats, at most K requests in flight; "
+        + "verifies the result in PostgreSQL and prints one JSON line per run.",
+    footer = "Exit status: 0 when every run verifies, 1 when one does not, 2 for a usage error.")
+public final class HotEventBench implements Callable<Integer> {
 
-  private final Map<String, String> options;
-  private final Vertx vertx;
+  @Option(names = "--capacity", paramLabel = "C", defaultValue = "500",
+      description = "Seats of the event (default: ${DEFAULT-VALUE}).")
+  int capacity;
 
-  private LoadTest(Map<String, String> options) {
-    this.options = options;
-    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+  @Option(names = "--users", paramLabel = "U", defaultValue = "20000",
+      description = "Distinct users, one booking request each (default: ${DEFAULT-VALUE}).")
+  int users;
+
+  @Option(names = "--concurrency", paramLabel = "K", defaultValue = "256",
+      description = "Requests in flight at most (default: ${DEFAULT-VALUE}).")
+  int concurrency;
+
+  @Option(names = "--batch-sizes", paramLabel = "B", split = ",", defaultValue = "64",
+      description = "Server batch sizes to compare, comma-separated, e.g. 1,64; in-process only "
+          + "(default: ${DEFAULT-VALUE}).")
+  List<Integer> batchSizes;
+
+  @Option(names = "--runs", paramLabel = "N", defaultValue = "1",
+      description = "Measured runs per batch size; with more than one, their median is printed (default: ${DEFAULT-VALUE}).")
+  int runs;
+
+  @Option(names = "--warmup-users", paramLabel = "N", defaultValue = "0",
+      description = "Users of one untimed run first, so the measured runs see compiled code; 0 for none "
+          + "(default: ${DEFAULT-VALUE}).")
+  int warmupUsers;
+
+  @Option(names = "--shards", paramLabel = "N", defaultValue = "8",
+      description = "Shards of the in-process server (default: ${DEFAULT-VALUE}).")
+  int shards;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", split = ",",
+      description = "Any other setting of the in-process server, e.g. redisPoolSize=64,embeddedDurable=false.")
+  Map<String, String> serverSettings = new LinkedHashMap<>();
+
+  @Option(names = "--variants", paramLabel = "SETTINGS", split = ";",
+      description = "Server settings to compare, each like --set (KEY=VALUE,...), separated by ';'; in-process only.")
+  List<String> variants = new ArrayList<>(List.of(""));
+
+  @Option(names = "--paused",
+      description = "Queue the crowd while the queue is paused, then resume it and time until every job is answered "
+          + "(answeredSecondsAfterResume); the outcomes are then read from the queue's totals, not job by job.")
+  boolean paused;
+
+  @Option(names = "--enqueue", paramLabel = "HOW", defaultValue = "http",
+      description = "http: every user's request over HTTP; redis: in-process only, the crowd is queued by the queue's "
+          + "own enqueue script, for a crowd larger than this box can send in good time (default: ${DEFAULT-VALUE}).")
+  Enqueue enqueue;
+
+  /** How the crowd's jobs are queued. */
+  enum Enqueue { http, redis }
+
+  @Option(names = "--url", paramLabel = "URL",
+      description = "A running server (started with BOOKING_BENCH_MODE=true) instead of an in-process one.")
+  String url;
+
+  @Option(names = "--pg-url", paramLabel = "URL", description = "With --url: its PostgreSQL, for the verification.")
+  String pgUrl;
+
+  @Option(names = "--admin-email", paramLabel = "EMAIL", description = "With --url: an admin's email.")
+  String adminEmail;
+
+  @Option(names = "--admin-password", paramLabel = "PASSWORD", description = "With --url: that admin's password.")
+  String adminPassword;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
+  @Spec
+  CommandSpec spec;
+
+  private Vertx vertx;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
   }
 
-  public static void main(String[] args) throws Exception {
-    Map<String, String> options = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      if (!args[i].startsWith("--")) {
-        throw new IllegalArgumentException("Expected --option value pairs, got " + args[i]);
-      }
-      options.put(args[i].substring(2), args[i + 1]);
-    }
-    LoadTest test = new LoadTest(options);
-    int exit = 0;
-    try {
-      exit = test.run();
-    } finally {
-      test.vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-    System.exit(exit);
-  }
-
-  private int option(String name, int def) {
-    return Integer.parseInt(options.getOrDefault(name, Integer.toString(def)));
+  /** The command line, parsed but not run: {@code execute} runs it. */
+  static CommandLine commandLine() {
+    return new CommandLine(new HotEventBench());
   }
 
   /** Figures summarised over repeated runs (their median). */
@@ -99,24 +162,72 @@ public final class LoadTest {
       "drainSecondsAfterLastRequest", "decidedPerSecond", "confirmedPerSecond", "answeredSecondsAfterResume",
       "answeredPerSecondAfterResume");
 
+  /** The checks picocli cannot express as types: positive sizes, and a complete remote target. */
+  void validate() {
+    positive("--capacity", capacity);
+    positive("--users", users);
+    positive("--concurrency", concurrency);
+    positive("--runs", runs);
+    positive("--shards", shards);
+    if (warmupUsers < 0) {
+      throw new ParameterException(spec.commandLine(), "--warmup-users must be 0 or more, got " + warmupUsers);
+    }
+    batchSizes.forEach(size -> positive("--batch-sizes", size));
+    if (url != null) {
+      if (pgUrl == null || adminEmail == null || adminPassword == null) {
+        throw new ParameterException(spec.commandLine(), "--url needs --pg-url, --admin-email and --admin-password");
+      }
+      if (batchSizes.size() > 1 || !serverSettings.isEmpty() || variants.size() > 1 || enqueue == Enqueue.redis) {
+        throw new ParameterException(spec.commandLine(),
+            "--batch-sizes with several sizes, --set, --variants and --enqueue redis need the in-process server");
+      }
+    }
+    Set<String> known = new AppConfig(new JsonObject()).toJson().fieldNames();
+    for (String key : serverSettings.keySet()) {
+      if (!known.contains(key)) {
+        throw new ParameterException(spec.commandLine(), "--set: unknown server setting " + key);
+      }
+    }
+    for (String variant : variants) {
+      for (String key : settings(variant).keySet()) {
+        if (!known.contains(key)) {
+          throw new ParameterException(spec.commandLine(), "--variants: unknown server setting " + key);
+        }
+      }
+    }
+  }
+
+  private void positive(String option, int value) {
+    if (value < 1) {
+      throw new ParameterException(spec.commandLine(), option + " must be 1 or more, got " + value);
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    validate();
+    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    try {
+      return run();
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The size of one run: C seats, U users, K in flight. */
+  record Load(int capacity, int users, int concurrency) {
+  }
+
   private int run() throws Exception {
-    List<Integer> batchSizes = Arrays.stream(options.getOrDefault("batch-sizes", "64").split(","))
-        .map(String::trim).map(Integer::parseInt).toList();
-    int runs = option("runs", 1);
-    int warmupUsers = option("warmup-users", 0);
-    if (warmupUsers > 0 && !options.containsKey("url")) {
+    if (warmupUsers > 0) {
       // An untimed run first, so the measured ones see compiled code, as a long-running server would.
-      Map<String, String> measured = new HashMap<>(options);
-      options.put("users", Integer.toString(warmupUsers));
-      options.put("capacity", Integer.toString(Math.min(warmupUsers, option("capacity", 500))));
-      JsonObject warmup = runInProcess(batchSizes.get(batchSizes.size() - 1));
+      Load warmupLoad = new Load(Math.min(warmupUsers, capacity), warmupUsers, concurrency);
+      JsonObject warmup = runOnce(warmupLoad, batchSizes.get(batchSizes.size() - 1), variants.get(variants.size() - 1));
       System.out.println(new JsonObject().put("warmup", warmupUsers + " users, not counted")
           .put("enqueuePerSecond", warmup.getDouble("enqueuePerSecond")).encode());
-      options.clear();
-      options.putAll(measured);
     }
-    // Either batch sizes or --variants (server settings, each like --set) are compared; one of them is a list of one.
-    List<String> variants = Arrays.stream(options.getOrDefault("variants", "").split(";")).map(String::trim).toList();
+    Load load = new Load(capacity, users, concurrency);
+    // Batch sizes or --variants are compared (one of the two is a list of one); runs of one setting in a row.
     List<JsonObject> medians = new ArrayList<>();
     List<String> labels = new ArrayList<>();
     boolean correct = true;
@@ -124,8 +235,7 @@ public final class LoadTest {
       for (String variant : variants) {
         List<JsonObject> results = new ArrayList<>();
         for (int run = 0; run < runs; run++) {
-          JsonObject result = options.containsKey("url") ? runAgainst(options.get("url"), options.get("pg-url"),
-              options.get("admin-email"), options.get("admin-password"), null) : runInProcess(batchSize, variant);
+          JsonObject result = runOnce(load, batchSize, variant);
           System.out.println(result.encode());
           results.add(result);
           correct &= result.getJsonObject("verification").getBoolean("correct");
@@ -150,13 +260,30 @@ public final class LoadTest {
           .put("confirmedPerSecondRatio", ratio(medians, "confirmedPerSecond"))
           .put("decidedPerSecondRatio", ratio(medians, "decidedPerSecond"));
       if (medians.get(0).containsKey("answeredSecondsAfterResume")) {
-        // How many times faster the second answered the paused crowd after the resume.
+        // How many times faster the second setting answered the resumed crowd than the first.
         comparison.put("answeredAfterResumeSpeedup", round(medians.get(0).getDouble("answeredSecondsAfterResume")
-            / Math.max(0.001, medians.get(1).getDouble("answeredSecondsAfterResume")) * 10) / 10.0);
+            / Math.max(0.001, medians.get(1).getDouble("answeredSecondsAfterResume"))));
       }
       System.out.println(comparison.encode());
     }
     return correct ? 0 : 1;
+  }
+
+  private JsonObject runOnce(Load load, int batchSize, String variant) throws Exception {
+    return url != null ? runAgainst(load, url, pgUrl, adminEmail, adminPassword, null)
+        : runInProcess(load, batchSize, variant);
+  }
+
+  /** KEY=VALUE,... as a map (a --variants entry). */
+  private static Map<String, String> settings(String variant) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String pair : variant.split(",")) {
+      if (!pair.isBlank()) {
+        String[] kv = pair.split("=", 2);
+        out.put(kv[0].trim(), kv.length > 1 ? kv[1].trim() : "");
+      }
+    }
+    return out;
   }
 
   /** A figure of one run's result (a dotted path for a nested one); null when the run has none. */
@@ -176,12 +303,7 @@ public final class LoadTest {
   }
 
   /** Starts the whole service in this JVM on fresh embedded servers, measures, and stops it. */
-  private JsonObject runInProcess(int batchSize) throws Exception {
-    return runInProcess(batchSize, "");
-  }
-
-  /** {@code variant}: more settings, as {@code --set} gives them, applied after it. */
-  private JsonObject runInProcess(int batchSize, String variant) throws Exception {
+  private JsonObject runInProcess(Load load, int batchSize, String variant) throws Exception {
     Path dataDir = Files.createTempDirectory("aurora-bench");
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
@@ -191,30 +313,30 @@ public final class LoadTest {
     JsonObject config = new JsonObject()
         .put("httpHost", "127.0.0.1").put("httpPort", port).put("dataDir", dataDir.toString())
         .put("adminPassword", adminPassword).put("benchMode", true).put("batchSize", batchSize)
-        .put("shards", option("shards", 8));
-    // --set key=value,key=value: any other server setting, e.g. redisPoolSize=32,httpInstances=2
-    for (String pair : (options.getOrDefault("set", "") + "," + variant).split(",")) {
-      if (!pair.isBlank()) {
-        String[] kv = pair.split("=", 2);
-        Object def = new AppConfig(new JsonObject()).toJson().getValue(kv[0]);
-        config.put(kv[0], def instanceof Integer ? Integer.parseInt(kv[1]) : def instanceof Boolean ? Boolean.parseBoolean(kv[1]) : kv[1]);
-      }
-    }
+        .put("shards", shards);
+    JsonObject defaults = new AppConfig(new JsonObject()).toJson();
+    Map<String, String> settings = new LinkedHashMap<>(serverSettings);
+    settings.putAll(settings(variant));
+    settings.forEach((key, value) -> {
+      Object def = defaults.getValue(key);
+      config.put(key, def instanceof Integer ? Integer.parseInt(value) : def instanceof Boolean ? Boolean.parseBoolean(value) : value);
+    });
     Vertx server = Vertx.vertx();
     BookingApp app = new BookingApp();
     try {
       await(server.deployVerticle(app, new DeploymentOptions().setConfig(config)));
       AppConfig resolved = app.resolvedConfig();
-      return runAgainst("http://127.0.0.1:" + port, resolved.pgUrl(), resolved.adminEmail(), adminPassword, resolved);
+      return runAgainst(load, "http://127.0.0.1:" + port, resolved.pgUrl(), resolved.adminEmail(), adminPassword, resolved);
     } finally {
       await(server.close());
     }
   }
 
-  private JsonObject runAgainst(String url, String pgUrl, String adminEmail, String adminPassword, AppConfig serverConfig) {
-    int capacity = option("capacity", 500);
-    int users = option("users", 20_000);
-    int concurrency = option("concurrency", 256);
+  private JsonObject runAgainst(Load load, String url, String pgUrl, String adminEmail, String adminPassword,
+                                AppConfig serverConfig) {
+    int capacity = load.capacity();
+    int users = load.users();
+    int concurrency = load.concurrency();
     URI uri = URI.create(url);
     WebClient http = WebClient.create(vertx, new WebClientOptions().setDefaultHost(uri.getHost())
         .setDefaultPort(uri.getPort()).setKeepAlive(true).setTcpNoDelay(true),
@@ -236,15 +358,10 @@ public final class LoadTest {
         batch.forEach(u -> tokens.add(((JsonObject) u).getString("token")));
         batch.forEach(u -> userIds.add(((JsonObject) u).getLong("id")));
       }
-      boolean direct = "redis".equals(options.get("enqueue"));
-      if (direct && serverConfig == null) {
-        throw new IllegalArgumentException("--enqueue redis needs the in-process server");
-      }
-
-      boolean paused = Boolean.parseBoolean(options.getOrDefault("paused", "false"));
       if (paused) {
         await(http.post("/api/admin/queue/pause").bearerTokenAuthentication(admin).send());
       }
+
       // Timed phase: every user books once, at most `concurrency` requests in flight.
       long[] latencies = new long[users];
       String[] jobIds = new String[users];
@@ -256,6 +373,7 @@ public final class LoadTest {
           .setDefaultPort(uri.getPort()).setKeepAlive(true).setTcpNoDelay(true),
           new io.vertx.core.http.PoolOptions().setHttp1MaxSize(concurrency).setMaxWaitQueueSize(-1));
       String path = "/api/bookings/" + eventId + "/book";
+      boolean direct = enqueue == Enqueue.redis;
       Redis redis = direct ? Clients.redis(vertx, serverConfig, "bench") : null;
       ShardQueue queue = direct ? new ShardQueue(redis) : null;
       int shard = direct ? Sharding.shardOf(eventId, serverConfig.shards()) : -1;
@@ -289,7 +407,7 @@ public final class LoadTest {
       } else {
         settings.put("server", url);
       }
-      settings.put("paused", paused);
+      settings.put("paused", paused).put("enqueue", enqueue.name());
       if (serverConfig != null) {
         settings.put("soldOutAnswersPerTake", serverConfig.soldOutAnswersPerTake())
             .put("embeddedDurable", serverConfig.embeddedDurable());
@@ -310,9 +428,9 @@ public final class LoadTest {
               .put("reasons", new JsonObject(new HashMap<>(drain.reasons))))
           .put("verification", verification);
       if (afterResume != null) {
-        long accepted = verification.getLong("accepted");
         result.put("answeredSecondsAfterResume", afterResume.getDouble("seconds"))
-            .put("answeredPerSecondAfterResume", round(accepted / Math.max(0.001, afterResume.getDouble("seconds"))))
+            .put("answeredPerSecondAfterResume", round(verification.getLong("accepted")
+                / Math.max(0.001, afterResume.getDouble("seconds"))))
             .put("queueTotals", afterResume.getJsonObject("totals"));
       }
       return result;
@@ -356,18 +474,11 @@ public final class LoadTest {
       JsonObject total = await(http.get("/api/admin/queue/stats").bearerTokenAuthentication(admin).send())
           .bodyAsJsonObject().getJsonObject("total");
       if (total.getLong("waiting") == 0 && total.getLong("processing") == 0) {
-        return new JsonObject().put("seconds", round3((System.nanoTime() - resumed) / 1e9)).put("totals", total);
+        return new JsonObject().put("seconds", Math.round((System.nanoTime() - resumed) / 1e6) / 1000.0).put("totals", total);
       }
       sleep(10);
     }
     throw new IllegalStateException("The resumed queue was not answered within 10 minutes");
-  }
-
-  private static double round3(double value) {
-    return Math.round(value * 1000) / 1000.0;
-  }
-
-  private record DrainResult(int decided, int completed, int failed, Map<String, Object> reasons, int lost) {
   }
 
   /** The outcomes as the queue counted them; the failure reasons are not read one by one. */
@@ -377,6 +488,9 @@ public final class LoadTest {
     long accepted = Arrays.stream(jobIds).filter(id -> id != null).count();
     return new DrainResult(completed + failed, completed, failed, Map.of("answeredByTheSoldOutFastPath",
         totals.getLong("soldOutFast", 0L)), (int) Math.max(0, accepted - completed - failed));
+  }
+
+  private record DrainResult(int decided, int completed, int failed, Map<String, Object> reasons, int lost) {
   }
 
   /**
