@@ -3,7 +3,7 @@
 -- Anything a finished job must leave behind (its status and answer, its retention, the finished index for
 -- clean, the outcome counters) belongs here, so both paths stay the same.
 --   local finisher = job_finisher(job key prefix, now (ms), result ttl (s), finished index key, stats key)
---   finisher.finish(id, status, result JSON, error code)   -- per job
+--   finisher.finish(id, status, result JSON, error code[, attempts])   -- per job; attempts when the caller sets them
 --   finisher.done()                                        -- once, at the end: index and counters
 local function job_finisher(prefix, now, ttl, finished_key, stats_key)
   local index, counts = {}, {}
@@ -14,9 +14,13 @@ local function job_finisher(prefix, now, ttl, finished_key, stats_key)
       index = {}
     end
   end
-  function finisher.finish(id, status, result, error)
+  function finisher.finish(id, status, result, error, attempts)
     local key = prefix .. id
-    redis.call('HSET', key, 'status', status, 'result', result, 'error', error, 'finishedAt', now)
+    if attempts then
+      redis.call('HSET', key, 'status', status, 'result', result, 'error', error, 'finishedAt', now, 'attempts', attempts)
+    else
+      redis.call('HSET', key, 'status', status, 'result', result, 'error', error, 'finishedAt', now)
+    end
     redis.call('EXPIRE', key, ttl)
     index[#index + 1] = now
     index[#index + 1] = id

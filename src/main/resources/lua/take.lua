@@ -67,7 +67,8 @@ local function take_one(id)
     if #answered >= fast_limit then
       return false
     end
-    finisher.finish(id, 'failed', '', 'SOLD_OUT')
+    -- Delivered and decided once, like a job the worker answers.
+    finisher.finish(id, 'failed', '', 'SOLD_OUT', 1)
     answered[#answered + 1] = {id, f[2], f[5]}
   else
     if #out >= n then

@@ -224,7 +224,9 @@ public final class BookingWorker extends VerticleBase {
     }
     metrics.jobsAnsweredSoldOut(answered.size());
     for (TakenBatch.AnsweredSoldOut job : answered) {
-      metrics.jobFinished(JobOutcome.failed(job.jobId(), FailureReason.SOLD_OUT), job.enqueuedAt(), 0);
+      JobOutcome outcome = JobOutcome.failed(job.jobId(), FailureReason.SOLD_OUT);
+      metrics.jobFinished(outcome, job.enqueuedAt(), 0);
+      logOutcome(job.jobId(), job.eventId(), outcome);
     }
   }
 
@@ -235,11 +237,17 @@ public final class BookingWorker extends VerticleBase {
     for (JobOutcome outcome : outcomes) {
       TakenJob job = byId.get(outcome.jobId());
       metrics.jobFinished(outcome, job == null ? 0 : job.enqueuedAt(), processingNanos);
-      if (LOG.isDebugEnabled() && job != null) {
-        LOG.debug("Job {} of event {} on shard {}: {} {}", v("jobId", job.jobId()), v("eventId", job.eventId()),
-            v("shard", shard), v("outcome", outcome.status()),
-            v("reason", outcome.reasonLabel()));
+      if (job != null) {
+        logOutcome(job.jobId(), job.eventId(), outcome);
       }
+    }
+  }
+
+  /** One debug line per finished job, however it was decided. */
+  private void logOutcome(String jobId, long eventId, JobOutcome outcome) {
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("Job {} of event {} on shard {}: {} {}", v("jobId", jobId), v("eventId", eventId),
+          v("shard", shard), v("outcome", outcome.status()), v("reason", outcome.reasonLabel()));
     }
   }
 

@@ -29,8 +29,8 @@ public final class EventRoutes {
   private final SeatsReturned seatsReturned;
 
   /**
-   * @param seatsReturned told, inside the transaction, of every update and delete: more capacity or a later
-   *                      start brings seats back, a deleted event's jobs are answered EVENT_NOT_FOUND
+   * @param seatsReturned told, inside the transaction, of more capacity, a new date and a deletion (a deleted
+   *                      event's jobs are answered EVENT_NOT_FOUND); if it fails, the change rolls back
    */
   public EventRoutes(Pool pool, EventCache cache, Authentication auth, SeatsReturned seatsReturned) {
     this.pool = pool;
@@ -99,7 +99,8 @@ public final class EventRoutes {
               venue != null ? venue : row.getString("venue"),
               startsAt != null ? utc(startsAt) : row.getOffsetDateTime("starts_at"),
               newCapacity))
-              .compose(updated -> seatsReturned.seatsMayHaveReturned(id).map(updated));
+              .compose(updated -> changesSeatsOrDate(row, newCapacity, startsAt)
+                  ? seatsReturned.seatsMayHaveReturned(id).map(updated) : Future.succeededFuture(updated));
         }))
         .map(rows -> EventJson.of(rows.iterator().next()))
         .compose(event -> cache.invalidate(id).map(event))
@@ -124,6 +125,16 @@ public final class EventRoutes {
         .onSuccess(cancelled -> sendJson(ctx, 200, new JsonObject()
             .put("message", "Event deleted").put("id", id).put("cancelledBookings", cancelled)))
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * More capacity brings seats back, and another date changes when a sold-out event stops being "sold out"
+   * and becomes "started": either voids the event's sold-out mark. A new name or venue does not, so it
+   * does not need Redis (and works while Redis is down).
+   */
+  private static boolean changesSeatsOrDate(Row row, int newCapacity, Instant startsAt) {
+    return newCapacity > row.getInteger("capacity")
+        || (startsAt != null && !startsAt.equals(row.getOffsetDateTime("starts_at").toInstant()));
   }
 
   private static Future<Row> lock(SqlConnection conn, long id) {

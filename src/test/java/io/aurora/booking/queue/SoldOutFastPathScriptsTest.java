@@ -65,6 +65,7 @@ class SoldOutFastPathScriptsTest {
         assertEquals("failed", record.fields().getString("status"));
         assertEquals("SOLD_OUT", record.fields().getString("error"));
         assertTrue(record.fields().containsKey("finishedAt"));
+        assertEquals("1", record.fields().getString("attempts"), "delivered and decided once");
       }
       ShardStats stats = await(queue.shardStats(shard));
       assertEquals(0, stats.waiting());
