@@ -10,6 +10,7 @@ import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.events.EventSummary;
+import io.aurora.booking.events.SeatsReturned;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
 import io.vertx.core.Future;
@@ -42,13 +43,15 @@ public final class BookingRoutes {
   private final SeatLedger ledger;
   private final Authentication auth;
 
-  public BookingRoutes(AppConfig config, Pool pool, EventCache events, Requests requests, Authentication auth) {
+  /** {@code seatsReturned} is told of every cancellation, inside its transaction (the sold-out fast path stops). */
+  public BookingRoutes(AppConfig config, Pool pool, EventCache events, Requests requests, Authentication auth,
+                       SeatsReturned seatsReturned) {
     this.config = config;
     this.pool = pool;
     this.events = events;
     this.requests = requests;
     this.auth = auth;
-    this.ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent());
+    this.ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), seatsReturned);
   }
 
   public void mount(Router router) {
