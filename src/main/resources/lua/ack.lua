@@ -1,7 +1,9 @@
 -- Record the outcomes of a batch in one call: the job leaves the processing set and keeps its result
 -- for the retention time. A job already finished keeps its first result (redelivery is harmless).
+-- Prefixed with job_finish.lua (job_finisher).
 -- KEYS: 1 processing, 2 stats, 3 finished index
 -- ARGV: 1 job key prefix, 2 now (ms), 3 result ttl (s), then per job: id, status, result JSON, error code, retries
+local finisher = job_finisher(ARGV[1], ARGV[2], ARGV[3], KEYS[3], KEYS[2])
 local recorded = 0
 for i = 4, #ARGV, 5 do
   local id = ARGV[i]
@@ -9,14 +11,12 @@ for i = 4, #ARGV, 5 do
   redis.call('ZREM', KEYS[1], id)
   local status = redis.call('HGET', key, 'status')
   if status and status ~= 'completed' and status ~= 'failed' then
-    redis.call('HSET', key, 'status', ARGV[i + 1], 'result', ARGV[i + 2], 'error', ARGV[i + 3], 'finishedAt', ARGV[2])
-    redis.call('EXPIRE', key, ARGV[3])
-    redis.call('ZADD', KEYS[3], ARGV[2], id)
-    redis.call('HINCRBY', KEYS[2], ARGV[i + 1], 1)
+    finisher.finish(id, ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
     if ARGV[i + 4] ~= '0' then
       redis.call('HINCRBY', KEYS[2], 'retried', tonumber(ARGV[i + 4]))
     end
     recorded = recorded + 1
   end
 end
+finisher.done()
 return recorded

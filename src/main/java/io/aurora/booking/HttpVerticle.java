@@ -12,6 +12,7 @@ import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.events.EventRoutes;
+import io.aurora.booking.events.SeatsReturned;
 import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.ErrorHandler;
@@ -20,6 +21,8 @@ import io.aurora.booking.infra.Clients;
 import io.aurora.booking.infra.ServiceHealth;
 import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.metrics.MetricsRoutes;
+import io.aurora.booking.queue.ShardQueue;
+import io.aurora.booking.queue.Sharding;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -85,8 +88,10 @@ public final class HttpVerticle extends VerticleBase {
     router.get(ApiContract.PATH).handler(contract::serve);
     new MetricsRoutes(config, metrics).mount(router);
     new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens, contract).mount(router);
-    new EventRoutes(pool, eventCache, auth, contract).mount(router);
-    new BookingRoutes(config, pool, eventCache, requests, auth, contract).mount(router);
+    ShardQueue queue = new ShardQueue(redis);
+    SeatsReturned seatsReturned = eventId -> queue.seatsMayHaveReturned(Sharding.shardOf(eventId, config.shards()), eventId);
+    new EventRoutes(pool, eventCache, auth, seatsReturned, contract).mount(router);
+    new BookingRoutes(config, pool, eventCache, requests, auth, seatsReturned, contract).mount(router);
     if (config.benchMode()) {
       new BenchRoutes(pool, tokens, auth, contract).mount(router);
     }

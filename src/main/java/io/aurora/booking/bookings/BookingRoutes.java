@@ -10,6 +10,7 @@ import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.events.EventSummary;
+import io.aurora.booking.events.SeatsReturned;
 import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
@@ -44,15 +45,16 @@ public final class BookingRoutes {
   private final Authentication auth;
   private final ApiContract contract;
 
+  /** {@code seatsReturned} is told of every cancellation, inside its transaction (the sold-out fast path stops). */
   public BookingRoutes(AppConfig config, Pool pool, EventCache events, Requests requests, Authentication auth,
-                       ApiContract contract) {
+                       SeatsReturned seatsReturned, ApiContract contract) {
     this.contract = contract;
     this.config = config;
     this.pool = pool;
     this.events = events;
     this.requests = requests;
     this.auth = auth;
-    this.ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent());
+    this.ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), seatsReturned);
   }
 
   public void mount(Router router) {
