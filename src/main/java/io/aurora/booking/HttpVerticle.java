@@ -17,6 +17,8 @@ import io.aurora.booking.http.ErrorHandler;
 import io.aurora.booking.http.RequestDeadline;
 import io.aurora.booking.infra.Clients;
 import io.aurora.booking.infra.ServiceHealth;
+import io.aurora.booking.limits.ClientAddress;
+import io.aurora.booking.limits.RateLimiter;
 import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.metrics.MetricsRoutes;
 import io.vertx.core.Future;
@@ -64,6 +66,8 @@ public final class HttpVerticle extends VerticleBase {
     Tokens tokens = new Tokens(vertx, config.jwtSecret(), config.jwtTtlSeconds());
     Authentication auth = new Authentication(tokens);
     Requests requests = new Requests(vertx);
+    RateLimiter limiter = new RateLimiter(redis, metrics, config.rateLimitsEnabled());
+    ClientAddress clients = new ClientAddress(config.trustedProxies());
 
     Router router = Router.router(vertx);
     // No path on this route: a path would become part of every route's metrics label.
@@ -73,9 +77,9 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/health").handler(ctx -> sendJson(ctx, health.alive() ? 200 : 503, health.liveness()));
     router.get("/ready").handler(this::ready);
     new MetricsRoutes(config, metrics).mount(router);
-    new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens).mount(router);
+    new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens, config, limiter, clients).mount(router);
     new EventRoutes(pool, eventCache, auth).mount(router);
-    new BookingRoutes(config, pool, eventCache, requests, auth).mount(router);
+    new BookingRoutes(config, pool, eventCache, requests, auth, limiter, clients).mount(router);
     if (config.benchMode()) {
       new BenchRoutes(pool, tokens, auth).mount(router);
     }

@@ -13,6 +13,7 @@ package io.aurora.booking.queue;
  *   {sN}:finished     ZSET  job id -> finish time, for clean
  *   {sN}:paused       flag; {sN}:paused_events SET of paused event ids
  *   {sN}:idem:U:K     idempotency key K of user U -> job id
+ *   {sN}:live:U:E     the job of user U for event E while it waits or is in process (enqueue.lua, ack.lua)
  *   {sN}:owner        HASH  epoch (fencing token), node (member id), name (node name), since, seen: the shard's owner
  * </pre>
  */
@@ -36,6 +37,10 @@ final class ShardKeys {
   static String paused(int shard) { return tag(shard) + "paused"; }
   static String pausedEvents(int shard) { return tag(shard) + "paused_events"; }
   static String owner(int shard) { return tag(shard) + "owner"; }
+
+  static String liveJobPrefix(int shard) { return tag(shard) + "live:"; }
+  /** The live job of a user for an event; the event's shard is {@code shard}. */
+  static String liveJob(int shard, long userId, long eventId) { return liveJobPrefix(shard) + userId + ":" + eventId; }
 
   /** The job id a user's idempotency key maps to; with no key, a key no enqueue keeps (see enqueue.lua). */
   static String idempotency(int shard, long userId, String idempotencyKey) {

@@ -1,4 +1,4 @@
-package io.aurora.booking.queue;
+package io.aurora.booking.infra;
 
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
@@ -16,7 +16,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 /** A Lua script from {@code lua/}, called by its SHA-1 and loaded on the fly when the server lacks it. */
-final class LuaScript {
+public final class LuaScript {
 
   private final String source;
   private final String sha;
@@ -30,7 +30,7 @@ final class LuaScript {
     }
   }
 
-  static LuaScript load(String name) {
+  public static LuaScript load(String name) {
     try (InputStream in = LuaScript.class.getResourceAsStream("/lua/" + name + ".lua")) {
       if (in == null) {
         throw new IllegalStateException("Missing Lua script " + name);
@@ -41,7 +41,7 @@ final class LuaScript {
     }
   }
 
-  Future<Response> call(Redis redis, List<String> keys, List<String> args) {
+  public Future<Response> call(Redis redis, List<String> keys, List<String> args) {
     return redis.send(request(Command.EVALSHA, sha, keys, args)).recover(failure -> {
       if (String.valueOf(failure.getMessage()).startsWith("NOSCRIPT")) {
         return redis.send(request(Command.EVAL, source, keys, args));
