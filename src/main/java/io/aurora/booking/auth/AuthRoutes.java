@@ -72,13 +72,17 @@ public final class AuthRoutes {
     String email = Input.email(body, "email");
     String password = Input.string(body, "password", 1, 1024, true);
     admit(ctx, email)
-        .compose(v -> limiter.lockedFor(email))
+        .compose(v -> limiter.loginAttempt(email, config.loginFailuresBeforeLockout(), config.loginLockoutSeconds() * 1000L,
+            config.loginLockoutMaxSeconds() * 1000L))
         .compose(lock -> lock > 0 ? Future.failedFuture(Throttle.locked(ctx.response(), limiter, lock))
             : pool.preparedQuery(UserSql.BY_EMAIL).execute(Tuple.of(email)))
         .compose(rows -> {
           Row row = rows.size() == 0 ? null : rows.iterator().next();
+          // A wrong password (or no such account: the same, so a lock tells nothing about who exists)
+          // stays counted against the account, whoever sent it.
           return hasher.verify(password, row == null ? null : row.getString("password_hash"))
-              .compose(ok -> ok ? limiter.loginSucceeded(email).map(row) : wrongPassword(email));
+              .compose(ok -> ok ? limiter.loginSucceeded(email).map(row)
+                  : Future.failedFuture(ErrorCode.INVALID_CREDENTIALS.error("Email or password is wrong")));
         })
         .map(this::session)
         .onSuccess(session -> sendJson(ctx, 200, session))
@@ -93,16 +97,6 @@ public final class AuthRoutes {
       Throttle.enforce(ctx.response(), limiter, List.of(address.result(), account.result()));
       return null;
     });
-  }
-
-  /**
-   * A wrong password (or no such account: counted the same, so the lock tells nothing about who exists)
-   * counts towards the account's lockout, whoever sent it; the answer stays 401.
-   */
-  private <T> Future<T> wrongPassword(String email) {
-    return limiter.loginFailed(email, config.loginFailuresBeforeLockout(), config.loginLockoutSeconds() * 1000L,
-            config.loginLockoutMaxSeconds() * 1000L)
-        .compose(lock -> Future.failedFuture(ErrorCode.INVALID_CREDENTIALS.error("Email or password is wrong")));
   }
 
   private static String password(JsonObject body) {

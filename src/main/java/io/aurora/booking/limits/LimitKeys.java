@@ -11,7 +11,7 @@ package io.aurora.booking.limits;
  *   {ip:ADDR}:rl:book    GCRA state of a client address's booking requests
  *   {ip:ADDR}:rl:login   GCRA state of a client address's login and register requests
  *   {acct:EMAIL}:rl:login  GCRA state of login and register requests for one account
- *   {acct:EMAIL}:fail    wrong passwords in a row; {acct:EMAIL}:lock  set while the account is locked
+ *   {acct:EMAIL}:attempts  login attempts since the last right password; {acct:EMAIL}:lock  set while locked
  *   {throttled}:total    HASH  limit name -> requests refused, ever
  *   {throttled}:T        HASH  limit name -> requests refused in the ten seconds starting at T (s), kept an hour
  * </pre>

@@ -88,30 +88,26 @@ public final class RateLimiter {
 
   // ---- account lockout ----
 
-  /** How long the account stays locked (ms); 0 when it is not. */
-  public Future<Long> lockedFor(String email) {
+  /**
+   * A login attempt for the account, counted before its password is checked ({@code lockout.lua}): 0 when
+   * it may be checked, else how long the account stays locked (ms).
+   */
+  public Future<Long> loginAttempt(String email, int threshold, long firstLockMillis, long longestLockMillis) {
     if (!enabled) {
       return Future.succeededFuture(0L);
     }
-    return redis.send(Request.cmd(Command.PTTL).arg(LimitKeys.account(email, "lock"))).map(r -> Math.max(0, r.toLong()));
-  }
-
-  /** A wrong password for the account; returns the lock it set (ms), 0 when below the threshold. */
-  public Future<Long> loginFailed(String email, int threshold, long firstLockMillis, long longestLockMillis) {
-    if (!enabled) {
-      return Future.succeededFuture(0L);
-    }
-    return LOCKOUT.call(redis, List.of(LimitKeys.account(email, "fail"), LimitKeys.account(email, "lock")),
+    return LOCKOUT.call(redis, List.of(LimitKeys.account(email, "attempts"), LimitKeys.account(email, "lock")),
             List.of(Integer.toString(threshold), Long.toString(firstLockMillis), Long.toString(longestLockMillis)))
         .map(Response::toLong);
   }
 
-  /** The right password: the count of wrong ones starts again. */
+  /** The right password: the count starts again and a lock it ran into ends. */
   public Future<Void> loginSucceeded(String email) {
     if (!enabled) {
       return Future.succeededFuture();
     }
-    return redis.send(Request.cmd(Command.DEL).arg(LimitKeys.account(email, "fail"))).mapEmpty();
+    return redis.send(Request.cmd(Command.DEL).arg(LimitKeys.account(email, "attempts")).arg(LimitKeys.account(email, "lock")))
+        .mapEmpty();
   }
 
   // ---- what was throttled ----
