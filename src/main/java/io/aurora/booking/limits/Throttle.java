@@ -12,6 +12,9 @@ import java.util.List;
  */
 public final class Throttle {
 
+  /** The name under which refusals by the open-job quota are counted. */
+  static final String OPEN_JOBS = "open-jobs";
+
   private Throttle() {
   }
 
@@ -39,7 +42,7 @@ public final class Throttle {
     advertise(response, refused);
     long retryAfterSeconds = Math.max(1, RateLimit.ceilSeconds(refused.retryAfterMillis()));
     response.putHeader("Retry-After", Long.toString(retryAfterSeconds));
-    limiter.recordThrottled(refused.limit().name());
+    limiter.recordThrottled(refused.outcome() == Verdict.Outcome.OVER_QUOTA ? OPEN_JOBS : refused.limit().name());
     String message = refused.outcome() == Verdict.Outcome.OVER_QUOTA
         ? "Too many booking requests of yours are still open; retry after " + retryAfterSeconds + " s or when one is decided"
         : "Too many requests; retry after " + retryAfterSeconds + " s";

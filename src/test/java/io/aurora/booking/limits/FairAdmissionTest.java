@@ -129,6 +129,7 @@ class FairAdmissionTest {
       assertEquals(429, fourth.statusCode(), fourth.bodyAsString());
       assertEquals("RATE_LIMITED", fourth.bodyAsJsonObject().getString("error"));
       assertNotNull(fourth.getHeader("Retry-After"));
+      assertTrue(app.queueStats().getJsonObject("throttled").getJsonObject("totalByLimit").getLong("open-jobs") >= 1);
       // A repeat for an event already in line is no new open job: same job, 200, not refused.
       HttpResponse<Buffer> repeat = app.book(user.token(), events.get(0));
       assertEquals(200, repeat.statusCode(), repeat.bodyAsString());
