@@ -41,7 +41,7 @@ public final class Throttle {
   public static ApiException refuse(HttpServerResponse response, RateLimiter limiter, Verdict refused) {
     advertise(response, refused);
     long retryAfterSeconds = Math.max(1, RateLimit.ceilSeconds(refused.retryAfterMillis()));
-    response.putHeader("Retry-After", Long.toString(retryAfterSeconds));
+    putHeader(response, "Retry-After", Long.toString(retryAfterSeconds));
     limiter.recordThrottled(refused.outcome() == Verdict.Outcome.OVER_QUOTA ? OPEN_JOBS : refused.limit().name());
     String message = refused.outcome() == Verdict.Outcome.OVER_QUOTA
         ? "Too many booking requests of yours are still open; retry after " + retryAfterSeconds + " s or when one is decided"
@@ -52,13 +52,20 @@ public final class Throttle {
   /** A lock (ms) of an account: the 429 of a login refused while it lasts. */
   public static ApiException locked(HttpServerResponse response, RateLimiter limiter, long lockMillis) {
     long retryAfterSeconds = Math.max(1, RateLimit.ceilSeconds(lockMillis));
-    response.putHeader("Retry-After", Long.toString(retryAfterSeconds));
+    putHeader(response, "Retry-After", Long.toString(retryAfterSeconds));
     limiter.recordThrottled("login-lockout");
     return ErrorCode.RATE_LIMITED.error("Too many wrong passwords for this account; retry after " + retryAfterSeconds + " s");
   }
 
   private static void advertise(HttpServerResponse response, Verdict verdict) {
-    response.putHeader("RateLimit-Policy", verdict.limit().policyHeader());
-    response.putHeader("RateLimit", verdict.header());
+    putHeader(response, "RateLimit-Policy", verdict.limit().policyHeader());
+    putHeader(response, "RateLimit", verdict.header());
+  }
+
+  /** A request past its deadline has had its answer (503) already; nothing more goes on it. */
+  private static void putHeader(HttpServerResponse response, String name, String value) {
+    if (!response.headWritten()) {
+      response.putHeader(name, value);
+    }
   }
 }

@@ -41,7 +41,9 @@ class FairAdmissionTest {
 
   @BeforeAll
   static void deploy(Vertx vertx) {
-    app = TestApp.start(vertx, Map.of("maxOpenJobsPerUser", 3));
+    // 3,000 requests at once on a shared two-core machine: the answer deadline (a 503 for a stuck backing
+    // service) is lifted so that only the limits decide the answers here.
+    app = TestApp.start(vertx, Map.of("maxOpenJobsPerUser", 3, "requestTimeoutMillis", 60_000));
   }
 
   @AfterAll
