@@ -46,6 +46,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>
  *   java -cp target/aurora-booking.jar io.aurora.booking.bench.LoadTest --capacity 500 --users 20000 --concurrency 256
  *   ... --batch-sizes 1,64          compare two settings in one run (prints the ratio)
+ *   ... --variants "rateLimitsEnabled=false;rateLimitsEnabled=true"   compare two server settings (as --set) in one run
  *   ... --url http://host:8080 --pg-url postgresql://... --admin-email ... --admin-password ...   against a running server
  * </pre>
  *
@@ -100,7 +101,7 @@ public final class LoadTest {
       Map<String, String> measured = new HashMap<>(options);
       options.put("users", Integer.toString(warmupUsers));
       options.put("capacity", Integer.toString(Math.min(warmupUsers, option("capacity", 500))));
-      JsonObject warmup = runInProcess(batchSizes.get(batchSizes.size() - 1));
+      JsonObject warmup = runInProcess(batchSizes.get(batchSizes.size() - 1), "");
       System.out.println(new JsonObject().put("warmup", warmupUsers + " users, not counted")
           .put("enqueuePerSecond", warmup.getDouble("enqueuePerSecond")).encode());
       options.clear();
@@ -108,16 +109,22 @@ public final class LoadTest {
     }
     List<JsonObject> medians = new ArrayList<>();
     boolean correct = true;
-    for (int batchSize : batchSizes) {
+    // --variants "a=1,b=2;a=3": the same measurement under each server setting (batch size: the last given).
+    List<String> variants = options.containsKey("variants") ? List.of(options.get("variants").split(";")) : null;
+    int rounds = variants == null ? batchSizes.size() : variants.size();
+    for (int round = 0; round < rounds; round++) {
+      int batchSize = variants == null ? batchSizes.get(round) : batchSizes.get(batchSizes.size() - 1);
+      String variant = variants == null ? "" : variants.get(round);
       List<JsonObject> results = new ArrayList<>();
       for (int run = 0; run < runs; run++) {
         JsonObject result = options.containsKey("url") ? runAgainst(options.get("url"), options.get("pg-url"),
-            options.get("admin-email"), options.get("admin-password"), null) : runInProcess(batchSize);
+            options.get("admin-email"), options.get("admin-password"), null) : runInProcess(batchSize, variant);
+        result.put("variant", variant);
         System.out.println(result.encode());
         results.add(result);
         correct &= result.getJsonObject("verification").getBoolean("correct");
       }
-      JsonObject median = new JsonObject().put("median", runs + " runs").put("batchSize", batchSize)
+      JsonObject median = new JsonObject().put("median", runs + " runs").put("batchSize", batchSize).put("variant", variant)
           .put("allCorrect", results.stream().allMatch(r -> r.getJsonObject("verification").getBoolean("correct")));
       for (String figure : FIGURES) {
         median.put(figure, round(median(results.stream().mapToDouble(r -> figure(r, figure)).toArray())));
@@ -128,7 +135,9 @@ public final class LoadTest {
       medians.add(median);
     }
     if (medians.size() == 2) {
-      System.out.println(new JsonObject().put("comparison", "batch " + batchSizes.get(1) + " vs " + batchSizes.get(0))
+      System.out.println(new JsonObject().put("comparison", variants != null ? variants.get(1) + " vs " + variants.get(0)
+              : "batch " + batchSizes.get(1) + " vs " + batchSizes.get(0))
+          .put("enqueuePerSecondRatio", ratio(medians, "enqueuePerSecond"))
           .put("confirmedPerSecondRatio", ratio(medians, "confirmedPerSecond"))
           .put("decidedPerSecondRatio", ratio(medians, "decidedPerSecond")).encode());
     }
@@ -151,7 +160,7 @@ public final class LoadTest {
   }
 
   /** Starts the whole service in this JVM on fresh embedded servers, measures, and stops it. */
-  private JsonObject runInProcess(int batchSize) throws Exception {
+  private JsonObject runInProcess(int batchSize, String variant) throws Exception {
     Path dataDir = Files.createTempDirectory("aurora-bench");
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
@@ -163,7 +172,7 @@ public final class LoadTest {
         .put("adminPassword", adminPassword).put("benchMode", true).put("batchSize", batchSize)
         .put("shards", option("shards", 8));
     // --set key=value,key=value: any other server setting, e.g. redisPoolSize=32,httpInstances=2
-    for (String pair : options.getOrDefault("set", "").split(",")) {
+    for (String pair : (options.getOrDefault("set", "") + "," + variant).split(",")) {
       if (!pair.isBlank()) {
         String[] kv = pair.split("=", 2);
         Object def = new AppConfig(new JsonObject()).toJson().getValue(kv[0]);
