@@ -31,8 +31,9 @@ if redis.call('ZSCORE', KEYS[2], ARGV[3]) then
   return {1, remaining, next_tat - now, 0}
 end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then
-  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-  return {-1, remaining, next_tat - now, tonumber(first[2]) - now}
+  -- A place frees when one of the user's jobs is decided, usually within moments, not when its hold
+  -- expires (an hour): the user may try again after one interval of the rate.
+  return {-1, remaining, next_tat - now, interval}
 end
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[5]), ARGV[3])
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[5]))

@@ -71,7 +71,7 @@ class LimitScriptsTest {
     Verdict over = await(limiter.checkBooking(limit, user, 3, 2));
     assertEquals(Verdict.Outcome.OVER_QUOTA, over.outcome());
     assertFalse(over.allowed());
-    assertTrue(over.retryAfterMillis() > 0 && over.retryAfterMillis() <= RateLimiter.OPEN_JOB_HOLD_MILLIS);
+    assertEquals(limit.intervalMillis(), over.retryAfterMillis(), "try again after one interval of the rate");
     assertEquals(2L, await(redis.send(Request.cmd(Command.ZCARD).arg(LimitKeys.openJobs(user)))).toLong());
     limiter.releaseReservation(user, 1);
     awaitZcard(user, 1);
