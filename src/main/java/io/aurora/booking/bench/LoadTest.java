@@ -112,22 +112,31 @@ public final class LoadTest {
     // --variants "a=1,b=2;a=3": the same measurement under each server setting (batch size: the last given).
     List<String> variants = options.containsKey("variants") ? List.of(options.get("variants").split(";")) : null;
     int rounds = variants == null ? batchSizes.size() : variants.size();
+    List<List<JsonObject>> results = new ArrayList<>();
     for (int round = 0; round < rounds; round++) {
-      int batchSize = variants == null ? batchSizes.get(round) : batchSizes.get(batchSizes.size() - 1);
-      String variant = variants == null ? "" : variants.get(round);
-      List<JsonObject> results = new ArrayList<>();
-      for (int run = 0; run < runs; run++) {
+      results.add(new ArrayList<>());
+    }
+    // Run by run, the settings in turn (A B A B ...): a machine that gets busier or quieter in the middle
+    // of the measurement weighs on each setting alike.
+    for (int run = 0; run < runs; run++) {
+      for (int round = 0; round < rounds; round++) {
+        int batchSize = variants == null ? batchSizes.get(round) : batchSizes.get(batchSizes.size() - 1);
+        String variant = variants == null ? "" : variants.get(round);
         JsonObject result = options.containsKey("url") ? runAgainst(options.get("url"), options.get("pg-url"),
             options.get("admin-email"), options.get("admin-password"), null) : runInProcess(batchSize, variant);
-        result.put("variant", variant);
+        result.put("batchSize", batchSize).put("variant", variant);
         System.out.println(result.encode());
-        results.add(result);
+        results.get(round).add(result);
         correct &= result.getJsonObject("verification").getBoolean("correct");
       }
-      JsonObject median = new JsonObject().put("median", runs + " runs").put("batchSize", batchSize).put("variant", variant)
-          .put("allCorrect", results.stream().allMatch(r -> r.getJsonObject("verification").getBoolean("correct")));
+    }
+    for (List<JsonObject> roundResults : results) {
+      JsonObject first = roundResults.get(0);
+      JsonObject median = new JsonObject().put("median", runs + " runs").put("batchSize", first.getInteger("batchSize"))
+          .put("variant", first.getString("variant"))
+          .put("allCorrect", roundResults.stream().allMatch(r -> r.getJsonObject("verification").getBoolean("correct")));
       for (String figure : FIGURES) {
-        median.put(figure, round(median(results.stream().mapToDouble(r -> figure(r, figure)).toArray())));
+        median.put(figure, round(median(roundResults.stream().mapToDouble(r -> figure(r, figure)).toArray())));
       }
       if (runs > 1) {
         System.out.println(median.encode());
