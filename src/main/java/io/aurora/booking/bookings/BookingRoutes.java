@@ -116,6 +116,11 @@ public final class BookingRoutes {
         releaseIfReserved(user.result(), userId, eventId);
         return Future.failedFuture(refused);
       }
+    }, failure -> {
+      if (user.succeeded()) {
+        releaseIfReserved(user.result(), userId, eventId);
+      }
+      return Future.failedFuture(failure);
     });
   }
 

@@ -50,27 +50,6 @@ public final class LuaScript {
     });
   }
 
-  /** One call of a script, for {@link #batch}. */
-  public record Call(LuaScript script, List<String> keys, List<String> args) {
-  }
-
-  /**
-   * Several script calls in one pipelined write on one connection, answered in order. Each call is a script
-   * of its own (its keys in one slot), so this stays Redis Cluster ready as long as the calls of one batch
-   * go to one node (one Redis today). When the server lacks a script, the calls are made one by one
-   * ({@link #call} loads it).
-   */
-  public static Future<List<Response>> batch(Redis redis, List<Call> calls) {
-    List<Request> requests = calls.stream().map(c -> request(Command.EVALSHA, c.script.sha, c.keys, c.args)).toList();
-    return redis.batch(requests).recover(failure -> {
-      if (String.valueOf(failure.getMessage()).startsWith("NOSCRIPT")) {
-        List<Future<Response>> each = calls.stream().map(c -> c.script.call(redis, c.keys, c.args)).toList();
-        return Future.all(each).map(all -> each.stream().map(Future::result).toList());
-      }
-      return Future.failedFuture(failure);
-    });
-  }
-
   private static Request request(Command command, String script, List<String> keys, List<String> args) {
     Request request = Request.cmd(command).arg(script).arg(keys.size());
     keys.forEach(request::arg);
