@@ -1,5 +1,6 @@
 package io.aurora.booking.limits;
 
+import io.aurora.booking.testing.PrometheusText;
 import io.aurora.booking.testing.TestApp;
 import io.aurora.booking.testing.TestApp.TestUser;
 import io.vertx.core.Future;
@@ -115,6 +116,9 @@ class FairAdmissionTest {
     JsonObject throttled = app.queueStats().getJsonObject("throttled");
     assertTrue(throttled.getLong("lastMinute") >= refused.size(), throttled.encode());
     assertTrue(throttled.getJsonObject("totalByLimit").getLong("booking-user") >= refused.size(), throttled.encode());
+    // ... and in this node's metric, by limit.
+    PrometheusText metrics = PrometheusText.parse(app.get("/metrics", null).bodyAsString());
+    assertTrue(metrics.sum("booking_requests_throttled_total", "limit", "booking-user") >= refused.size());
   }
 
   @Test
