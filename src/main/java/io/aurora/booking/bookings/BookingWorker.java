@@ -262,10 +262,8 @@ public final class BookingWorker extends VerticleBase {
     });
   }
 
-  /** Exponential backoff with jitter: between half and all of base * 2^attempt, capped. */
   private long backoff(int attempt) {
-    long ceiling = Math.min(MAX_BACKOFF_MILLIS, (long) config.retryBaseMillis() << Math.min(attempt, 20));
-    return ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
+    return Faults.backoffMillis(attempt, config.retryBaseMillis(), MAX_BACKOFF_MILLIS, ThreadLocalRandom.current());
   }
 
   private Future<Void> after(long millis) {

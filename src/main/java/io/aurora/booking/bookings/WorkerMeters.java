@@ -34,4 +34,11 @@ public interface WorkerMeters {
 
   /** One booking transaction of {@code jobs} jobs of one event; a fault is retried, so it is timed apart. */
   void transaction(long nanos, int jobs, boolean committed);
+
+  /**
+   * This node stood down from a shard because a newer owner had claimed it (fencing: a split cluster, or a
+   * node paused past its death). Rare, and worth an operator's look when it happens.
+   */
+  default void shardFencedOff(int shard) {
+  }
 }

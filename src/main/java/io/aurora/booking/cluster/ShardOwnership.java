@@ -331,6 +331,7 @@ public final class ShardOwnership extends VerticleBase {
     Slot slot = slots[fenced.shard()];
     if (slot.state == State.OWNED && slot.epoch == fenced.epoch()) {
       slot.fencedOff = true;
+      metrics.shardFencedOff(fenced.shard());
       LOG.warn("Shard {}: another node claimed it (epoch {} is stale); standing down until the membership changes",
           fenced.shard(), fenced.epoch());
       handOver(fenced.shard(), "fenced off");

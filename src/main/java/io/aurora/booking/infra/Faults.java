@@ -6,6 +6,7 @@ import io.vertx.pgclient.PgException;
 import java.io.IOException;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import java.util.random.RandomGenerator;
 
 /**
  * Tells faults of our dependencies (worth a retry, or a 503) from everything else. A fault says nothing
@@ -39,5 +40,15 @@ public final class Faults {
       }
     }
     return false;
+  }
+
+  /**
+   * How long to wait before retry {@code attempt} (0 for the first): exponential backoff with jitter,
+   * between half and all of {@code baseMillis * 2^attempt}, never more than {@code capMillis}. The jitter
+   * keeps workers that failed together from retrying together.
+   */
+  public static long backoffMillis(int attempt, long baseMillis, long capMillis, RandomGenerator random) {
+    long ceiling = Math.min(capMillis, baseMillis << Math.min(Math.max(attempt, 0), 20));
+    return ceiling / 2 + random.nextLong(ceiling / 2 + 1);
   }
 }

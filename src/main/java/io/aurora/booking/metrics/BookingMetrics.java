@@ -51,6 +51,7 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, Throttle
   private final Counter enqueued;
   private final Counter retries;
   private final Counter recovered;
+  private final Counter fencedOff;
   private final Counter completed;
   private final Map<FailureReason, Counter> failed = new EnumMap<>(FailureReason.class);
   private final Timer completedLatency;
@@ -86,6 +87,9 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, Throttle
         .register(registry));
     recovered = keep(Counter.builder("booking.jobs.recovered")
         .description("Jobs whose lease ran out (their worker died or stalled) returned to the front of their queue")
+        .register(registry));
+    fencedOff = keep(Counter.builder("booking.shard.fenced")
+        .description("Shards this node stood down from because a newer owner had claimed them (fencing)")
         .register(registry));
     // Completed jobs carry a reason label too: the label set of one metric name must be the same on every series.
     completed = keep(finishedCounter("completed", JobOutcome.NO_REASON));
@@ -190,6 +194,11 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, Throttle
       (outcome.completed() ? completedLatency : failedLatency).record(waited, TimeUnit.MILLISECONDS);
     }
     processing.record(processingNanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void shardFencedOff(int shard) {
+    fencedOff.increment();
   }
 
   @Override

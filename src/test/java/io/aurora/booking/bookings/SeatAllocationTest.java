@@ -125,4 +125,61 @@ class SeatAllocationTest {
     List<Decision> decisions = decide(event(10, 0), jobs, Set.of(1L, 2L, 3L));
     assertEquals(List.of("a", "b", "c"), SeatAllocation.toBook(decisions).stream().map(TakenJob::jobId).toList());
   }
+
+  @Test
+  void theLastSeatsGoToAnOrderThatFitsExactly() {
+    List<TakenJob> jobs = List.of(job("a", 1, 2), job("b", 2, 1));
+    assertEquals(List.of("BOOK", "SOLD_OUT"), verdicts(decide(event(10, 8), jobs, Set.of(1L, 2L))));
+  }
+
+  @Test
+  void aFullEventSellsNothing() {
+    assertEquals(List.of("SOLD_OUT"), verdicts(decide(event(5, 5), List.of(job("a", 1)), Set.of(1L))));
+  }
+
+  @Test
+  void anEmptyBatchDecidesNothing() {
+    assertEquals(List.of(), decide(event(5, 0), List.of(), Set.of()));
+    assertEquals(List.of(), decide(null, List.of(), Set.of()));
+  }
+
+  @Test
+  void theReasonsKeepTheirPrecedence() {
+    // A started event outranks a missing user.
+    EventState started = new EventState(EVENT, 10, 0, NOW.minusSeconds(1), false);
+    assertEquals(List.of("EVENT_STARTED"), verdicts(decide(started, List.of(job("a", 9)), Set.of())));
+    // A missing user outranks the per-user limit and the seats left.
+    assertEquals(List.of("USER_NOT_FOUND"), verdicts(SeatAllocation.decide(event(1, 1), List.of(job("a", 9)),
+        Map.of(), Map.of(9L, 1L), Set.of(), 1, NOW)));
+    // The per-user limit outranks the seats left.
+    assertEquals(List.of("ALREADY_BOOKED"), verdicts(SeatAllocation.decide(event(1, 1), List.of(job("a", 1)),
+        Map.of(), Map.of(1L, 1L), Set.of(1L), 1, NOW)));
+  }
+
+  @Test
+  void anEventStartingAfterNowStillSells() {
+    EventState soon = new EventState(EVENT, 10, 0, NOW.plusMillis(1), false);
+    assertEquals(List.of("BOOK"), verdicts(decide(soon, List.of(job("a", 1)), Set.of(1L))));
+  }
+
+  @Test
+  void aRefusedOrderDoesNotCountAgainstTheUsersLimit() {
+    List<TakenJob> jobs = List.of(job("big", 1, 5), job("small", 1, 1));
+    assertEquals(List.of("SOLD_OUT", "BOOK"), verdicts(decide(event(10, 8), jobs, Set.of(1L))));
+  }
+
+  @Test
+  void aRedeliveredJobOfADeletedEventHasNothingToShow() {
+    EventState deleted = new EventState(EVENT, 10, 1, NOW.plusSeconds(60), true);
+    List<Decision> decisions = SeatAllocation.decide(deleted, List.of(job("done", 1)),
+        Map.of("done", new PriorBooking(42, 1)), Map.of(), Set.of(1L), 1, NOW);
+    assertEquals(List.of("EVENT_NOT_FOUND"), verdicts(decisions));
+  }
+
+  @Test
+  void aRedeliveredJobIsCompletedEvenWhenItsUserIsGoneSinceOrAtTheLimit() {
+    List<Decision> decisions = SeatAllocation.decide(event(1, 1), List.of(job("done", 1)),
+        Map.of("done", new PriorBooking(42, 1)), Map.of(1L, 1L), Set.of(), 1, NOW);
+    assertEquals(List.of("completed"), verdicts(decisions));
+  }
 }

@@ -21,6 +21,12 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.net.ServerSocket;
 import java.net.URI;
@@ -32,9 +38,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -44,46 +53,90 @@ import java.util.concurrent.atomic.AtomicInteger;
  * PostgreSQL for oversell, duplicates and lost jobs. It prints one JSON object per run.
  *
  * <pre>
- *   java -cp target/aurora-booking.jar io.aurora.booking.bench.LoadTest --capacity 500 --users 20000 --concurrency 256
+ *   java -cp target/aurora-booking.jar io.aurora.booking.bench.HotEventBench --capacity 500 --users 20000 --concurrency 256
  *   ... --batch-sizes 1,64          compare two settings in one run (prints the ratio)
  *   ... --variants "rateLimitsEnabled=false;rateLimitsEnabled=true"   compare two server settings (as --set) in one run
  *   ... --url http://host:8080 --pg-url postgresql://... --admin-email ... --admin-password ...   against a running server
+ *   ... --help                      every option with its default
  * </pre>
  *
  * Without {@code --url} it starts the server in this JVM on embedded PostgreSQL and Redis (a fresh data
  * directory per run), with {@code benchMode} on. A running server must have {@code benchMode} on for the
  * bench-only user factory.
  */
-public final class LoadTest {
+@Command(name = "HotEventBench", sortOptions = false,
+    description = "Load test of one hot event: U users book C seats, at most K requests in flight; "
+        + "verifies the result in PostgreSQL and prints one JSON line per run.",
+    footer = "Exit status: 0 when every run verifies, 1 when one does not, 2 for a usage error.")
+public final class HotEventBench implements Callable<Integer> {
 
-  private final Map<String, String> options;
-  private final Vertx vertx;
+  @Option(names = "--capacity", paramLabel = "C", defaultValue = "500",
+      description = "Seats of the event (default: ${DEFAULT-VALUE}).")
+  int capacity;
 
-  private LoadTest(Map<String, String> options) {
-    this.options = options;
-    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+  @Option(names = "--users", paramLabel = "U", defaultValue = "20000",
+      description = "Distinct users, one booking request each (default: ${DEFAULT-VALUE}).")
+  int users;
+
+  @Option(names = "--concurrency", paramLabel = "K", defaultValue = "256",
+      description = "Requests in flight at most (default: ${DEFAULT-VALUE}).")
+  int concurrency;
+
+  @Option(names = "--batch-sizes", paramLabel = "B", split = ",", defaultValue = "64",
+      description = "Server batch sizes to compare, comma-separated, e.g. 1,64; in-process only "
+          + "(default: ${DEFAULT-VALUE}).")
+  List<Integer> batchSizes;
+
+  @Option(names = "--runs", paramLabel = "N", defaultValue = "1",
+      description = "Measured runs per batch size; with more than one, their median is printed (default: ${DEFAULT-VALUE}).")
+  int runs;
+
+  @Option(names = "--warmup-users", paramLabel = "N", defaultValue = "0",
+      description = "Users of one untimed run first, so the measured runs see compiled code; 0 for none "
+          + "(default: ${DEFAULT-VALUE}).")
+  int warmupUsers;
+
+  @Option(names = "--shards", paramLabel = "N", defaultValue = "8",
+      description = "Shards of the in-process server (default: ${DEFAULT-VALUE}).")
+  int shards;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", split = ",",
+      description = "Any other setting of the in-process server, e.g. redisPoolSize=64,embeddedDurable=false.")
+  Map<String, String> serverSettings = new LinkedHashMap<>();
+
+  @Option(names = "--variants", paramLabel = "KEY=VALUE[,...];KEY=VALUE[,...]",
+      description = "Two or more in-process server settings (each as --set, on top of it), separated by ';', measured "
+          + "in turn (A B A B ...) at the last batch size; with two, the ratio of the second to the first is printed.")
+  String variants;
+
+  @Option(names = "--url", paramLabel = "URL",
+      description = "A running server (started with BOOKING_BENCH_MODE=true) instead of an in-process one.")
+  String url;
+
+  @Option(names = "--pg-url", paramLabel = "URL", description = "With --url: its PostgreSQL, for the verification.")
+  String pgUrl;
+
+  @Option(names = "--admin-email", paramLabel = "EMAIL", description = "With --url: an admin's email.")
+  String adminEmail;
+
+  @Option(names = "--admin-password", paramLabel = "PASSWORD", description = "With --url: that admin's password.")
+  String adminPassword;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
+  @Spec
+  CommandSpec spec;
+
+  private Vertx vertx;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
   }
 
-  public static void main(String[] args) throws Exception {
-    Map<String, String> options = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      if (!args[i].startsWith("--")) {
-        throw new IllegalArgumentException("Expected --option value pairs, got " + args[i]);
-      }
-      options.put(args[i].substring(2), args[i + 1]);
-    }
-    LoadTest test = new LoadTest(options);
-    int exit = 0;
-    try {
-      exit = test.run();
-    } finally {
-      test.vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-    System.exit(exit);
-  }
-
-  private int option(String name, int def) {
-    return Integer.parseInt(options.getOrDefault(name, Integer.toString(def)));
+  /** The command line, parsed but not run: {@code execute} runs it. */
+  static CommandLine commandLine() {
+    return new CommandLine(new HotEventBench());
   }
 
   /** Figures summarised over repeated runs (their median). */
@@ -91,45 +144,92 @@ public final class LoadTest {
       "enqueueLatencyMillis.p95", "enqueueLatencyMillis.p99", "enqueueLatencyMillis.max",
       "drainSecondsAfterLastRequest", "decidedPerSecond", "confirmedPerSecond");
 
+  /** The checks picocli cannot express as types: positive sizes, and a complete remote target. */
+  void validate() {
+    positive("--capacity", capacity);
+    positive("--users", users);
+    positive("--concurrency", concurrency);
+    positive("--runs", runs);
+    positive("--shards", shards);
+    if (warmupUsers < 0) {
+      throw new ParameterException(spec.commandLine(), "--warmup-users must be 0 or more, got " + warmupUsers);
+    }
+    batchSizes.forEach(size -> positive("--batch-sizes", size));
+    if (url != null) {
+      if (pgUrl == null || adminEmail == null || adminPassword == null) {
+        throw new ParameterException(spec.commandLine(), "--url needs --pg-url, --admin-email and --admin-password");
+      }
+      if (batchSizes.size() > 1 || !serverSettings.isEmpty() || variants != null) {
+        throw new ParameterException(spec.commandLine(),
+            "--batch-sizes with several sizes and --set configure the in-process server; a running server keeps its own");
+      }
+    }
+    Set<String> known = new AppConfig(new JsonObject()).toJson().fieldNames();
+    for (String key : serverSettings.keySet()) {
+      if (!known.contains(key)) {
+        throw new ParameterException(spec.commandLine(), "--set: unknown server setting " + key);
+      }
+    }
+    for (Map<String, String> variant : variants()) {
+      for (String key : variant.keySet()) {
+        if (!known.contains(key)) {
+          throw new ParameterException(spec.commandLine(), "--variants: unknown server setting " + key);
+        }
+      }
+    }
+  }
+
+  private void positive(String option, int value) {
+    if (value < 1) {
+      throw new ParameterException(spec.commandLine(), option + " must be 1 or more, got " + value);
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    validate();
+    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    try {
+      return run();
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The size of one run: C seats, U users, K in flight. */
+  record Load(int capacity, int users, int concurrency) {
+  }
+
   private int run() throws Exception {
-    List<Integer> batchSizes = Arrays.stream(options.getOrDefault("batch-sizes", "64").split(","))
-        .map(String::trim).map(Integer::parseInt).toList();
-    int runs = option("runs", 1);
-    int warmupUsers = option("warmup-users", 0);
-    if (warmupUsers > 0 && !options.containsKey("url")) {
+    if (warmupUsers > 0) {
       // An untimed run first, so the measured ones see compiled code, as a long-running server would.
-      Map<String, String> measured = new HashMap<>(options);
-      options.put("users", Integer.toString(warmupUsers));
-      options.put("capacity", Integer.toString(Math.min(warmupUsers, option("capacity", 500))));
-      JsonObject warmup = runInProcess(batchSizes.get(batchSizes.size() - 1), "");
+      Load warmupLoad = new Load(Math.min(warmupUsers, capacity), warmupUsers, concurrency);
+      JsonObject warmup = runOnce(warmupLoad, batchSizes.get(batchSizes.size() - 1), Map.of());
       System.out.println(new JsonObject().put("warmup", warmupUsers + " users, not counted")
           .put("enqueuePerSecond", warmup.getDouble("enqueuePerSecond")).encode());
-      options.clear();
-      options.putAll(measured);
     }
-    List<JsonObject> medians = new ArrayList<>();
-    boolean correct = true;
-    // --variants "a=1,b=2;a=3": the same measurement under each server setting (batch size: the last given).
-    List<String> variants = options.containsKey("variants") ? List.of(options.get("variants").split(";")) : null;
-    int rounds = variants == null ? batchSizes.size() : variants.size();
+    Load load = new Load(capacity, users, concurrency);
+    // What is compared: the batch sizes, or (--variants) server settings at the last batch size.
+    List<Map<String, String>> settings = variants();
+    int rounds = settings.isEmpty() ? batchSizes.size() : settings.size();
     List<List<JsonObject>> results = new ArrayList<>();
     for (int round = 0; round < rounds; round++) {
       results.add(new ArrayList<>());
     }
-    // Run by run, the settings in turn (A B A B ...): a machine that gets busier or quieter in the middle
-    // of the measurement weighs on each setting alike.
+    boolean correct = true;
+    // Run by run, the settings in turn (A B A B ...): a machine that gets busier or quieter in the middle of
+    // the measurement weighs on each setting alike.
     for (int run = 0; run < runs; run++) {
       for (int round = 0; round < rounds; round++) {
-        int batchSize = variants == null ? batchSizes.get(round) : batchSizes.get(batchSizes.size() - 1);
-        String variant = variants == null ? "" : variants.get(round);
-        JsonObject result = options.containsKey("url") ? runAgainst(options.get("url"), options.get("pg-url"),
-            options.get("admin-email"), options.get("admin-password"), null) : runInProcess(batchSize, variant);
-        result.put("batchSize", batchSize).put("variant", variant);
+        int batchSize = settings.isEmpty() ? batchSizes.get(round) : batchSizes.get(batchSizes.size() - 1);
+        Map<String, String> variant = settings.isEmpty() ? Map.of() : settings.get(round);
+        JsonObject result = runOnce(load, batchSize, variant).put("batchSize", batchSize).put("variant", variantName(variant));
         System.out.println(result.encode());
         results.get(round).add(result);
         correct &= result.getJsonObject("verification").getBoolean("correct");
       }
     }
+    List<JsonObject> medians = new ArrayList<>();
     for (List<JsonObject> roundResults : results) {
       JsonObject first = roundResults.get(0);
       JsonObject median = new JsonObject().put("median", runs + " runs").put("batchSize", first.getInteger("batchSize"))
@@ -144,13 +244,42 @@ public final class LoadTest {
       medians.add(median);
     }
     if (medians.size() == 2) {
-      System.out.println(new JsonObject().put("comparison", variants != null ? variants.get(1) + " vs " + variants.get(0)
-              : "batch " + batchSizes.get(1) + " vs " + batchSizes.get(0))
+      System.out.println(new JsonObject()
+          .put("comparison", settings.isEmpty() ? "batch " + batchSizes.get(1) + " vs " + batchSizes.get(0)
+              : variantName(settings.get(1)) + " vs " + variantName(settings.get(0)))
           .put("enqueuePerSecondRatio", ratio(medians, "enqueuePerSecond"))
           .put("confirmedPerSecondRatio", ratio(medians, "confirmedPerSecond"))
           .put("decidedPerSecondRatio", ratio(medians, "decidedPerSecond")).encode());
     }
     return correct ? 0 : 1;
+  }
+
+  /** The settings of --variants, in order; empty without it. */
+  List<Map<String, String>> variants() {
+    List<Map<String, String>> out = new ArrayList<>();
+    if (variants == null) {
+      return out;
+    }
+    for (String variant : variants.split(";")) {
+      Map<String, String> pairs = new LinkedHashMap<>();
+      for (String pair : variant.split(",")) {
+        String[] kv = pair.strip().split("=", 2);
+        if (kv.length != 2 || kv[0].isBlank()) {
+          throw new ParameterException(spec.commandLine(), "--variants: expected KEY=VALUE, got '" + pair + "'");
+        }
+        pairs.put(kv[0].strip(), kv[1].strip());
+      }
+      out.add(pairs);
+    }
+    return out;
+  }
+
+  private static String variantName(Map<String, String> variant) {
+    return variant.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(","));
+  }
+
+  private JsonObject runOnce(Load load, int batchSize, Map<String, String> variant) throws Exception {
+    return url != null ? runAgainst(load, url, pgUrl, adminEmail, adminPassword, null) : runInProcess(load, batchSize, variant);
   }
 
   private static double figure(JsonObject result, String path) {
@@ -169,7 +298,7 @@ public final class LoadTest {
   }
 
   /** Starts the whole service in this JVM on fresh embedded servers, measures, and stops it. */
-  private JsonObject runInProcess(int batchSize, String variant) throws Exception {
+  private JsonObject runInProcess(Load load, int batchSize, Map<String, String> variant) throws Exception {
     Path dataDir = Files.createTempDirectory("aurora-bench");
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
@@ -179,30 +308,30 @@ public final class LoadTest {
     JsonObject config = new JsonObject()
         .put("httpHost", "127.0.0.1").put("httpPort", port).put("dataDir", dataDir.toString())
         .put("adminPassword", adminPassword).put("benchMode", true).put("batchSize", batchSize)
-        .put("shards", option("shards", 8));
-    // --set key=value,key=value: any other server setting, e.g. redisPoolSize=32,httpInstances=2
-    for (String pair : (options.getOrDefault("set", "") + "," + variant).split(",")) {
-      if (!pair.isBlank()) {
-        String[] kv = pair.split("=", 2);
-        Object def = new AppConfig(new JsonObject()).toJson().getValue(kv[0]);
-        config.put(kv[0], def instanceof Integer ? Integer.parseInt(kv[1]) : def instanceof Boolean ? Boolean.parseBoolean(kv[1]) : kv[1]);
-      }
-    }
+        .put("shards", shards);
+    JsonObject defaults = new AppConfig(new JsonObject()).toJson();
+    Map<String, String> effective = new LinkedHashMap<>(serverSettings);
+    effective.putAll(variant);
+    effective.forEach((key, value) -> {
+      Object def = defaults.getValue(key);
+      config.put(key, def instanceof Integer ? Integer.parseInt(value) : def instanceof Boolean ? Boolean.parseBoolean(value) : value);
+    });
     Vertx server = Vertx.vertx();
     BookingApp app = new BookingApp();
     try {
       await(server.deployVerticle(app, new DeploymentOptions().setConfig(config)));
       AppConfig resolved = app.resolvedConfig();
-      return runAgainst("http://127.0.0.1:" + port, resolved.pgUrl(), resolved.adminEmail(), adminPassword, resolved);
+      return runAgainst(load, "http://127.0.0.1:" + port, resolved.pgUrl(), resolved.adminEmail(), adminPassword, resolved);
     } finally {
       await(server.close());
     }
   }
 
-  private JsonObject runAgainst(String url, String pgUrl, String adminEmail, String adminPassword, AppConfig serverConfig) {
-    int capacity = option("capacity", 500);
-    int users = option("users", 20_000);
-    int concurrency = option("concurrency", 256);
+  private JsonObject runAgainst(Load load, String url, String pgUrl, String adminEmail, String adminPassword,
+                                AppConfig serverConfig) {
+    int capacity = load.capacity();
+    int users = load.users();
+    int concurrency = load.concurrency();
     URI uri = URI.create(url);
     WebClient http = WebClient.create(vertx, new WebClientOptions().setDefaultHost(uri.getHost())
         .setDefaultPort(uri.getPort()).setKeepAlive(true).setTcpNoDelay(true),

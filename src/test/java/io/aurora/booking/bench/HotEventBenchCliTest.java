@@ -1,0 +1,121 @@
+package io.aurora.booking.bench;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The load generator's command line, parsed and answered without running a load. */
+class HotEventBenchCliTest {
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int execute(String... args) {
+    CommandLine cli = HotEventBench.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    return cli.execute(args);
+  }
+
+  @Test
+  void helpListsEveryOptionWithItsDefaultAndStartsNothing() {
+    assertEquals(0, execute("--help"));
+    String help = out.toString().replaceAll("\\s+", " ");
+    for (String option : List.of("--capacity", "--users", "--concurrency", "--batch-sizes", "--runs",
+        "--warmup-users", "--shards", "--set", "--url", "--pg-url", "--admin-email", "--admin-password")) {
+      assertTrue(help.contains(option), option + " missing from the help:\n" + help);
+    }
+    assertTrue(help.contains("default: 500"), help);
+    assertTrue(help.contains("default: 20000"), help);
+    assertTrue(help.contains("default: 256"), help);
+    assertEquals("", err.toString());
+  }
+
+  @Test
+  void aMistypedOptionIsAUsageErrorNotIgnored() {
+    assertEquals(CommandLine.ExitCode.USAGE, execute("--capasity", "100"));
+    assertTrue(err.toString().contains("--capasity"), err.toString());
+    assertEquals("", out.toString());
+  }
+
+  @Test
+  void aValueThatIsNotANumberIsAUsageError() {
+    assertEquals(CommandLine.ExitCode.USAGE, execute("--users", "many"));
+    assertTrue(err.toString().contains("--users"), err.toString());
+  }
+
+  @Test
+  void noOptionsMeansTheDocumentedDefaults() {
+    CommandLine cli = HotEventBench.commandLine();
+    cli.parseArgs();
+    HotEventBench bench = cli.getCommand();
+    assertEquals(500, bench.capacity);
+    assertEquals(20_000, bench.users);
+    assertEquals(256, bench.concurrency);
+    assertEquals(List.of(64), bench.batchSizes);
+    assertEquals(1, bench.runs);
+    assertEquals(0, bench.warmupUsers);
+    assertEquals(8, bench.shards);
+    assertTrue(bench.serverSettings.isEmpty());
+    assertNull(bench.url);
+  }
+
+  @Test
+  void listsAndServerSettingsAreParsed() {
+    CommandLine cli = HotEventBench.commandLine();
+    cli.parseArgs("--batch-sizes", "1,64", "--set", "redisPoolSize=32,embeddedDurable=false", "--warmup-users", "100");
+    HotEventBench bench = cli.getCommand();
+    assertEquals(List.of(1, 64), bench.batchSizes);
+    assertEquals(Map.of("redisPoolSize", "32", "embeddedDurable", "false"), bench.serverSettings);
+    assertEquals(100, bench.warmupUsers);
+    bench.validate();
+  }
+
+  @Test
+  void variantsAreParsedInOrderAndAnUnknownSettingInThemIsAUsageError() {
+    CommandLine cli = HotEventBench.commandLine();
+    cli.parseArgs("--variants", "rateLimitsEnabled=false;rateLimitsEnabled=true,bookingBurstPerIp=100");
+    HotEventBench bench = cli.getCommand();
+    bench.validate();
+    assertEquals(List.of(Map.of("rateLimitsEnabled", "false"), Map.of("rateLimitsEnabled", "true", "bookingBurstPerIp", "100")),
+        bench.variants());
+    assertEquals(CommandLine.ExitCode.USAGE, execute("--variants", "rateLimitsEnabled=false;rateLimitsEnabeld=true"));
+    assertTrue(err.toString().contains("rateLimitsEnabeld"), err.toString());
+  }
+
+  @Test
+  void sizesBelowOneAreUsageErrors() {
+    assertEquals(CommandLine.ExitCode.USAGE, execute("--concurrency", "0"));
+    assertTrue(err.toString().contains("--concurrency"), err.toString());
+  }
+
+  @Test
+  void anUnknownServerSettingIsAUsageError() {
+    assertEquals(CommandLine.ExitCode.USAGE, execute("--set", "redisPoolSise=32"));
+    assertTrue(err.toString().contains("redisPoolSise"), err.toString());
+  }
+
+  @Test
+  void aRunningServerNeedsItsDatabaseAndAnAdmin() {
+    assertEquals(CommandLine.ExitCode.USAGE, execute("--url", "http://127.0.0.1:1"));
+    assertTrue(err.toString().contains("--pg-url"), err.toString());
+  }
+
+  @Test
+  void warmUpIsAcceptedAgainstARunningServer() {
+    CommandLine cli = HotEventBench.commandLine();
+    cli.parseArgs("--url", "http://127.0.0.1:1", "--pg-url", "postgresql://u@127.0.0.1:1/db",
+        "--admin-email", "a@example.com", "--admin-password", "pw", "--warmup-users", "1000");
+    HotEventBench bench = cli.getCommand();
+    bench.validate();
+    assertEquals(1000, bench.warmupUsers);
+  }
+}
