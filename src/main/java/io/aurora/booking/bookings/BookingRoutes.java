@@ -106,22 +106,17 @@ public final class BookingRoutes {
    * open-job quota (one call in the user's slot), and the client address's rate. Refused: 429.
    */
   private Future<Verdict> admit(RoutingContext ctx, long userId, long eventId, String client) {
-    Future<Verdict> user = limiter.checkBooking(perUser, userId, eventId, config.maxOpenJobsPerUser());
-    Future<Verdict> address = limiter.checkAddress(perAddress, client, "book");
-    return Future.all(user, address).compose(both -> {
-      try {
-        Throttle.enforce(ctx.response(), limiter, List.of(user.result(), address.result()));
-        return user;
-      } catch (ApiException refused) {
-        releaseIfReserved(user.result(), userId, eventId);
-        return Future.failedFuture(refused);
-      }
-    }, failure -> {
-      if (user.succeeded()) {
-        releaseIfReserved(user.result(), userId, eventId);
-      }
-      return Future.failedFuture(failure);
-    });
+    return limiter.checkBooking(perUser, userId, eventId, config.maxOpenJobsPerUser(), perAddress, client)
+        .compose(verdicts -> {
+          Verdict user = verdicts.get(0);
+          try {
+            Throttle.enforce(ctx.response(), limiter, verdicts);
+            return Future.succeededFuture(user);
+          } catch (ApiException refused) {
+            releaseIfReserved(user, userId, eventId);
+            return Future.failedFuture(refused);
+          }
+        });
   }
 
   /** Hands the request to the queue; a quota place reserved for it goes back when no new job holds it. */

@@ -51,15 +51,23 @@ public final class RateLimiter {
         .map(r -> verdict(limit, r));
   }
 
-  /** A user's booking request: the user's rate and, in the same call, a place for the event in the open-job quota. */
-  public Future<Verdict> checkBooking(RateLimit limit, long userId, long eventId, int openJobQuota) {
+  /**
+   * A booking request's limits, both in one pipelined round trip on one connection: the user's rate with,
+   * in the same script call, a place for the event in the user's open-job quota; and the client address's
+   * rate. Answers the user's verdict, then the address's.
+   */
+  public Future<List<Verdict>> checkBooking(RateLimit perUser, long userId, long eventId, int openJobQuota,
+                                            RateLimit perAddress, String clientAddress) {
     if (!enabled) {
-      return Future.succeededFuture(Verdict.unchecked(limit));
+      return Future.succeededFuture(List.of(Verdict.unchecked(perUser), Verdict.unchecked(perAddress)));
     }
-    return LIMIT.call(redis, List.of(LimitKeys.user(userId, "rl:book"), LimitKeys.openJobs(userId)),
-            List.of(Long.toString(limit.intervalMillis()), Integer.toString(limit.burst()), Long.toString(eventId),
-                Integer.toString(openJobQuota), Long.toString(OPEN_JOB_HOLD_MILLIS)))
-        .map(r -> verdict(limit, r));
+    return LuaScript.batch(redis, List.of(
+            new LuaScript.Call(LIMIT, List.of(LimitKeys.user(userId, "rl:book"), LimitKeys.openJobs(userId)),
+                List.of(Long.toString(perUser.intervalMillis()), Integer.toString(perUser.burst()), Long.toString(eventId),
+                    Integer.toString(openJobQuota), Long.toString(OPEN_JOB_HOLD_MILLIS))),
+            new LuaScript.Call(LIMIT, List.of(LimitKeys.address(clientAddress, "book")),
+                List.of(Long.toString(perAddress.intervalMillis()), Integer.toString(perAddress.burst())))))
+        .map(r -> List.of(verdict(perUser, r.get(0)), verdict(perAddress, r.get(1))));
   }
 
   public Future<Verdict> checkAddress(RateLimit limit, String clientAddress, String what) {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.aurora.booking.testing.TestApp.await;
@@ -65,17 +66,24 @@ class LimitScriptsTest {
   void theOpenJobQuotaCountsEventsNotRequests() {
     RateLimit limit = new RateLimit("booking-user", 6_000, 100);
     long user = 1_000 + SUBJECTS.incrementAndGet();
-    assertEquals(Verdict.Outcome.RESERVED, await(limiter.checkBooking(limit, user, 1, 2)).outcome());
-    assertEquals(Verdict.Outcome.ALLOWED, await(limiter.checkBooking(limit, user, 1, 2)).outcome(), "same event: no new place");
-    assertEquals(Verdict.Outcome.RESERVED, await(limiter.checkBooking(limit, user, 2, 2)).outcome());
-    Verdict over = await(limiter.checkBooking(limit, user, 3, 2));
+    assertEquals(Verdict.Outcome.RESERVED, booking(limit, user, 1, 2).outcome());
+    assertEquals(Verdict.Outcome.ALLOWED, booking(limit, user, 1, 2).outcome(), "same event: no new place");
+    assertEquals(Verdict.Outcome.RESERVED, booking(limit, user, 2, 2).outcome());
+    Verdict over = booking(limit, user, 3, 2);
     assertEquals(Verdict.Outcome.OVER_QUOTA, over.outcome());
     assertFalse(over.allowed());
     assertEquals(limit.intervalMillis(), over.retryAfterMillis(), "try again after one interval of the rate");
     assertEquals(2L, await(redis.send(Request.cmd(Command.ZCARD).arg(LimitKeys.openJobs(user)))).toLong());
     limiter.releaseReservation(user, 1);
     awaitZcard(user, 1);
-    assertEquals(Verdict.Outcome.RESERVED, await(limiter.checkBooking(limit, user, 3, 2)).outcome());
+    assertEquals(Verdict.Outcome.RESERVED, booking(limit, user, 3, 2).outcome());
+  }
+
+  @Test
+  void aServerThatLostItsScriptsStillAnswersABookingsLimits() {
+    await(redis.send(Request.cmd(Command.SCRIPT).arg("FLUSH")));
+    RateLimit limit = new RateLimit("booking-user", 6_000, 100);
+    assertEquals(Verdict.Outcome.RESERVED, booking(limit, 5_000 + SUBJECTS.incrementAndGet(), 1, 2).outcome());
   }
 
   @Test
@@ -106,6 +114,15 @@ class LimitScriptsTest {
       assertTrue(await(off.check(limit, key)).allowed());
     }
     assertEquals(0, await(redis.send(Request.cmd(Command.EXISTS).arg(key))).toInteger());
+  }
+
+  /** The user's verdict of a booking's limits; the address's limit is one of its own, never reached here. */
+  private static Verdict booking(RateLimit limit, long user, long eventId, int quota) {
+    RateLimit perAddress = new RateLimit("booking-ip", 6_000, 1_000);
+    List<Verdict> both = await(limiter.checkBooking(limit, user, eventId, quota, perAddress, "192.0.2." + (user % 200)));
+    assertEquals("booking-ip", both.get(1).limit().name(), "the user's verdict, then the address's");
+    assertTrue(both.get(1).allowed());
+    return both.get(0);
   }
 
   private static void awaitZcard(long user, long expected) {
