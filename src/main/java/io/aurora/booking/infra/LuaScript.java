@@ -50,22 +50,22 @@ public final class LuaScript {
     });
   }
 
-  /** One call of a script, for {@link #batch}. */
-  public record Call(LuaScript script, List<String> keys, List<String> args) {
+  /** One call of this script, for {@link #batch}. */
+  public record Call(List<String> keys, List<String> args) {
   }
 
   /**
-   * Several script calls pipelined on one connection, answered in order. The pooled client holds a
+   * Several calls of this script pipelined on one connection, answered in order. The pooled client holds a
    * connection per command in flight, so calls sent apart would each take a connection for a round trip;
-   * a batch takes one. Each call is a script of its own whose keys share one slot, but the calls' slots
-   * differ: on Redis Cluster (issue 15) a batch must be split by node. When the server lacks a script, the
-   * calls are made one by one ({@link #call} loads it).
+   * a batch takes one. Each call's keys share one slot, but the calls' slots may differ: on Redis Cluster
+   * (issue 15) such a batch must be split by node. One script only: when the server lacks it, no call of
+   * the batch ran, and each is made again on its own ({@link #call} loads the script).
    */
-  public static Future<List<Response>> batch(Redis redis, List<Call> calls) {
-    List<Request> requests = calls.stream().map(c -> request(Command.EVALSHA, c.script.sha, c.keys, c.args)).toList();
+  public Future<List<Response>> batch(Redis redis, List<Call> calls) {
+    List<Request> requests = calls.stream().map(c -> request(Command.EVALSHA, sha, c.keys, c.args)).toList();
     return redis.batch(requests).recover(failure -> {
-      if (String.valueOf(failure.getMessage()).startsWith("NOSCRIPT")) {
-        List<Future<Response>> each = calls.stream().map(c -> c.script.call(redis, c.keys, c.args)).toList();
+      if (String.valueOf(failure.getMessage()).contains("NOSCRIPT")) {
+        List<Future<Response>> each = calls.stream().map(c -> call(redis, c.keys, c.args)).toList();
         return Future.all(each).map(all -> each.stream().map(Future::result).toList());
       }
       return Future.failedFuture(failure);

@@ -61,11 +61,11 @@ public final class RateLimiter {
     if (!enabled) {
       return Future.succeededFuture(List.of(Verdict.unchecked(perUser), Verdict.unchecked(perAddress)));
     }
-    return LuaScript.batch(redis, List.of(
-            new LuaScript.Call(LIMIT, List.of(LimitKeys.user(userId, "rl:book"), LimitKeys.openJobs(userId)),
+    return LIMIT.batch(redis, List.of(
+            new LuaScript.Call(List.of(LimitKeys.user(userId, "rl:book"), LimitKeys.openJobs(userId)),
                 List.of(Long.toString(perUser.intervalMillis()), Integer.toString(perUser.burst()), Long.toString(eventId),
                     Integer.toString(openJobQuota), Long.toString(OPEN_JOB_HOLD_MILLIS))),
-            new LuaScript.Call(LIMIT, List.of(LimitKeys.address(clientAddress, "book")),
+            new LuaScript.Call(List.of(LimitKeys.address(clientAddress, "book")),
                 List.of(Long.toString(perAddress.intervalMillis()), Integer.toString(perAddress.burst())))))
         .map(r -> List.of(verdict(perUser, r.get(0)), verdict(perAddress, r.get(1))));
   }
