@@ -1,53 +1,125 @@
--- Move up to N jobs from the head of a shard's FIFO to its processing set, each with a lease deadline.
+-- Move up to N jobs from the head of a shard's FIFO to its processing set, each with a lease deadline,
+-- and answer SOLD_OUT at once (the sold-out fast path) to jobs of events the worker has seen sell out.
 -- Job hashes are addressed by prefix..id: they carry the same hash tag, so the script stays in one slot.
--- KEYS: 1 waiting, 2 processing, 3 taken sequence, 4 paused flag, 5 paused events set, 6 owner
--- ARGV: 1 job key prefix, 2 N, 3 lease deadline (ms), 4 now (ms), 5 the caller's fencing epoch ('0': unfenced)
--- Returns {{id, user, event, seats, attempts, enqueuedAt}, ...}; empty when paused or idle.
+-- Prefixed with job_finish.lua (job_finisher).
+-- KEYS: 1 waiting, 2 processing, 3 taken sequence, 4 paused flag, 5 paused events set, 6 owner,
+--       7 finished index, 8 stats, 9 sold-out marks (event -> 'epoch:startsAtMillis'), 10 seat epochs (event -> n)
+-- ARGV: 1 job key prefix, 2 N, 3 lease deadline (ms), 4 now (ms), 5 the caller's fencing epoch ('0': unfenced),
+--       6 most jobs to answer SOLD_OUT in this call (0: fast path off), 7 result ttl (s)
+-- Returns {taken, answered}: taken = {{id, user, event, seats, attempts, enqueuedAt, seatEpoch}, ...} to decide
+-- in PostgreSQL, answered = {{id, event, enqueuedAt, user}, ...} failed as SOLD_OUT here; both empty when paused or idle.
 -- Fails with FENCED when the shard has been claimed with a newer epoch than the caller's (see claim.lua).
+--
+-- An event's jobs are answered here only while its sold-out mark carries the event's current seat epoch:
+-- the worker writes the mark (sold_out.lua) with the epoch it read here before its transaction, and every
+-- change that may bring seats back (a cancellation, a capacity or date change) bumps the epoch inside its
+-- own transaction, before it commits. So a mark can never outlive a seat coming back, and the next job
+-- goes to PostgreSQL, which gives the freed seat to the first job still waiting. Jobs delivered before
+-- (attempts > 0) always go to PostgreSQL: one may have booked already and must find its booking.
 if ARGV[5] ~= '0' and redis.call('HGET', KEYS[6], 'epoch') ~= ARGV[5] then
   return redis.error_reply('FENCED shard claimed by a newer owner')
 end
 if redis.call('EXISTS', KEYS[4]) == 1 then
-  return {}
+  return {{}, {}}
 end
 local n = tonumber(ARGV[2])
-local ids
+local fast_limit = tonumber(ARGV[6])
+local now = tonumber(ARGV[4])
+local taken = tonumber(redis.call('GET', KEYS[3]) or '0')
+local out, answered = {}, {}
+local finisher = job_finisher(ARGV[1], ARGV[4], ARGV[7], KEYS[7], KEYS[8])
+local epochs, sold_out = {}, {}
+
+local function seat_epoch(event)
+  local epoch = epochs[event]
+  if epoch == nil then
+    epoch = redis.call('HGET', KEYS[10], event) or '0'
+    epochs[event] = epoch
+  end
+  return epoch
+end
+
+local function is_sold_out(event)
+  local known = sold_out[event]
+  if known == nil then
+    known = false
+    local mark = fast_limit > 0 and redis.call('HGET', KEYS[9], event)
+    if mark then
+      local epoch, starts = string.match(mark, '^(%d+):(%d+)$')
+      -- A started event is answered EVENT_STARTED by PostgreSQL, not SOLD_OUT: the mark ends with the start.
+      known = epoch == seat_epoch(event) and tonumber(starts) > now
+    end
+    sold_out[event] = known
+  end
+  return known
+end
+
+-- Takes the job at the head (of what is left): false when it does not fit in this call, so it stays first.
+local function take_one(id)
+  local key = ARGV[1] .. id
+  local f = redis.call('HMGET', key, 'user', 'event', 'seats', 'seq', 'enqueuedAt', 'status', 'attempts')
+  -- A record dropped by clean (or expired) leaves nothing to decide; a finished one is not done twice.
+  if not f[1] or f[6] == 'completed' or f[6] == 'failed' then
+    return true
+  end
+  local fast = (f[7] or '0') == '0' and is_sold_out(f[2])
+  if fast then
+    if #answered >= fast_limit then
+      return false
+    end
+    -- Delivered and decided once, like a job the worker answers.
+    finisher.finish(id, 'failed', '', 'SOLD_OUT', 1, f[1], f[2])
+    answered[#answered + 1] = {id, f[2], f[5], f[1]}
+  else
+    if #out >= n then
+      return false
+    end
+    redis.call('ZADD', KEYS[2], ARGV[3], id)
+    local attempts = redis.call('HINCRBY', key, 'attempts', 1)
+    redis.call('HSET', key, 'status', 'processing', 'startedAt', ARGV[4])
+    out[#out + 1] = {id, f[1], f[2], f[3], attempts, f[5], seat_epoch(f[2])}
+  end
+  local seq = tonumber(f[4])
+  if seq > taken then
+    taken = seq
+  end
+  return true
+end
+
 if redis.call('SCARD', KEYS[5]) == 0 then
-  ids = redis.call('LPOP', KEYS[1], n)
-  if not ids then
-    return {}
+  -- Read the head a chunk at a time; what was taken is a prefix of the list, cut off at the end.
+  local consumed, chunk, full = 0, math.max(n, 128), false
+  repeat
+    local window = redis.call('LRANGE', KEYS[1], consumed, consumed + chunk - 1)
+    for _, id in ipairs(window) do
+      if not take_one(id) then
+        full = true
+        break
+      end
+      consumed = consumed + 1
+    end
+  until full or #window < chunk
+  if consumed > 0 then
+    redis.call('LTRIM', KEYS[1], consumed, -1)
   end
 else
-  -- Some events of this shard are paused: their jobs keep their place, the others go ahead.
-  ids = {}
+  -- Some events of this shard are paused: their jobs keep their place, the others go ahead. (LREM is
+  -- O(queue), so this slower path answers at most N sold-out jobs per call.)
+  fast_limit = math.min(fast_limit, n)
   local window = redis.call('LRANGE', KEYS[1], 0, n * 8 - 1)
   for _, id in ipairs(window) do
     local event = redis.call('HGET', ARGV[1] .. id, 'event')
     if not event or redis.call('SISMEMBER', KEYS[5], event) == 0 then
-      redis.call('LREM', KEYS[1], 1, id)
-      ids[#ids + 1] = id
-      if #ids >= n then
+      if not take_one(id) then
         break
       end
+      redis.call('LREM', KEYS[1], 1, id)
     end
   end
 end
-local out = {}
-local taken = tonumber(redis.call('GET', KEYS[3]) or '0')
-for _, id in ipairs(ids) do
-  local key = ARGV[1] .. id
-  local f = redis.call('HMGET', key, 'user', 'event', 'seats', 'seq', 'enqueuedAt', 'status')
-  -- A record dropped by clean (or expired) leaves nothing to decide; a finished one is not done twice.
-  if f[1] and f[6] ~= 'completed' and f[6] ~= 'failed' then
-    redis.call('ZADD', KEYS[2], ARGV[3], id)
-    local attempts = redis.call('HINCRBY', key, 'attempts', 1)
-    redis.call('HSET', key, 'status', 'processing', 'startedAt', ARGV[4])
-    local seq = tonumber(f[4])
-    if seq > taken then
-      taken = seq
-    end
-    out[#out + 1] = {id, f[1], f[2], f[3], attempts, f[5]}
-  end
+finisher.done()
+if #answered > 0 then
+  redis.call('HINCRBY', KEYS[8], 'soldOutFast', #answered)
 end
 redis.call('SET', KEYS[3], taken)
-return out
+return {out, answered}

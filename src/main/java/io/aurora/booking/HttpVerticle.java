@@ -12,6 +12,9 @@ import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.events.EventRoutes;
+import io.aurora.booking.events.SeatsReturned;
+import io.aurora.booking.queue.ShardQueue;
+import io.aurora.booking.queue.Sharding;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.ErrorHandler;
 import io.aurora.booking.http.RequestDeadline;
@@ -78,8 +81,10 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/ready").handler(this::ready);
     new MetricsRoutes(config, metrics).mount(router);
     new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens, config, limiter, clients).mount(router);
-    new EventRoutes(pool, eventCache, auth).mount(router);
-    new BookingRoutes(config, pool, eventCache, requests, auth, limiter, clients).mount(router);
+    ShardQueue queue = new ShardQueue(redis);
+    SeatsReturned seatsReturned = eventId -> queue.seatsMayHaveReturned(Sharding.shardOf(eventId, config.shards()), eventId);
+    new EventRoutes(pool, eventCache, auth, seatsReturned).mount(router);
+    new BookingRoutes(config, pool, eventCache, requests, auth, seatsReturned, limiter, clients).mount(router);
     if (config.benchMode()) {
       new BenchRoutes(pool, tokens, auth).mount(router);
     }

@@ -1,14 +1,16 @@
 package io.aurora.booking.auth;
 
+import io.aurora.booking.http.BearerToken;
 import io.aurora.booking.http.ErrorCode;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
+
+import java.util.Optional;
 
 /** Route guards: who is calling, and may they. The caller is kept on the context for the handlers. */
 public final class Authentication {
 
   private static final String CALLER = "caller";
-  private static final String BEARER = "Bearer ";
 
   private final Tokens tokens;
 
@@ -37,8 +39,8 @@ public final class Authentication {
   }
 
   private void authenticate(RoutingContext ctx, boolean required, boolean adminOnly) {
-    String header = ctx.request().getHeader("Authorization");
-    if (header == null) {
+    Optional<String> token = BearerToken.read(ctx.request());
+    if (token.isEmpty()) {
       if (required) {
         ctx.fail(ErrorCode.UNAUTHORIZED.error("A bearer token is required"));
       } else {
@@ -46,11 +48,7 @@ public final class Authentication {
       }
       return;
     }
-    if (!header.regionMatches(true, 0, BEARER, 0, BEARER.length()) || header.length() == BEARER.length()) {
-      ctx.fail(ErrorCode.UNAUTHORIZED.error("Authorization header must be 'Bearer <token>'"));
-      return;
-    }
-    tokens.verify(header.substring(BEARER.length()).trim())
+    tokens.verify(token.get())
         .onSuccess(caller -> {
           if (adminOnly && !caller.isAdmin()) {
             ctx.fail(ErrorCode.FORBIDDEN.error("This route is for admins only"));

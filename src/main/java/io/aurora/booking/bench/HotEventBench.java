@@ -2,6 +2,9 @@ package io.aurora.booking.bench;
 
 import io.aurora.booking.BookingApp;
 import io.aurora.booking.config.AppConfig;
+import io.aurora.booking.infra.Clients;
+import io.aurora.booking.queue.ShardQueue;
+import io.aurora.booking.queue.Sharding;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,6 +21,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -55,7 +59,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>
  *   java -cp target/aurora-booking.jar io.aurora.booking.bench.HotEventBench --capacity 500 --users 20000 --concurrency 256
  *   ... --batch-sizes 1,64          compare two settings in one run (prints the ratio)
- *   ... --variants "rateLimitsEnabled=false;rateLimitsEnabled=true"   compare two server settings (as --set) in one run
+ *   ... --variants "soldOutAnswersPerTake=0;soldOutAnswersPerTake=1000"   compare two server settings likewise
+ *   ... --paused --enqueue redis    a crowd queued while the queue is paused, then resumed: times its answering
  *   ... --url http://host:8080 --pg-url postgresql://... --admin-email ... --admin-password ...   against a running server
  *   ... --help                      every option with its default
  * </pre>
@@ -104,10 +109,22 @@ public final class HotEventBench implements Callable<Integer> {
       description = "Any other setting of the in-process server, e.g. redisPoolSize=64,embeddedDurable=false.")
   Map<String, String> serverSettings = new LinkedHashMap<>();
 
-  @Option(names = "--variants", paramLabel = "KEY=VALUE[,...];KEY=VALUE[,...]",
-      description = "Two or more in-process server settings (each as --set, on top of it), separated by ';', measured "
-          + "in turn (A B A B ...) at the last batch size; with two, the ratio of the second to the first is printed.")
-  String variants;
+  @Option(names = "--variants", paramLabel = "SETTINGS", split = ";",
+      description = "Server settings to compare, each like --set (KEY=VALUE,...), separated by ';'; in-process only.")
+  List<String> variants = new ArrayList<>(List.of(""));
+
+  @Option(names = "--paused",
+      description = "Queue the crowd while the queue is paused, then resume it and time until every job is answered "
+          + "(answeredSecondsAfterResume); the outcomes are then read from the queue's totals, not job by job.")
+  boolean paused;
+
+  @Option(names = "--enqueue", paramLabel = "HOW", defaultValue = "http",
+      description = "http: every user's request over HTTP; redis: in-process only, the crowd is queued by the queue's "
+          + "own enqueue script, for a crowd larger than this box can send in good time (default: ${DEFAULT-VALUE}).")
+  Enqueue enqueue;
+
+  /** How the crowd's jobs are queued. */
+  enum Enqueue { http, redis }
 
   @Option(names = "--url", paramLabel = "URL",
       description = "A running server (started with BOOKING_BENCH_MODE=true) instead of an in-process one.")
@@ -142,7 +159,8 @@ public final class HotEventBench implements Callable<Integer> {
   /** Figures summarised over repeated runs (their median). */
   private static final List<String> FIGURES = List.of("enqueuePerSecond", "enqueueLatencyMillis.p50",
       "enqueueLatencyMillis.p95", "enqueueLatencyMillis.p99", "enqueueLatencyMillis.max",
-      "drainSecondsAfterLastRequest", "decidedPerSecond", "confirmedPerSecond");
+      "drainSecondsAfterLastRequest", "decidedPerSecond", "confirmedPerSecond", "answeredSecondsAfterResume",
+      "answeredPerSecondAfterResume");
 
   /** The checks picocli cannot express as types: positive sizes, and a complete remote target. */
   void validate() {
@@ -159,9 +177,9 @@ public final class HotEventBench implements Callable<Integer> {
       if (pgUrl == null || adminEmail == null || adminPassword == null) {
         throw new ParameterException(spec.commandLine(), "--url needs --pg-url, --admin-email and --admin-password");
       }
-      if (batchSizes.size() > 1 || !serverSettings.isEmpty() || variants != null) {
+      if (batchSizes.size() > 1 || !serverSettings.isEmpty() || variants.size() > 1 || enqueue == Enqueue.redis) {
         throw new ParameterException(spec.commandLine(),
-            "--batch-sizes with several sizes and --set configure the in-process server; a running server keeps its own");
+            "--batch-sizes with several sizes, --set, --variants and --enqueue redis need the in-process server");
       }
     }
     Set<String> known = new AppConfig(new JsonObject()).toJson().fieldNames();
@@ -170,8 +188,8 @@ public final class HotEventBench implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "--set: unknown server setting " + key);
       }
     }
-    for (Map<String, String> variant : variants()) {
-      for (String key : variant.keySet()) {
+    for (String variant : variants) {
+      for (String key : settings(variant).keySet()) {
         if (!known.contains(key)) {
           throw new ParameterException(spec.commandLine(), "--variants: unknown server setting " + key);
         }
@@ -204,85 +222,72 @@ public final class HotEventBench implements Callable<Integer> {
     if (warmupUsers > 0) {
       // An untimed run first, so the measured ones see compiled code, as a long-running server would.
       Load warmupLoad = new Load(Math.min(warmupUsers, capacity), warmupUsers, concurrency);
-      JsonObject warmup = runOnce(warmupLoad, batchSizes.get(batchSizes.size() - 1), Map.of());
+      JsonObject warmup = runOnce(warmupLoad, batchSizes.get(batchSizes.size() - 1), variants.get(variants.size() - 1));
       System.out.println(new JsonObject().put("warmup", warmupUsers + " users, not counted")
           .put("enqueuePerSecond", warmup.getDouble("enqueuePerSecond")).encode());
     }
     Load load = new Load(capacity, users, concurrency);
-    // What is compared: the batch sizes, or (--variants) server settings at the last batch size.
-    List<Map<String, String>> settings = variants();
-    int rounds = settings.isEmpty() ? batchSizes.size() : settings.size();
-    List<List<JsonObject>> results = new ArrayList<>();
-    for (int round = 0; round < rounds; round++) {
-      results.add(new ArrayList<>());
-    }
-    boolean correct = true;
-    // Run by run, the settings in turn (A B A B ...): a machine that gets busier or quieter in the middle of
-    // the measurement weighs on each setting alike.
-    for (int run = 0; run < runs; run++) {
-      for (int round = 0; round < rounds; round++) {
-        int batchSize = settings.isEmpty() ? batchSizes.get(round) : batchSizes.get(batchSizes.size() - 1);
-        Map<String, String> variant = settings.isEmpty() ? Map.of() : settings.get(round);
-        JsonObject result = runOnce(load, batchSize, variant).put("batchSize", batchSize).put("variant", variantName(variant));
-        System.out.println(result.encode());
-        results.get(round).add(result);
-        correct &= result.getJsonObject("verification").getBoolean("correct");
-      }
-    }
+    // Batch sizes or --variants are compared (one of the two is a list of one); runs of one setting in a row.
     List<JsonObject> medians = new ArrayList<>();
-    for (List<JsonObject> roundResults : results) {
-      JsonObject first = roundResults.get(0);
-      JsonObject median = new JsonObject().put("median", runs + " runs").put("batchSize", first.getInteger("batchSize"))
-          .put("variant", first.getString("variant"))
-          .put("allCorrect", roundResults.stream().allMatch(r -> r.getJsonObject("verification").getBoolean("correct")));
-      for (String figure : FIGURES) {
-        median.put(figure, round(median(roundResults.stream().mapToDouble(r -> figure(r, figure)).toArray())));
+    List<String> labels = new ArrayList<>();
+    boolean correct = true;
+    for (int batchSize : batchSizes) {
+      for (String variant : variants) {
+        List<JsonObject> results = new ArrayList<>();
+        for (int run = 0; run < runs; run++) {
+          JsonObject result = runOnce(load, batchSize, variant);
+          System.out.println(result.encode());
+          results.add(result);
+          correct &= result.getJsonObject("verification").getBoolean("correct");
+        }
+        JsonObject median = new JsonObject().put("median", runs + " runs").put("batchSize", batchSize)
+            .put("variant", variant)
+            .put("allCorrect", results.stream().allMatch(r -> r.getJsonObject("verification").getBoolean("correct")));
+        for (String figure : FIGURES) {
+          if (results.stream().allMatch(r -> figure(r, figure) != null)) {
+            median.put(figure, round(median(results.stream().mapToDouble(r -> figure(r, figure)).toArray())));
+          }
+        }
+        if (runs > 1) {
+          System.out.println(median.encode());
+        }
+        medians.add(median);
+        labels.add(variants.size() > 1 ? "[" + variant + "]" : "batch " + batchSize);
       }
-      if (runs > 1) {
-        System.out.println(median.encode());
-      }
-      medians.add(median);
     }
     if (medians.size() == 2) {
-      System.out.println(new JsonObject()
-          .put("comparison", settings.isEmpty() ? "batch " + batchSizes.get(1) + " vs " + batchSizes.get(0)
-              : variantName(settings.get(1)) + " vs " + variantName(settings.get(0)))
-          .put("enqueuePerSecondRatio", ratio(medians, "enqueuePerSecond"))
+      JsonObject comparison = new JsonObject().put("comparison", labels.get(1) + " vs " + labels.get(0))
           .put("confirmedPerSecondRatio", ratio(medians, "confirmedPerSecond"))
-          .put("decidedPerSecondRatio", ratio(medians, "decidedPerSecond")).encode());
+          .put("decidedPerSecondRatio", ratio(medians, "decidedPerSecond"));
+      if (medians.get(0).containsKey("answeredSecondsAfterResume")) {
+        // How many times faster the second setting answered the resumed crowd than the first.
+        comparison.put("answeredAfterResumeSpeedup", round(medians.get(0).getDouble("answeredSecondsAfterResume")
+            / Math.max(0.001, medians.get(1).getDouble("answeredSecondsAfterResume"))));
+      }
+      System.out.println(comparison.encode());
     }
     return correct ? 0 : 1;
   }
 
-  /** The settings of --variants, in order; empty without it. */
-  List<Map<String, String>> variants() {
-    List<Map<String, String>> out = new ArrayList<>();
-    if (variants == null) {
-      return out;
-    }
-    for (String variant : variants.split(";")) {
-      Map<String, String> pairs = new LinkedHashMap<>();
-      for (String pair : variant.split(",")) {
-        String[] kv = pair.strip().split("=", 2);
-        if (kv.length != 2 || kv[0].isBlank()) {
-          throw new ParameterException(spec.commandLine(), "--variants: expected KEY=VALUE, got '" + pair + "'");
-        }
-        pairs.put(kv[0].strip(), kv[1].strip());
+  private JsonObject runOnce(Load load, int batchSize, String variant) throws Exception {
+    return url != null ? runAgainst(load, url, pgUrl, adminEmail, adminPassword, null)
+        : runInProcess(load, batchSize, variant);
+  }
+
+  /** KEY=VALUE,... as a map (a --variants entry). */
+  private static Map<String, String> settings(String variant) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String pair : variant.split(",")) {
+      if (!pair.isBlank()) {
+        String[] kv = pair.split("=", 2);
+        out.put(kv[0].trim(), kv.length > 1 ? kv[1].trim() : "");
       }
-      out.add(pairs);
     }
     return out;
   }
 
-  private static String variantName(Map<String, String> variant) {
-    return variant.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(","));
-  }
-
-  private JsonObject runOnce(Load load, int batchSize, Map<String, String> variant) throws Exception {
-    return url != null ? runAgainst(load, url, pgUrl, adminEmail, adminPassword, null) : runInProcess(load, batchSize, variant);
-  }
-
-  private static double figure(JsonObject result, String path) {
+  /** A figure of one run's result (a dotted path for a nested one); null when the run has none. */
+  private static Double figure(JsonObject result, String path) {
     String[] parts = path.split("\\.");
     return parts.length == 1 ? result.getDouble(parts[0]) : result.getJsonObject(parts[0]).getDouble(parts[1]);
   }
@@ -298,7 +303,7 @@ public final class HotEventBench implements Callable<Integer> {
   }
 
   /** Starts the whole service in this JVM on fresh embedded servers, measures, and stops it. */
-  private JsonObject runInProcess(Load load, int batchSize, Map<String, String> variant) throws Exception {
+  private JsonObject runInProcess(Load load, int batchSize, String variant) throws Exception {
     Path dataDir = Files.createTempDirectory("aurora-bench");
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
@@ -310,9 +315,9 @@ public final class HotEventBench implements Callable<Integer> {
         .put("adminPassword", adminPassword).put("benchMode", true).put("batchSize", batchSize)
         .put("shards", shards);
     JsonObject defaults = new AppConfig(new JsonObject()).toJson();
-    Map<String, String> effective = new LinkedHashMap<>(serverSettings);
-    effective.putAll(variant);
-    effective.forEach((key, value) -> {
+    Map<String, String> settings = new LinkedHashMap<>(serverSettings);
+    settings.putAll(settings(variant));
+    settings.forEach((key, value) -> {
       Object def = defaults.getValue(key);
       config.put(key, def instanceof Integer ? Integer.parseInt(value) : def instanceof Boolean ? Boolean.parseBoolean(value) : value);
     });
@@ -346,10 +351,15 @@ public final class HotEventBench implements Callable<Integer> {
           .put("startsAt", Instant.now().plusSeconds(86_400).toString()).put("capacity", capacity)))
           .bodyAsJsonObject().getLong("id");
       List<String> tokens = new ArrayList<>(users);
+      List<Long> userIds = new ArrayList<>(users);
       for (int made = 0; made < users; made += 10_000) {
         JsonArray batch = await(http.post("/api/admin/bench/users").bearerTokenAuthentication(admin)
             .sendJsonObject(new JsonObject().put("count", Math.min(10_000, users - made)))).bodyAsJsonObject().getJsonArray("users");
         batch.forEach(u -> tokens.add(((JsonObject) u).getString("token")));
+        batch.forEach(u -> userIds.add(((JsonObject) u).getLong("id")));
+      }
+      if (paused) {
+        await(http.post("/api/admin/queue/pause").bearerTokenAuthentication(admin).send());
       }
 
       // Timed phase: every user books once, at most `concurrency` requests in flight.
@@ -363,29 +373,26 @@ public final class HotEventBench implements Callable<Integer> {
           .setDefaultPort(uri.getPort()).setKeepAlive(true).setTcpNoDelay(true),
           new io.vertx.core.http.PoolOptions().setHttp1MaxSize(concurrency).setMaxWaitQueueSize(-1));
       String path = "/api/bookings/" + eventId + "/book";
-      await(inFlight(concurrency, users, i -> {
-        long sent = System.nanoTime();
-        return raw.request(HttpMethod.POST, path)
-            .compose(request -> request.putHeader("Authorization", "Bearer " + tokens.get(i)).send())
-            .compose(response -> response.body().map(body -> {
-              latencies[i] = System.nanoTime() - sent;
-              if (response.statusCode() == 202) {
-                jobIds[i] = jobIdOf(body.toString());
-              } else {
-                non2xx.merge(response.statusCode(), 1, Integer::sum);
-              }
-              return (Void) null;
-            }))
-            .otherwise(failure -> {
-              latencies[i] = System.nanoTime() - sent;
-              non2xx.merge(0, 1, Integer::sum);
-              return null;
-            });
-      }));
+      boolean direct = enqueue == Enqueue.redis;
+      Redis redis = direct ? Clients.redis(vertx, serverConfig, "bench") : null;
+      ShardQueue queue = direct ? new ShardQueue(redis) : null;
+      int shard = direct ? Sharding.shardOf(eventId, serverConfig.shards()) : -1;
+      await(inFlight(concurrency, users, i -> direct
+          ? queue.enqueue(shard, Sharding.newJobId(shard), userIds.get(i), eventId, 1, null, 0, serverConfig.resultTtlSeconds())
+              .map(enqueued -> {
+                jobIds[i] = enqueued.jobId();
+                return (Void) null;
+              })
+          : bookOverHttp(raw, path, tokens.get(i), i, latencies, jobIds, non2xx)));
+      if (redis != null) {
+        redis.close();
+      }
       raw.close();
       long enqueueEnd = System.nanoTime();
+      JsonObject afterResume = paused ? answerAfterResume(http, admin) : null;
 
-      DrainResult drain = drain(http, admin, jobIds);
+      // A resumed crowd is known answered from the queue's totals (a fresh server per run): no need to poll each job.
+      DrainResult drain = afterResume != null ? fromTotals(afterResume.getJsonObject("totals"), jobIds) : drain(http, admin, jobIds);
       long decidedEnd = System.nanoTime();
 
       JsonObject verification = verify(db, eventId, capacity, jobIds, drain);
@@ -400,7 +407,12 @@ public final class HotEventBench implements Callable<Integer> {
       } else {
         settings.put("server", url);
       }
-      return new JsonObject()
+      settings.put("paused", paused).put("enqueue", enqueue.name());
+      if (serverConfig != null) {
+        settings.put("soldOutAnswersPerTake", serverConfig.soldOutAnswersPerTake())
+            .put("embeddedDurable", serverConfig.embeddedDurable());
+      }
+      JsonObject result = new JsonObject()
           .put("settings", settings)
           .put("enqueuePerSecond", round(users / enqueueSeconds))
           .put("enqueueLatencyMillis", new JsonObject()
@@ -415,10 +427,67 @@ public final class HotEventBench implements Callable<Integer> {
           .put("outcomes", new JsonObject().put("completed", drain.completed).put("failed", drain.failed)
               .put("reasons", new JsonObject(new HashMap<>(drain.reasons))))
           .put("verification", verification);
+      if (afterResume != null) {
+        result.put("answeredSecondsAfterResume", afterResume.getDouble("seconds"))
+            .put("answeredPerSecondAfterResume", round(verification.getLong("accepted")
+                / Math.max(0.001, afterResume.getDouble("seconds"))))
+            .put("queueTotals", afterResume.getJsonObject("totals"));
+      }
+      return result;
     } finally {
       http.close();
       db.close();
     }
+  }
+
+  /** One user's booking request over HTTP: its latency, and its job id or its status. */
+  private static Future<Void> bookOverHttp(HttpClient raw, String path, String token, int i, long[] latencies,
+                                           String[] jobIds, Map<Integer, Integer> non2xx) {
+    long sent = System.nanoTime();
+    return raw.request(HttpMethod.POST, path)
+        .compose(request -> request.putHeader("Authorization", "Bearer " + token).send())
+        .compose(response -> response.body().map(body -> {
+          latencies[i] = System.nanoTime() - sent;
+          if (response.statusCode() == 202) {
+            jobIds[i] = jobIdOf(body.toString());
+          } else {
+            non2xx.merge(response.statusCode(), 1, Integer::sum);
+          }
+          return (Void) null;
+        }))
+        .otherwise(failure -> {
+          latencies[i] = System.nanoTime() - sent;
+          non2xx.merge(0, 1, Integer::sum);
+          return null;
+        });
+  }
+
+  /**
+   * Resumes the paused queue and waits, polling the admin stats every 10 ms, until nothing waits or is in
+   * process: the seconds that took, and the queue's totals then.
+   */
+  private JsonObject answerAfterResume(WebClient http, String admin) {
+    long resumed = System.nanoTime();
+    await(http.post("/api/admin/queue/resume").bearerTokenAuthentication(admin).send());
+    long deadline = resumed + TimeUnit.MINUTES.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      JsonObject total = await(http.get("/api/admin/queue/stats").bearerTokenAuthentication(admin).send())
+          .bodyAsJsonObject().getJsonObject("total");
+      if (total.getLong("waiting") == 0 && total.getLong("processing") == 0) {
+        return new JsonObject().put("seconds", Math.round((System.nanoTime() - resumed) / 1e6) / 1000.0).put("totals", total);
+      }
+      sleep(10);
+    }
+    throw new IllegalStateException("The resumed queue was not answered within 10 minutes");
+  }
+
+  /** The outcomes as the queue counted them; the failure reasons are not read one by one. */
+  private static DrainResult fromTotals(JsonObject totals, String[] jobIds) {
+    int completed = totals.getInteger("completed");
+    int failed = totals.getInteger("failed");
+    long accepted = Arrays.stream(jobIds).filter(id -> id != null).count();
+    return new DrainResult(completed + failed, completed, failed, Map.of("answeredByTheSoldOutFastPath",
+        totals.getLong("soldOutFast", 0L)), (int) Math.max(0, accepted - completed - failed));
   }
 
   private record DrainResult(int decided, int completed, int failed, Map<String, Object> reasons, int lost) {

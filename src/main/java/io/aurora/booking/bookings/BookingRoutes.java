@@ -11,6 +11,7 @@ import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.events.EventSummary;
 import io.aurora.booking.http.ApiException;
+import io.aurora.booking.events.SeatsReturned;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
 import io.aurora.booking.limits.ClientAddress;
@@ -53,8 +54,9 @@ public final class BookingRoutes {
   private final RateLimit perUser;
   private final RateLimit perAddress;
 
+  /** {@code seatsReturned} is told of every cancellation, inside its transaction (the sold-out fast path stops). */
   public BookingRoutes(AppConfig config, Pool pool, EventCache events, Requests requests, Authentication auth,
-                       RateLimiter limiter, ClientAddress clients) {
+                       SeatsReturned seatsReturned, RateLimiter limiter, ClientAddress clients) {
     this.config = config;
     this.pool = pool;
     this.events = events;
@@ -62,7 +64,7 @@ public final class BookingRoutes {
     this.auth = auth;
     this.limiter = limiter;
     this.clients = clients;
-    this.ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent());
+    this.ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), seatsReturned);
     this.perUser = new RateLimit("booking-user", config.bookingRatePerUser(), config.bookingBurstPerUser());
     this.perAddress = new RateLimit("booking-ip", config.bookingRatePerIp(), config.bookingBurstPerIp());
   }

@@ -128,8 +128,12 @@ public final class BookingWorker extends VerticleBase {
   private void poll() {
     running = true;
     wakeRequested = false;
-    queue.take(shard, config.batchSize(), config.leaseMillis(), fence)
-        .compose(jobs -> jobs.isEmpty() ? Future.succeededFuture(0) : process(jobs).map(jobs.size()))
+    queue.take(shard, config.batchSize(), config.leaseMillis(), fence, config.soldOutAnswersPerTake(),
+            config.resultTtlSeconds())
+        .compose(batch -> {
+          answeredSoldOut(batch.answeredSoldOut());
+          return batch.jobs().isEmpty() ? Future.succeededFuture(batch.size()) : process(batch.jobs()).map(batch.size());
+        })
         .onComplete(ar -> {
           running = false;
           if (stopping) {
@@ -210,6 +214,22 @@ public final class BookingWorker extends VerticleBase {
     }).<Void>mapEmpty().onFailure(e -> vertx.cancelTimer(renewTimer));
   }
 
+  /**
+   * Counts the jobs the take answered {@code SOLD_OUT} itself (the sold-out fast path) like the worker's own
+   * outcomes, and apart, so an operator sees how many never needed PostgreSQL.
+   */
+  private void answeredSoldOut(List<TakenBatch.AnsweredSoldOut> answered) {
+    if (answered.isEmpty()) {
+      return;
+    }
+    metrics.jobsAnsweredSoldOut(answered.size());
+    for (TakenBatch.AnsweredSoldOut job : answered) {
+      JobOutcome outcome = JobOutcome.failed(job.jobId(), FailureReason.SOLD_OUT);
+      metrics.jobFinished(outcome, job.enqueuedAt(), 0);
+      logOutcome(job.jobId(), job.eventId(), outcome);
+    }
+  }
+
   /** Counts and times the outcomes now recorded in the queue, and logs each at debug level. */
   private void finished(List<TakenJob> jobs, List<JobOutcome> outcomes, long processingNanos) {
     Map<String, TakenJob> byId = new HashMap<>();
@@ -217,18 +237,25 @@ public final class BookingWorker extends VerticleBase {
     for (JobOutcome outcome : outcomes) {
       TakenJob job = byId.get(outcome.jobId());
       metrics.jobFinished(outcome, job == null ? 0 : job.enqueuedAt(), processingNanos);
-      if (LOG.isDebugEnabled() && job != null) {
-        LOG.debug("Job {} of event {} on shard {}: {} {}", v("jobId", job.jobId()), v("eventId", job.eventId()),
-            v("shard", shard), v("outcome", outcome.status()),
-            v("reason", outcome.reasonLabel()));
+      if (job != null) {
+        logOutcome(job.jobId(), job.eventId(), outcome);
       }
+    }
+  }
+
+  /** One debug line per finished job, however it was decided. */
+  private void logOutcome(String jobId, long eventId, JobOutcome outcome) {
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("Job {} of event {} on shard {}: {} {}", v("jobId", jobId), v("eventId", eventId),
+          v("shard", shard), v("outcome", outcome.status()), v("reason", outcome.reasonLabel()));
     }
   }
 
   private Future<List<JobOutcome>> decide(long eventId, List<TakenJob> jobs, int retries) {
     long started = System.nanoTime();
-    return ledger.decide(eventId, jobs)
+    return ledger.decideEvent(eventId, jobs)
         .andThen(ar -> metrics.transaction(System.nanoTime() - started, jobs.size(), ar.succeeded()))
+        .compose(decision -> reportSoldOut(eventId, jobs, decision))
         .map(outcomes -> retries == 0 ? outcomes : outcomes.stream().map(o -> o.withRetries(retries)).toList())
         .recover(failure -> {
           if (Faults.isTransient(failure) && retries + 1 < config.maxAttempts()) {
@@ -243,6 +270,25 @@ public final class BookingWorker extends VerticleBase {
           return Future.succeededFuture(jobs.stream()
               .map(job -> JobOutcome.failed(job.jobId(), FailureReason.INTERNAL).withRetries(retries)).toList());
         });
+  }
+
+  /**
+   * When the committed decision left the event no seat, marks it sold out in the queue under the seat epoch
+   * its jobs were taken with, so the next takes answer its jobs without PostgreSQL. The mark is refused when
+   * a seat may have come back since (a cancellation that committed after this decision). It only saves
+   * work: failing to write it leaves the jobs to PostgreSQL, which decides them the same.
+   */
+  private Future<List<JobOutcome>> reportSoldOut(long eventId, List<TakenJob> jobs, SeatLedger.EventDecision decision) {
+    if (decision.soldOutUntil() == null || config.soldOutAnswersPerTake() == 0) {
+      return Future.succeededFuture(decision.outcomes());
+    }
+    return queue.markSoldOut(shard, eventId, jobs.get(0).seatEpoch(), decision.soldOutUntil())
+        .otherwise(failure -> {
+          LOG.warn("Shard {} event {}: sold out, but not marked so ({}); its jobs go on to PostgreSQL",
+              v("shard", shard), v("eventId", eventId), failure.toString());
+          return false;
+        })
+        .map(decision.outcomes());
   }
 
   /**

@@ -3,6 +3,7 @@ package io.aurora.booking.bookings;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Redis;
 
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -17,9 +18,18 @@ public interface JobQueue {
 
   /**
    * Takes up to {@code max} jobs under lease, as the owner of epoch {@code fence}; fails with
-   * {@link ShardFencedException} once a newer owner has claimed the shard.
+   * {@link ShardFencedException} once a newer owner has claimed the shard. In the same atomic step, answers
+   * up to {@code soldOutAnswers} jobs of events marked sold out ({@link #markSoldOut}) {@code SOLD_OUT}, as
+   * final as the worker's own answers (kept {@code resultTtlSeconds}); 0 decides every job in PostgreSQL.
    */
-  Future<List<TakenJob>> take(int shard, int max, long leaseMillis, long fence);
+  Future<TakenBatch> take(int shard, int max, long leaseMillis, long fence, int soldOutAnswers, int resultTtlSeconds);
+
+  /**
+   * Marks an event sold out, after a committed decision left it no seat, so that its next jobs are answered
+   * in the take. Only under the seat epoch its jobs were taken with ({@link TakenJob#seatEpoch}): true when
+   * marked, false when a seat may have come back since. The mark ends at the event's start.
+   */
+  Future<Boolean> markSoldOut(int shard, long eventId, long seatEpoch, Instant startsAt);
 
   /** Extends the leases of jobs still being worked on; jobs already recovered by the reaper are left alone. */
   Future<Void> renew(int shard, List<String> jobIds, long leaseMillis);

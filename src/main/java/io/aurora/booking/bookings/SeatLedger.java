@@ -4,6 +4,7 @@ import io.aurora.booking.bookings.SeatAllocation.Decided;
 import io.aurora.booking.bookings.SeatAllocation.Decision;
 import io.aurora.booking.bookings.SeatAllocation.EventState;
 import io.aurora.booking.bookings.SeatAllocation.PriorBooking;
+import io.aurora.booking.events.SeatsReturned;
 import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
@@ -44,14 +45,35 @@ public final class SeatLedger {
 
   private final Pool pool;
   private final int maxBookingsPerUser;
+  private final SeatsReturned seatsReturned;
 
+  /** A ledger that books only (the worker's): it never gives seats back. */
   public SeatLedger(Pool pool, int maxBookingsPerUser) {
+    this(pool, maxBookingsPerUser, SeatsReturned.NONE);
+  }
+
+  /** A ledger that also cancels, telling the queue inside the transaction that a seat came back. */
+  public SeatLedger(Pool pool, int maxBookingsPerUser, SeatsReturned seatsReturned) {
     this.pool = pool;
     this.maxBookingsPerUser = maxBookingsPerUser;
+    this.seatsReturned = seatsReturned;
+  }
+
+  /**
+   * What one event's committed decision says: each job's outcome, and whether the commit left the event
+   * without a seat before its start ({@code soldOutUntil}, the event's start; null when seats are left, or
+   * the event is gone or started), which the worker reports to the queue for the sold-out fast path.
+   */
+  public record EventDecision(List<JobOutcome> outcomes, Instant soldOutUntil) {
   }
 
   /** Outcomes in the order of {@code jobs}; all jobs must be of {@code eventId}. */
   public Future<List<JobOutcome>> decide(long eventId, List<TakenJob> jobs) {
+    return decideEvent(eventId, jobs).map(EventDecision::outcomes);
+  }
+
+  /** Outcomes in the order of {@code jobs} (all of {@code eventId}), and whether the event sold out. */
+  public Future<EventDecision> decideEvent(long eventId, List<TakenJob> jobs) {
     return decideTogether(eventId, jobs).recover(failure -> {
       if (!isRowRefusal(failure)) {
         return Future.failedFuture(failure);
@@ -61,15 +83,15 @@ public final class SeatLedger {
             ? FailureReason.USER_NOT_FOUND : FailureReason.BOOKING_REFUSED;
         LOG.warn("Job {} of event {}: the database refused its booking ({}); it fails alone as {}",
             v("jobId", jobs.get(0).jobId()), v("eventId", eventId), failure.getMessage(), reason);
-        return Future.succeededFuture(List.of(JobOutcome.failed(jobs.get(0).jobId(), reason)));
+        return Future.succeededFuture(new EventDecision(List.of(JobOutcome.failed(jobs.get(0).jobId(), reason)), null));
       }
       int half = jobs.size() / 2;
       List<TakenJob> earlier = jobs.subList(0, half);
       List<TakenJob> later = jobs.subList(half, jobs.size());
-      return decide(eventId, earlier).compose(first -> decide(eventId, later).map(second -> {
-        List<JobOutcome> all = new ArrayList<>(first);
-        all.addAll(second);
-        return all;
+      return decideEvent(eventId, earlier).compose(first -> decideEvent(eventId, later).map(second -> {
+        List<JobOutcome> all = new ArrayList<>(first.outcomes());
+        all.addAll(second.outcomes());
+        return new EventDecision(all, second.soldOutUntil());
       }));
     });
   }
@@ -80,19 +102,19 @@ public final class SeatLedger {
         && (pg.getSqlState().startsWith("23") || pg.getSqlState().startsWith("22"));
   }
 
-  private Future<List<JobOutcome>> decideTogether(long eventId, List<TakenJob> jobs) {
+  private Future<EventDecision> decideTogether(long eventId, List<TakenJob> jobs) {
     return pool.withTransaction(conn -> conn.preparedQuery(BookingSql.LOCK_EVENT).execute(Tuple.of(eventId))
         .compose(rows -> {
           Row event = rows.size() == 0 ? null : rows.iterator().next();
           if (event == null || event.getValue("deleted_at") != null) {
-            return Future.succeededFuture(outcomes(SeatAllocation.decide(null, jobs, Map.of(), Map.of(), Set.of(),
-                maxBookingsPerUser, Instant.now()), Map.of()));
+            return Future.succeededFuture(new EventDecision(outcomes(SeatAllocation.decide(null, jobs, Map.of(), Map.of(),
+                Set.of(), maxBookingsPerUser, Instant.now()), Map.of()), null));
           }
           return decideLocked(conn, event, jobs);
         }));
   }
 
-  private Future<List<JobOutcome>> decideLocked(SqlConnection conn, Row event, List<TakenJob> jobs) {
+  private Future<EventDecision> decideLocked(SqlConnection conn, Row event, List<TakenJob> jobs) {
     long eventId = event.getLong("id");
     String[] jobIds = jobs.stream().map(TakenJob::jobId).toArray(String[]::new);
     Long[] userIds = jobs.stream().map(TakenJob::userId).distinct().toArray(Long[]::new);
@@ -110,8 +132,11 @@ public final class SeatLedger {
       users.result().forEach(row -> present.add(row.getLong("id")));
       EventState state = new EventState(eventId, event.getInteger("capacity"), event.getInteger("booked"),
           event.getOffsetDateTime("starts_at").toInstant(), false);
-      List<Decision> decisions = SeatAllocation.decide(state, jobs, prior, perUser, present, maxBookingsPerUser, Instant.now());
-      return book(conn, eventId, decisions);
+      Instant now = Instant.now();
+      List<Decision> decisions = SeatAllocation.decide(state, jobs, prior, perUser, present, maxBookingsPerUser, now);
+      int seatsLeft = state.capacity() - state.booked() - SeatAllocation.toBook(decisions).stream().mapToInt(TakenJob::seats).sum();
+      Instant soldOutUntil = seatsLeft == 0 && state.startsAt().isAfter(now) ? state.startsAt() : null;
+      return book(conn, eventId, decisions).map(outcomes -> new EventDecision(outcomes, soldOutUntil));
     });
   }
 
@@ -149,7 +174,9 @@ public final class SeatLedger {
 
   /**
    * Cancels a booking and gives its seats back, under the same event row lock as booking, so a freed
-   * seat goes to the next job in line. Cancelling twice is harmless. Returns the booking's final status.
+   * seat goes to the next job in line. Before the commit, the queue is told that a seat came back
+   * ({@link SeatsReturned}), which stops the sold-out fast path for the event; if that fails, nothing is
+   * cancelled. Cancelling twice is harmless. Returns the booking's final status.
    */
   public Future<String> cancel(long bookingId, long eventId) {
     return pool.withTransaction(conn -> conn.preparedQuery(BookingSql.LOCK_EVENT).execute(Tuple.of(eventId))
@@ -161,6 +188,7 @@ public final class SeatLedger {
           }
           return conn.preparedQuery(BookingSql.CANCEL).execute(Tuple.of(bookingId))
               .compose(v -> conn.preparedQuery(BookingSql.REMOVE_SEATS).execute(Tuple.of(eventId, booking.getInteger("seats"))))
+              .compose(v -> seatsReturned.seatsMayHaveReturned(eventId))
               .map("CANCELLED");
         }));
   }

@@ -1,5 +1,17 @@
 package io.aurora.booking.bookings;
 
-/** A job a worker has taken under lease: what to decide, and how often it has been delivered. */
-public record TakenJob(String jobId, long userId, long eventId, int seats, int attempts, long enqueuedAt) {
+/**
+ * A job a worker has taken under lease: what to decide, and how often it has been delivered.
+ *
+ * @param seatEpoch the event's seat epoch when the job was taken: how many times seats may have come back to
+ *                  it (cancellations, event changes). A worker that sees the event sell out marks it sold out
+ *                  under this epoch, so a mark is void once a seat has come back since ({@link JobQueue#markSoldOut}).
+ */
+public record TakenJob(String jobId, long userId, long eventId, int seats, int attempts, long enqueuedAt,
+                       long seatEpoch) {
+
+  /** A job taken before any seat of its event came back. */
+  public TakenJob(String jobId, long userId, long eventId, int seats, int attempts, long enqueuedAt) {
+    this(jobId, userId, eventId, seats, attempts, enqueuedAt, 0);
+  }
 }

@@ -19,6 +19,10 @@ public interface WorkerMeters {
     @Override
     public void transaction(long nanos, int jobs, boolean committed) {
     }
+
+    @Override
+    public void jobsAnsweredSoldOut(int jobs) {
+    }
   };
 
   /**
@@ -31,6 +35,9 @@ public interface WorkerMeters {
 
   /** Jobs whose decision is retried after a fault. */
   void jobsRetried(int jobs);
+
+  /** Jobs the take answered {@code SOLD_OUT} without PostgreSQL (the sold-out fast path); each is also a {@link #jobFinished}. */
+  void jobsAnsweredSoldOut(int jobs);
 
   /** One booking transaction of {@code jobs} jobs of one event; a fault is retried, so it is timed apart. */
   void transaction(long nanos, int jobs, boolean committed);

@@ -40,6 +40,7 @@ public final class AppConfig {
       .put("adminPassword", "")
       .put("shards", 8)
       .put("batchSize", 64)
+      .put("soldOutAnswersPerTake", 1_000)
       .put("maxSeatsPerOrder", 1)
       .put("maxBookingsPerUserPerEvent", 1)
       .put("leaseMillis", 30_000)
@@ -143,6 +144,8 @@ public final class AppConfig {
   public String adminPassword() { return json.getString("adminPassword"); }
   public int shards() { return json.getInteger("shards"); }
   public int batchSize() { return json.getInteger("batchSize"); }
+  /** Jobs of sold-out events one take may answer SOLD_OUT in Redis (the fast path); 0 turns the fast path off. */
+  public int soldOutAnswersPerTake() { return json.getInteger("soldOutAnswersPerTake"); }
   public int maxSeatsPerOrder() { return json.getInteger("maxSeatsPerOrder"); }
   public int maxBookingsPerUserPerEvent() { return json.getInteger("maxBookingsPerUserPerEvent"); }
   public int leaseMillis() { return json.getInteger("leaseMillis"); }

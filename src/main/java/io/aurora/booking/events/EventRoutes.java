@@ -26,11 +26,17 @@ public final class EventRoutes {
   private final Pool pool;
   private final EventCache cache;
   private final Authentication auth;
+  private final SeatsReturned seatsReturned;
 
-  public EventRoutes(Pool pool, EventCache cache, Authentication auth) {
+  /**
+   * @param seatsReturned told, inside the transaction, of more capacity, a new date and a deletion (a deleted
+   *                      event's jobs are answered EVENT_NOT_FOUND); if it fails, the change rolls back
+   */
+  public EventRoutes(Pool pool, EventCache cache, Authentication auth, SeatsReturned seatsReturned) {
     this.pool = pool;
     this.cache = cache;
     this.auth = auth;
+    this.seatsReturned = seatsReturned;
   }
 
   public void mount(Router router) {
@@ -92,7 +98,9 @@ public final class EventRoutes {
               name != null ? name : row.getString("name"),
               venue != null ? venue : row.getString("venue"),
               startsAt != null ? utc(startsAt) : row.getOffsetDateTime("starts_at"),
-              newCapacity));
+              newCapacity))
+              .compose(updated -> changesSeatsOrDate(row, newCapacity, startsAt)
+                  ? seatsReturned.seatsMayHaveReturned(id).map(updated) : Future.succeededFuture(updated));
         }))
         .map(rows -> EventJson.of(rows.iterator().next()))
         .compose(event -> cache.invalidate(id).map(event))
@@ -110,12 +118,23 @@ public final class EventRoutes {
           }
           return conn.preparedQuery(EventSql.CANCEL_ALL_BOOKINGS).execute(Tuple.of(id))
               .compose(cancelled -> conn.preparedQuery(EventSql.SOFT_DELETE).execute(Tuple.of(id))
+                  .compose(v -> seatsReturned.seatsMayHaveReturned(id))
                   .map(v -> cancelled.rowCount()));
         }))
         .compose(cancelled -> cache.invalidate(id).map(cancelled))
         .onSuccess(cancelled -> sendJson(ctx, 200, new JsonObject()
             .put("message", "Event deleted").put("id", id).put("cancelledBookings", cancelled)))
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * More capacity brings seats back, and another date changes when a sold-out event stops being "sold out"
+   * and becomes "started": either voids the event's sold-out mark. A new name or venue does not, so it
+   * does not need Redis (and works while Redis is down).
+   */
+  private static boolean changesSeatsOrDate(Row row, int newCapacity, Instant startsAt) {
+    return newCapacity > row.getInteger("capacity")
+        || (startsAt != null && !startsAt.equals(row.getOffsetDateTime("starts_at").toInstant()));
   }
 
   private static Future<Row> lock(SqlConnection conn, long id) {

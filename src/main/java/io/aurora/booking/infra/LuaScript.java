@@ -30,12 +30,24 @@ public final class LuaScript {
     }
   }
 
-  public static LuaScript load(String name) {
+  /**
+   * The script {@code name} with {@code libraries} (files of {@code lua/} defining local functions) in front:
+   * Redis scripts cannot include one another, and what several scripts must do alike is written once.
+   */
+  public static LuaScript load(String name, String... libraries) {
+    StringBuilder source = new StringBuilder();
+    for (String library : libraries) {
+      source.append(source(library)).append('\n');
+    }
+    return new LuaScript(source.append(source(name)).toString());
+  }
+
+  private static String source(String name) {
     try (InputStream in = LuaScript.class.getResourceAsStream("/lua/" + name + ".lua")) {
       if (in == null) {
         throw new IllegalStateException("Missing Lua script " + name);
       }
-      return new LuaScript(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

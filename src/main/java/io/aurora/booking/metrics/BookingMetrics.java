@@ -53,6 +53,7 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, Throttle
   private final Counter recovered;
   private final Counter fencedOff;
   private final Counter completed;
+  private final Counter soldOutFast;
   private final Map<FailureReason, Counter> failed = new EnumMap<>(FailureReason.class);
   private final Timer completedLatency;
   private final Timer failedLatency;
@@ -87,6 +88,10 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, Throttle
         .register(registry));
     recovered = keep(Counter.builder("booking.jobs.recovered")
         .description("Jobs whose lease ran out (their worker died or stalled) returned to the front of their queue")
+        .register(registry));
+    soldOutFast = keep(Counter.builder("booking.jobs.sold.out.fast")
+        .description("Jobs of a sold-out event answered SOLD_OUT by the queue without a PostgreSQL transaction "
+            + "(the sold-out fast path); each is also counted in booking.jobs.finished")
         .register(registry));
     fencedOff = keep(Counter.builder("booking.shard.fenced")
         .description("Shards this node stood down from because a newer owner had claimed them (fencing)")
@@ -194,6 +199,11 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, Throttle
       (outcome.completed() ? completedLatency : failedLatency).record(waited, TimeUnit.MILLISECONDS);
     }
     processing.record(processingNanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void jobsAnsweredSoldOut(int jobs) {
+    soldOutFast.increment(jobs);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.aurora.booking.metrics;
 
 import io.aurora.booking.config.AppConfig;
+import io.aurora.booking.http.BearerToken;
 import io.aurora.booking.http.ErrorCode;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
@@ -16,8 +17,6 @@ import java.security.MessageDigest;
  * takes the same time whatever the token, so it cannot be guessed byte by byte.
  */
 public final class MetricsRoutes {
-
-  private static final String BEARER = "Bearer ";
 
   private final String path;
   private final byte[] token;
@@ -42,9 +41,7 @@ public final class MetricsRoutes {
   }
 
   private void requireToken(RoutingContext ctx) {
-    String header = ctx.request().getHeader("Authorization");
-    boolean bearer = header != null && header.regionMatches(true, 0, BEARER, 0, BEARER.length());
-    byte[] presented = bearer ? header.substring(BEARER.length()).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
+    byte[] presented = BearerToken.read(ctx.request()).orElse("").getBytes(StandardCharsets.UTF_8);
     if (MessageDigest.isEqual(token, presented)) {
       ctx.next();
     } else {

@@ -9,11 +9,13 @@ package io.aurora.booking.queue;
  *   {sN}:processing   ZSET  job id -> lease deadline (ms)
  *   {sN}:job:ID       HASH  user, event, seats, status, seq, enqueuedAt, attempts, startedAt, result, error, finishedAt
  *   {sN}:seq          next enqueue sequence; {sN}:taken highest sequence taken (position = seq - taken)
- *   {sN}:stats        HASH  enqueued, completed, failed, retried, recovered
+ *   {sN}:stats        HASH  enqueued, completed, failed, retried, recovered, soldOutFast
  *   {sN}:finished     ZSET  job id -> finish time, for clean
  *   {sN}:paused       flag; {sN}:paused_events SET of paused event ids
  *   {sN}:idem:U:K     idempotency key K of user U -> job id
  *   {sN}:live:U:E     the job of user U for event E while it waits or is in process (enqueue.lua, ack.lua)
+ *   {sN}:sold_out     HASH  event id -> "seatEpoch:startsAtMillis": events the worker saw sell out
+ *   {sN}:seat_epochs  HASH  event id -> how many times seats may have come back (voids older sold-out marks)
  *   {sN}:owner        HASH  epoch (fencing token), node (member id), name (node name), since, seen: the shard's owner
  * </pre>
  */
@@ -37,6 +39,8 @@ final class ShardKeys {
   static String paused(int shard) { return tag(shard) + "paused"; }
   static String pausedEvents(int shard) { return tag(shard) + "paused_events"; }
   static String owner(int shard) { return tag(shard) + "owner"; }
+  static String soldOut(int shard) { return tag(shard) + "sold_out"; }
+  static String seatEpochs(int shard) { return tag(shard) + "seat_epochs"; }
 
   static String liveJobPrefix(int shard) { return tag(shard) + "live:"; }
   /** The live job of a user for an event; the event's shard is {@code shard}. */

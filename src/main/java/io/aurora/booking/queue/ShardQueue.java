@@ -7,6 +7,7 @@ import io.aurora.booking.bookings.JobOutcome;
 import io.aurora.booking.bookings.JobQueue;
 import io.aurora.booking.bookings.JobStatus;
 import io.aurora.booking.bookings.ShardFencedException;
+import io.aurora.booking.bookings.TakenBatch;
 import io.aurora.booking.bookings.TakenJob;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -15,6 +16,7 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -26,7 +28,9 @@ import static io.aurora.booking.queue.ShardKeys.owner;
 import static io.aurora.booking.queue.ShardKeys.paused;
 import static io.aurora.booking.queue.ShardKeys.pausedEvents;
 import static io.aurora.booking.queue.ShardKeys.processing;
+import static io.aurora.booking.queue.ShardKeys.seatEpochs;
 import static io.aurora.booking.queue.ShardKeys.seq;
+import static io.aurora.booking.queue.ShardKeys.soldOut;
 import static io.aurora.booking.queue.ShardKeys.stats;
 import static io.aurora.booking.queue.ShardKeys.taken;
 import static io.aurora.booking.queue.ShardKeys.waiting;
@@ -39,8 +43,9 @@ import static io.aurora.booking.queue.ShardKeys.waiting;
 public final class ShardQueue implements JobQueue {
 
   private static final LuaScript ENQUEUE = LuaScript.load("enqueue");
-  private static final LuaScript TAKE = LuaScript.load("take");
-  private static final LuaScript ACK = LuaScript.load("ack");
+  private static final LuaScript TAKE = LuaScript.load("take", "job_finish");
+  private static final LuaScript ACK = LuaScript.load("ack", "job_finish");
+  private static final LuaScript SOLD_OUT = LuaScript.load("sold_out");
   private static final LuaScript REAP = LuaScript.load("reap");
   private static final LuaScript STATUS = LuaScript.load("status");
   private static final LuaScript CLEAN = LuaScript.load("clean");
@@ -88,23 +93,59 @@ public final class ShardQueue implements JobQueue {
     return take(shard, max, leaseMillis, UNFENCED);
   }
 
-  @Override
+  /** Takes jobs only, answering none on the sold-out fast path (tests, tools). */
   public Future<List<TakenJob>> take(int shard, int max, long leaseMillis, long fence) {
+    return take(shard, max, leaseMillis, fence, 0, 60).map(TakenBatch::jobs);
+  }
+
+  @Override
+  public Future<TakenBatch> take(int shard, int max, long leaseMillis, long fence, int soldOutAnswers,
+                                 int resultTtlSeconds) {
     long now = System.currentTimeMillis();
     return TAKE.call(redis,
-        List.of(waiting(shard), processing(shard), taken(shard), paused(shard), pausedEvents(shard), owner(shard)),
+        List.of(waiting(shard), processing(shard), taken(shard), paused(shard), pausedEvents(shard), owner(shard),
+            finished(shard), stats(shard), soldOut(shard), seatEpochs(shard)),
         List.of(jobPrefix(shard), Integer.toString(max), Long.toString(now + leaseMillis), Long.toString(now),
-            Long.toString(fence)))
+            Long.toString(fence), Integer.toString(soldOutAnswers), Integer.toString(resultTtlSeconds)))
         .recover(failure -> Future.failedFuture(String.valueOf(failure.getMessage()).startsWith("FENCED")
             ? new ShardFencedException(shard, fence) : failure))
+        .compose(r -> {
+          List<String[]> released = new ArrayList<>(r.get(1).size());
+          r.get(1).forEach(job -> released.add(new String[] {job.get(3).toString(), job.get(1).toString()}));
+          return releaseOpenJobs(released).map(r);
+        })
         .map(r -> {
-          List<TakenJob> jobs = new ArrayList<>(r.size());
-          for (Response job : r) {
-            jobs.add(new TakenJob(job.get(0).toString(), job.get(1).toLong(), job.get(2).toLong(),
-                job.get(3).toInteger(), job.get(4).toInteger(), job.get(5).toLong()));
+          Response taken = r.get(0);
+          Response answered = r.get(1);
+          if (taken.size() == 0 && answered.size() == 0) {
+            return TakenBatch.EMPTY;
           }
-          return jobs;
+          List<TakenJob> jobs = new ArrayList<>(taken.size());
+          for (Response job : taken) {
+            jobs.add(new TakenJob(job.get(0).toString(), job.get(1).toLong(), job.get(2).toLong(),
+                job.get(3).toInteger(), job.get(4).toInteger(), job.get(5).toLong(), job.get(6).toLong()));
+          }
+          List<TakenBatch.AnsweredSoldOut> soldOut = new ArrayList<>(answered.size());
+          for (Response job : answered) {
+            soldOut.add(new TakenBatch.AnsweredSoldOut(job.get(0).toString(), job.get(1).toLong(), job.get(2).toLong()));
+          }
+          return new TakenBatch(jobs, soldOut);
         });
+  }
+
+  @Override
+  public Future<Boolean> markSoldOut(int shard, long eventId, long seatEpoch, Instant startsAt) {
+    return SOLD_OUT.call(redis, List.of(soldOut(shard), seatEpochs(shard)),
+            List.of(Long.toString(eventId), Long.toString(seatEpoch), Long.toString(startsAt.toEpochMilli())))
+        .map(r -> r.toInteger() == 1);
+  }
+
+  /**
+   * Voids the event's sold-out mark: its seat epoch moves on, so a mark written under an older one no longer
+   * counts (take.lua), and neither does one a worker is about to write (sold_out.lua). One command, atomic.
+   */
+  public Future<Void> seatsMayHaveReturned(int shard, long eventId) {
+    return redis.send(Request.cmd(Command.HINCRBY).arg(seatEpochs(shard)).arg(eventId).arg(1)).mapEmpty();
   }
 
   @Override
@@ -137,7 +178,6 @@ public final class ShardQueue implements JobQueue {
     args.add(jobPrefix(shard));
     args.add(Long.toString(System.currentTimeMillis()));
     args.add(Integer.toString(resultTtlSeconds));
-    args.add(ShardKeys.liveJobPrefix(shard));
     for (JobOutcome o : outcomes) {
       args.add(o.jobId());
       args.add(o.status());
@@ -146,21 +186,28 @@ public final class ShardQueue implements JobQueue {
       args.add(Integer.toString(o.retries()));
     }
     return ACK.call(redis, List.of(processing(shard), stats(shard), finished(shard)), args)
-        .compose(released -> releaseOpenJobs(released).map(released.size() / 2));
+        .compose(released -> {
+          List<String[]> pairs = new ArrayList<>(released.size() / 2);
+          for (int i = 0; i + 1 < released.size(); i += 2) {
+            pairs.add(new String[] {released.get(i).toString(), released.get(i + 1).toString()});
+          }
+          return releaseOpenJobs(pairs).map(pairs.size());
+        });
   }
 
   /**
-   * Gives the decided jobs' places in their users' open-job quota back ({@code user, event, ...} as ack.lua
-   * answers). The quota lives in each user's slot, so this is a second call after the ack; a release lost
-   * in between costs the user that place until it expires (see {@code RateLimiter}), never a job.
+   * Gives finished jobs' places in their users' open-job quota back ({user, event} pairs, as job_finish.lua
+   * collects them for ack.lua and the sold-out fast path of take.lua). The quota lives in each user's slot,
+   * so this is a second call after the script; a release lost in between costs the user that place until it
+   * expires (see {@code RateLimiter}), never a job.
    */
-  private Future<Void> releaseOpenJobs(Response released) {
-    if (released.size() == 0) {
+  private Future<Void> releaseOpenJobs(List<String[]> released) {
+    if (released.isEmpty()) {
       return Future.succeededFuture();
     }
-    List<Request> releases = new ArrayList<>(released.size() / 2);
-    for (int i = 0; i + 1 < released.size(); i += 2) {
-      releases.add(Request.cmd(Command.ZREM).arg(LimitKeys.openJobs(released.get(i).toLong())).arg(released.get(i + 1).toString()));
+    List<Request> releases = new ArrayList<>(released.size());
+    for (String[] pair : released) {
+      releases.add(Request.cmd(Command.ZREM).arg(LimitKeys.openJobs(Long.parseLong(pair[0]))).arg(pair[1]));
     }
     return redis.batch(releases).<Void>mapEmpty().recover(e -> {
       LOG.warn("Could not release open-job places of {} decided jobs: {}", releases.size(), e.toString());
@@ -228,7 +275,7 @@ public final class ShardQueue implements JobQueue {
             Request.cmd(Command.LLEN).arg(waiting(shard)),
             Request.cmd(Command.ZCARD).arg(processing(shard)),
             Request.cmd(Command.HMGET).arg(stats(shard)).arg("enqueued").arg("completed").arg("failed")
-                .arg("retried").arg("recovered"),
+                .arg("retried").arg("recovered").arg("soldOutFast"),
             Request.cmd(Command.EXISTS).arg(paused(shard)),
             Request.cmd(Command.SMEMBERS).arg(pausedEvents(shard))))
         .map(r -> {
@@ -237,7 +284,7 @@ public final class ShardQueue implements JobQueue {
           r.get(4).forEach(e -> pausedEvents.add(Long.parseLong(e.toString())));
           return new ShardStats(shard, r.get(0).toLong(), r.get(1).toLong(), counter(counters, 0),
               counter(counters, 1), counter(counters, 2), counter(counters, 3), counter(counters, 4),
-              r.get(3).toInteger() == 1, pausedEvents);
+              counter(counters, 5), r.get(3).toInteger() == 1, pausedEvents);
         });
   }
 

@@ -7,11 +7,12 @@ import java.util.List;
 
 /** One shard's depth, counters and pause state, as read from Redis in one round trip. */
 record ShardStats(int shard, long waiting, long processing, long enqueued, long completed, long failed,
-                  long retried, long stalledRecovered, boolean paused, List<Long> pausedEvents) {
+                  long retried, long stalledRecovered, long soldOutFast, boolean paused, List<Long> pausedEvents) {
 
   /** The counters summed over shards, under these names, in {@code GET /api/admin/queue/stats}. */
   static final List<String> COUNTERS =
-      List.of("waiting", "processing", "enqueued", "completed", "failed", "retried", "stalledRecovered");
+      List.of("waiting", "processing", "enqueued", "completed", "failed", "retried", "stalledRecovered",
+          "soldOutFast");
 
   /** The shard's entry of {@code GET /api/admin/queue/stats}. */
   JsonObject toJson(double decidedPerSecond) {
@@ -24,6 +25,8 @@ record ShardStats(int shard, long waiting, long processing, long enqueued, long 
         .put("failed", failed)
         .put("retried", retried)
         .put("stalledRecovered", stalledRecovered)
+        // Of the failed: jobs answered SOLD_OUT in the take, without PostgreSQL (the sold-out fast path).
+        .put("soldOutFast", soldOutFast)
         .put("paused", paused)
         .put("pausedEvents", new JsonArray(pausedEvents))
         .put("decidedPerSecond", decidedPerSecond);

@@ -140,4 +140,16 @@ class AuthApiTest {
     assertError(app.post("/api/events/create", token, new JsonObject()), 403, "FORBIDDEN");
     assertError(app.delete("/api/events/1/delete", token), 403, "FORBIDDEN");
   }
+
+  @Test
+  void theAuthorizationHeaderMustBeABearerTokenWhateverTheCaseOfTheScheme() {
+    String token = app.user().token();
+    assertEquals(200, app.getWithAuthorization("/api/bookings/history", "Bearer " + token).statusCode());
+    assertEquals(200, app.getWithAuthorization("/api/bookings/history", "bearer  " + token + " ").statusCode());
+    assertError(app.getWithAuthorization("/api/bookings/history", null), 401, "UNAUTHORIZED");
+    for (String malformed : new String[] {"Basic dXNlcjpwYXNz", "Bearer", "Bearer    ", token}) {
+      assertError(app.getWithAuthorization("/api/bookings/history", malformed), 401, "UNAUTHORIZED");
+    }
+    assertError(app.getWithAuthorization("/api/bookings/history", "Bearer not-a-jwt"), 401, "UNAUTHORIZED");
+  }
 }

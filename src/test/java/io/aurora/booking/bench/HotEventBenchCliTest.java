@@ -30,7 +30,7 @@ class HotEventBenchCliTest {
     assertEquals(0, execute("--help"));
     String help = out.toString().replaceAll("\\s+", " ");
     for (String option : List.of("--capacity", "--users", "--concurrency", "--batch-sizes", "--runs",
-        "--warmup-users", "--shards", "--set", "--url", "--pg-url", "--admin-email", "--admin-password")) {
+        "--warmup-users", "--shards", "--set", "--variants", "--paused", "--enqueue", "--url", "--pg-url", "--admin-email", "--admin-password")) {
       assertTrue(help.contains(option), option + " missing from the help:\n" + help);
     }
     assertTrue(help.contains("default: 500"), help);
@@ -65,6 +65,8 @@ class HotEventBenchCliTest {
     assertEquals(0, bench.warmupUsers);
     assertEquals(8, bench.shards);
     assertTrue(bench.serverSettings.isEmpty());
+    assertEquals(List.of(""), bench.variants, "one run setting: --set alone");
+    assertEquals(HotEventBench.Enqueue.http, bench.enqueue);
     assertNull(bench.url);
   }
 
@@ -80,15 +82,16 @@ class HotEventBenchCliTest {
   }
 
   @Test
-  void variantsAreParsedInOrderAndAnUnknownSettingInThemIsAUsageError() {
+  void aPausedCrowdAndVariantsToCompareAreParsed() {
     CommandLine cli = HotEventBench.commandLine();
-    cli.parseArgs("--variants", "rateLimitsEnabled=false;rateLimitsEnabled=true,bookingBurstPerIp=100");
+    cli.parseArgs("--paused", "--enqueue", "redis", "--variants", "soldOutAnswersPerTake=0;soldOutAnswersPerTake=1000,batchSize=32");
     HotEventBench bench = cli.getCommand();
+    assertTrue(bench.paused);
+    assertEquals(HotEventBench.Enqueue.redis, bench.enqueue);
+    assertEquals(List.of("soldOutAnswersPerTake=0", "soldOutAnswersPerTake=1000,batchSize=32"), bench.variants);
     bench.validate();
-    assertEquals(List.of(Map.of("rateLimitsEnabled", "false"), Map.of("rateLimitsEnabled", "true", "bookingBurstPerIp", "100")),
-        bench.variants());
-    assertEquals(CommandLine.ExitCode.USAGE, execute("--variants", "rateLimitsEnabled=false;rateLimitsEnabeld=true"));
-    assertTrue(err.toString().contains("rateLimitsEnabeld"), err.toString());
+    assertEquals(CommandLine.ExitCode.USAGE, execute("--variants", "soldOutAnswersPerTake=0;soldOutAnswer=1"));
+    assertTrue(err.toString().contains("soldOutAnswer"), err.toString());
   }
 
   @Test

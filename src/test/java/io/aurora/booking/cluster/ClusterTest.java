@@ -22,7 +22,6 @@ import io.vertx.redis.client.Response;
 import io.vertx.sqlclient.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -56,9 +55,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * survivors, a node joining mid-run gets its share, a node leaving gracefully hands its shards over
  * without a single redelivery. After each, the invariants are checked in PostgreSQL and Redis.
  *
- * <p>The tests share one cluster, to start as few JVMs as the stories need, but not an order: before each,
- * the cluster is brought back to three live nodes that own every shard (a node killed or stopped by an
- * earlier story is replaced by a new one), and each story picks its nodes from the live ones. What a
+ * <p>The tests share one cluster, to start as few JVMs as the stories need, but not an order: each story
+ * first asks for the number of live nodes it tells about (two or three, owning every shard; nodes are
+ * started or stopped gracefully to get there) and picks its nodes from the live ones. What a
  * story proves is read from PostgreSQL, Redis, the cluster status and each node's metrics, never from
  * the wording of a log line. Run with {@code ./mvnw -Pcluster test}.
  */
@@ -69,13 +68,11 @@ class ClusterTest {
 
   private static final int SHARDS = 8;
   private static final Path RESULTS = Path.of("target", "cluster-takeover.txt");
-  /** Live nodes at the start of every story. */
-  private static final int NODES = 3;
   /**
-   * JVMs one run may start: the first three, one replacing each node a story kills or stops (two stories
-   * do), and the one that joins.
+   * JVMs one run may start, in any order of the stories: the first three, one to replace each node a
+   * story kills, stops or pauses down to fewer, and the one that joins.
    */
-  private static final int PLANNED_NODES = NODES + 2 + 1;
+  private static final int PLANNED_NODES = 8;
 
   private LocalCluster cluster;
   private ShardQueue queue;
@@ -86,17 +83,27 @@ class ClusterTest {
     queue = new ShardQueue(cluster.redis);
   }
 
-  /** Three live nodes, every shard owned, spread 2/3/3, whatever the story before left behind. */
-  @BeforeEach
-  void threeLiveNodes() {
+  /**
+   * Exactly {@code count} live nodes that own every shard, spread evenly, whatever the story before left
+   * behind: new nodes are started, or the newest ones stopped gracefully. Each story asks for the
+   * cluster it tells about, so no story depends on another having run before it.
+   */
+  private List<NodeProcess> liveNodes(int count) {
     List<NodeProcess> started = new ArrayList<>();
-    while (cluster.alive().size() < NODES) {
+    while (cluster.alive().size() < count) {
       started.add(cluster.startNode());
     }
     cluster.awaitReady(started);
-    cluster.awaitSettledOn(cluster.alive(), Duration.ofSeconds(90));
-    List<Integer> spread = cluster.ownersByName(cluster.alive().get(0)).values().stream().map(List::size).sorted().toList();
-    assertEquals(List.of(2, 3, 3), spread, "8 shards on 3 nodes");
+    while (cluster.alive().size() > count) {
+      NodeProcess extra = cluster.alive().get(cluster.alive().size() - 1);
+      extra.signalTerminate();
+      extra.awaitExit(60);
+    }
+    List<NodeProcess> nodes = cluster.alive();
+    cluster.awaitSettledOn(nodes, Duration.ofSeconds(90));
+    assertEquals(evenSpread(count), cluster.ownersByName(nodes.get(0)).values().stream().map(List::size).sorted().toList(),
+        SHARDS + " shards on " + count + " nodes");
+    return nodes;
   }
 
   @AfterAll
@@ -108,7 +115,7 @@ class ClusterTest {
 
   @Test
   void aJobAcceptedOnOneNodeIsDecidedOnAnotherAndItsStatusIsReadWhereItWasAccepted() {
-    List<NodeProcess> nodes = cluster.alive();
+    List<NodeProcess> nodes = liveNodes(3);
     NodeProcess admin = nodes.get(0);
     Map<String, List<Integer>> owners = cluster.ownersByName(admin);
     long eventId = cluster.createEvent(admin, 5);
@@ -133,7 +140,7 @@ class ClusterTest {
 
   @Test
   void aNodeKilledMidBurstHasItsShardsTakenOverAndNothingIsOversoldOrLost() {
-    List<NodeProcess> nodes = cluster.alive();
+    List<NodeProcess> nodes = liveNodes(3);
     NodeProcess admin = nodes.get(0);
     NodeProcess victim = nodes.get(2);
     List<Long> events = eventsOnEveryShard(admin, 2);
@@ -184,7 +191,7 @@ class ClusterTest {
 
   @Test
   void aNodeJoiningMidRunGetsItsShareOfShardsWithoutRedelivery() {
-    List<NodeProcess> nodes = cluster.alive();
+    List<NodeProcess> nodes = liveNodes(2);
     NodeProcess admin = nodes.get(0);
     List<Long> events = eventsOnEveryShard(admin, 1);
     List<Booking> bookings = crowd(events, 8_000, 0);
@@ -221,7 +228,7 @@ class ClusterTest {
 
   @Test
   void aGracefulLeaveHandsItsShardsOverWithoutRedelivery() {
-    List<NodeProcess> nodes = cluster.alive();
+    List<NodeProcess> nodes = liveNodes(3);
     NodeProcess admin = nodes.get(0);
     NodeProcess leaving = nodes.get(1);
     List<Long> events = eventsOnEveryShard(admin, 1);
@@ -257,7 +264,7 @@ class ClusterTest {
 
   @Test
   void aNodePausedPastItsDeathIsFencedOffWhenItWakesAndSafetyHolds() {
-    List<NodeProcess> nodes = cluster.alive();
+    List<NodeProcess> nodes = liveNodes(2);
     NodeProcess admin = nodes.get(0);
     NodeProcess sleeper = nodes.get(nodes.size() - 1);
     List<NodeProcess> others = nodes.stream().filter(n -> n != sleeper).toList();

@@ -223,7 +223,9 @@ class HttpErrorsTest {
     TestUser first = faulty.user();
     TestUser duringOutage = faulty.user();
     TestUser afterOutage = faulty.user();
-    assertEquals("completed", faulty.awaitJob(faulty.bookJob(first.token(), eventId)).getString("status"));
+    JsonObject booked = faulty.awaitJob(faulty.bookJob(first.token(), eventId));
+    assertEquals("completed", booked.getString("status"));
+    long firstBooking = booked.getJsonObject("result").getLong("bookingId");
 
     redisProxy.cut();
     // Not only the request that finds its pooled connection dead: the ones that try to reconnect, too.
@@ -241,6 +243,9 @@ class HttpErrorsTest {
     HttpResponse<Buffer> updated = faulty.put("/api/events/" + eventId + "/update", faulty.adminToken(),
         new JsonObject().put("venue", "Moved during the outage"));
     assertEquals(200, updated.statusCode(), "a committed write is not reported as failed because a cache could not be dropped");
+    // A cancellation must stop the sold-out fast path before it commits (docs/queue.md): without Redis it does not happen.
+    assertCleanError(faulty.delete("/api/bookings/" + firstBooking + "/cancel", first.token()), 503, "SERVICE_UNAVAILABLE");
+    assertEquals(1, faulty.queryLong("SELECT count(*) FROM bookings WHERE id = $1 AND status = 'CONFIRMED'", firstBooking));
 
     redisProxy.restore();
     TestApp.awaitCondition("readiness after Redis is back", RECOVERY, () -> faulty.get("/ready", null).statusCode() == 200);

@@ -46,6 +46,10 @@ class MetricsEndpointTest {
       assertError(app.get("/internal/prometheus", TOKEN + "x"), 401, "UNAUTHORIZED");
       assertError(app.get("/internal/prometheus", app.adminToken()), 401, "UNAUTHORIZED");
       assertError(app.get("/metrics", TOKEN), 404, "NOT_FOUND");
+      // The header is read by the same rule as the users' tokens: any case of the scheme, nothing else.
+      assertEquals(200, app.getWithAuthorization("/internal/prometheus", "bearer " + TOKEN).statusCode());
+      assertError(app.getWithAuthorization("/internal/prometheus", "Basic " + TOKEN), 401, "UNAUTHORIZED");
+      assertError(app.getWithAuthorization("/internal/prometheus", TOKEN), 401, "UNAUTHORIZED");
 
       long eventId = app.createEvent(5);
       assertEquals("completed", app.awaitJob(app.bookJob(app.user().token(), eventId)).getString("status"));

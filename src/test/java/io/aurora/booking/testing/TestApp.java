@@ -186,6 +186,15 @@ public final class TestApp implements AutoCloseable {
     return await(response);
   }
 
+  /** A GET with the Authorization header exactly as given (null for none): for the header's own rules. */
+  public HttpResponse<Buffer> getWithAuthorization(String path, String authorization) {
+    HttpRequest<Buffer> request = http.get(path);
+    if (authorization != null) {
+      request.putHeader("Authorization", authorization);
+    }
+    return await(request.send());
+  }
+
   public HttpResponse<Buffer> get(String path, String token) {
     return send(HttpMethod.GET, path, token, null);
   }

@@ -1,6 +1,7 @@
 package io.aurora.booking.testing;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.slf4j.LoggerFactory;
 import redis.embedded.RedisServer;
 
 import java.io.IOException;
@@ -13,11 +14,15 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
- * The real PostgreSQL and Redis the tests talk to, started once per test run: embedded servers by
- * default, or the servers named by {@code BOOKING_TEST_PG_URL} / {@code BOOKING_TEST_REDIS_URL}.
+ * The real PostgreSQL and Redis the tests talk to, started once per test run, chosen by {@link #choose}:
+ * embedded servers (the default), servers of your own ({@code BOOKING_TEST_PG_URL} /
+ * {@code BOOKING_TEST_REDIS_URL}), or Docker containers (Testcontainers, {@code BOOKING_TEST_SERVICES=testcontainers}).
  * Each test class gets a database of its own and a Redis database index of its own.
  *
  * <p>The embedded ones are as durable as the service's (PostgreSQL fsync and synchronous_commit on, Redis
@@ -41,6 +46,62 @@ public final class TestServices {
     this.redisBaseUrl = redisBaseUrl;
   }
 
+  /** Environment variable that names where the test servers come from: embedded, external or testcontainers. */
+  public static final String SERVICES_ENV = "BOOKING_TEST_SERVICES";
+  public static final String PG_URL_ENV = "BOOKING_TEST_PG_URL";
+  public static final String REDIS_URL_ENV = "BOOKING_TEST_REDIS_URL";
+
+  /** Where the test servers come from. */
+  public enum Mode {
+    /** Embedded PostgreSQL and Redis, started by the test JVM: no set-up at all. */
+    EMBEDDED,
+    /** The servers named by {@value #PG_URL_ENV} and {@value #REDIS_URL_ENV}; a missing one is embedded. */
+    EXTERNAL,
+    /** PostgreSQL and Redis containers in a local Docker engine (Testcontainers). */
+    TESTCONTAINERS
+  }
+
+  /**
+   * The mode for {@code env}. {@value #SERVICES_ENV} decides when set ({@code embedded}, {@code external} or
+   * {@code testcontainers}, any case; {@code external} needs both URLs). Unset: either URL set means external;
+   * else containers when {@code dockerAnswers} says a Docker engine answers; else embedded.
+   *
+   * @throws IllegalArgumentException for an unknown mode, or external without both URLs
+   */
+  public static Mode choose(Map<String, String> env, BooleanSupplier dockerAnswers) {
+    String asked = env.getOrDefault(SERVICES_ENV, "").strip();
+    boolean pg = !env.getOrDefault(PG_URL_ENV, "").isBlank();
+    boolean redis = !env.getOrDefault(REDIS_URL_ENV, "").isBlank();
+    if (!asked.isEmpty()) {
+      Mode mode;
+      try {
+        mode = Mode.valueOf(asked.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(SERVICES_ENV + "=" + asked + " is not one of embedded, external, testcontainers");
+      }
+      if (mode == Mode.EXTERNAL && !(pg && redis)) {
+        throw new IllegalArgumentException(SERVICES_ENV + "=external needs both " + PG_URL_ENV + " and " + REDIS_URL_ENV);
+      }
+      return mode;
+    }
+    if (pg || redis) {
+      return Mode.EXTERNAL;
+    }
+    return dockerAnswers.getAsBoolean() ? Mode.TESTCONTAINERS : Mode.EMBEDDED;
+  }
+
+  /**
+   * A cheap first look for a Docker engine, so that machines without one (this project's CI) do not pay for
+   * Testcontainers' full search at every test run: only when DOCKER_HOST is set or a Docker socket exists
+   * is Testcontainers asked.
+   */
+  static boolean dockerAnswers(Map<String, String> env) {
+    boolean hint = !env.getOrDefault("DOCKER_HOST", "").isBlank()
+        || Files.exists(Path.of("/var/run/docker.sock"))
+        || (env.get("XDG_RUNTIME_DIR") != null && Files.exists(Path.of(env.get("XDG_RUNTIME_DIR"), "docker.sock")));
+    return hint && ContainerServices.dockerAnswers();
+  }
+
   public static synchronized TestServices get() {
     if (instance == null) {
       instance = start();
@@ -49,10 +110,18 @@ public final class TestServices {
   }
 
   private static TestServices start() {
-    String pg = System.getenv("BOOKING_TEST_PG_URL");
-    String redis = System.getenv("BOOKING_TEST_REDIS_URL");
+    Map<String, String> env = System.getenv();
+    Mode mode = choose(env, () -> dockerAnswers(env));
+    boolean fast = Boolean.getBoolean(FAST_SERVERS);
+    LoggerFactory.getLogger(TestServices.class).info("Test servers: {} ({}={})", mode, SERVICES_ENV,
+        env.getOrDefault(SERVICES_ENV, "unset"));
+    if (mode == Mode.TESTCONTAINERS) {
+      String[] urls = ContainerServices.start(fast);
+      return new TestServices(urls[0], stripDb(urls[1]));
+    }
+    String pg = env.get(PG_URL_ENV);
+    String redis = env.get(REDIS_URL_ENV);
     try {
-      boolean fast = Boolean.getBoolean(FAST_SERVERS);
       String flush = fast ? "off" : "on";
       if (pg == null || pg.isBlank()) {
         Path dir = Files.createTempDirectory("aurora-test-pg");
