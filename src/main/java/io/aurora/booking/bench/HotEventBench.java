@@ -257,6 +257,7 @@ public final class HotEventBench implements Callable<Integer> {
     }
     if (medians.size() == 2) {
       JsonObject comparison = new JsonObject().put("comparison", labels.get(1) + " vs " + labels.get(0))
+          .put("enqueuePerSecondRatio", ratio(medians, "enqueuePerSecond"))
           .put("confirmedPerSecondRatio", ratio(medians, "confirmedPerSecond"))
           .put("decidedPerSecondRatio", ratio(medians, "decidedPerSecond"));
       if (medians.get(0).containsKey("answeredSecondsAfterResume")) {
