@@ -30,17 +30,21 @@ class ClientAddressLimitTest {
   private static final Map<String, Object> TIGHT = Map.of("bookingRatePerIp", 1, "bookingBurstPerIp", 3);
   private static TestApp untrusting;
   private static TestApp behindProxy;
+  /** The second application's own Vert.x: two in one would share the event bus, and so each other's queue. */
+  private static Vertx otherVertx;
 
   @BeforeAll
   static void deploy(Vertx vertx) {
+    otherVertx = Vertx.vertx();
     untrusting = TestApp.start(vertx, TIGHT);
-    behindProxy = TestApp.start(vertx, Map.of("bookingRatePerIp", 1, "bookingBurstPerIp", 3, "trustedProxies", "10.0.0.9, 127.0.0.1"));
+    behindProxy = TestApp.start(otherVertx, Map.of("bookingRatePerIp", 1, "bookingBurstPerIp", 3, "trustedProxies", "10.0.0.9, 127.0.0.1"));
   }
 
   @AfterAll
   static void undeploy() {
     untrusting.close();
     behindProxy.close();
+    await(otherVertx.close());
   }
 
   @Test
