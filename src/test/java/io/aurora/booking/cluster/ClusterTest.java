@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -416,8 +417,13 @@ class ClusterTest {
           }
         }
       }
-      assertTrue(lastWinner < firstSoldOut, "first come, first served in event " + jobs.get(0).getString("event")
-          + ": last accepted at " + lastWinner + ", first turned away at " + firstSoldOut);
+      long from = firstSoldOut;
+      long to = lastWinner;
+      assertTrue(lastWinner < firstSoldOut, () -> "first come, first served in event " + jobs.get(0).getString("event")
+          + ": last accepted at " + to + ", first turned away at " + from + "; the jobs between, in queue order: "
+          + jobs.stream().filter(j -> Long.parseLong(j.getString("seq")) >= from && Long.parseLong(j.getString("seq")) <= to)
+              .sorted(Comparator.comparingLong(j -> Long.parseLong(j.getString("seq"))))
+              .map(JsonObject::encode).toList());
     }
     long soldOutEvents = cluster.queryLong("SELECT count(*) FROM events WHERE booked = capacity");
     assertTrue(soldOutEvents > 0, "some events sold out");
