@@ -1,11 +1,24 @@
 -- Accept one booking request into a shard's FIFO, atomically: either everything below happens or nothing.
--- KEYS: 1 waiting list, 2 enqueue sequence, 3 taken sequence, 4 stats hash, 5 job hash, 6 idempotency key
--- ARGV: 1 job id, 2 user id, 3 event id, 4 seats, 5 now (ms), 6 idempotency ttl (s, 0 = no key)
--- Returns {1, job id, seq, taken} for a new job, {0, existing job id} for a repeated idempotency key.
+-- One live job per (user, event): while the user's job for this event waits or is in process, a new
+-- request makes no job and gets that one back, with its place. The hold is released in ack.lua
+-- (release_holds) when the job is decided.
+-- KEYS: 1 waiting list, 2 enqueue sequence, 3 taken sequence, 4 stats hash, 5 job hash, 6 idempotency key,
+--       7 the user's live job for this event
+-- ARGV: 1 job id, 2 user id, 3 event id, 4 seats, 5 now (ms), 6 idempotency ttl (s, 0 = no key),
+--       7 job key prefix, 8 live hold ttl (s; a safety net only, ack releases it)
+-- Returns {1, job id, seq, taken} for a new job, {0, existing job id} for a repeated idempotency key,
+-- {2, live job id, seq, taken, status} for the user's job for this event still waiting or in process.
 if ARGV[6] ~= '0' then
   local existing = redis.call('GET', KEYS[6])
   if existing then
     return {0, existing}
+  end
+end
+local live = redis.call('GET', KEYS[7])
+if live then
+  local f = redis.call('HMGET', ARGV[7] .. live, 'seq', 'status')
+  if f[2] == 'queued' or f[2] == 'processing' then
+    return {2, live, tonumber(f[1]), tonumber(redis.call('GET', KEYS[3]) or '0'), f[2]}
   end
 end
 local seq = redis.call('INCR', KEYS[2])
@@ -13,6 +26,7 @@ redis.call('HSET', KEYS[5], 'user', ARGV[2], 'event', ARGV[3], 'seats', ARGV[4],
   'seq', seq, 'enqueuedAt', ARGV[5], 'attempts', 0)
 redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('HINCRBY', KEYS[4], 'enqueued', 1)
+redis.call('SET', KEYS[7], ARGV[1], 'EX', ARGV[8])
 if ARGV[6] ~= '0' then
   redis.call('SET', KEYS[6], ARGV[1], 'EX', ARGV[6])
 end

@@ -7,7 +7,7 @@
 -- ARGV: 1 job key prefix, 2 N, 3 lease deadline (ms), 4 now (ms), 5 the caller's fencing epoch ('0': unfenced),
 --       6 most jobs to answer SOLD_OUT in this call (0: fast path off), 7 result ttl (s)
 -- Returns {taken, answered}: taken = {{id, user, event, seats, attempts, enqueuedAt, seatEpoch}, ...} to decide
--- in PostgreSQL, answered = {{id, event, enqueuedAt}, ...} failed as SOLD_OUT here; both empty when paused or idle.
+-- in PostgreSQL, answered = {{id, event, enqueuedAt, user}, ...} failed as SOLD_OUT here; both empty when paused or idle.
 -- Fails with FENCED when the shard has been claimed with a newer epoch than the caller's (see claim.lua).
 --
 -- An event's jobs are answered here only while its sold-out mark carries the event's current seat epoch:
@@ -68,8 +68,8 @@ local function take_one(id)
       return false
     end
     -- Delivered and decided once, like a job the worker answers.
-    finisher.finish(id, 'failed', '', 'SOLD_OUT', 1)
-    answered[#answered + 1] = {id, f[2], f[5]}
+    finisher.finish(id, 'failed', '', 'SOLD_OUT', 1, f[1], f[2])
+    answered[#answered + 1] = {id, f[2], f[5], f[1]}
   else
     if #out >= n then
       return false

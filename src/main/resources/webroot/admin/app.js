@@ -203,6 +203,8 @@
       $('total-' + kebab(key)).textContent = count.format(total[key]);
     });
     $('total-decided-per-second').textContent = rate.format(total.decidedPerSecond);
+    // Requests refused with 429 cluster-wide in the last minute (rate limits, open-job quota, login lockout).
+    $('throttled-per-minute').textContent = count.format(stats.throttled ? stats.throttled.lastMinute : 0);
     $('failed-tile').classList.toggle('nonzero', total.failed > 0);
     const pausedEvents = stats.shards.reduce((n, shard) => n + shard.pausedEvents.length, 0);
     renderQueueState(stats.paused, pausedEvents);

@@ -19,6 +19,8 @@ import io.aurora.booking.http.ErrorHandler;
 import io.aurora.booking.http.RequestDeadline;
 import io.aurora.booking.infra.Clients;
 import io.aurora.booking.infra.ServiceHealth;
+import io.aurora.booking.limits.ClientAddress;
+import io.aurora.booking.limits.RateLimiter;
 import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.metrics.MetricsRoutes;
 import io.aurora.booking.queue.ShardQueue;
@@ -77,6 +79,8 @@ public final class HttpVerticle extends VerticleBase {
     Tokens tokens = new Tokens(vertx, config.jwtSecret(), config.jwtTtlSeconds());
     Authentication auth = new Authentication(tokens);
     Requests requests = new Requests(vertx);
+    RateLimiter limiter = new RateLimiter(redis, metrics, config.rateLimitsEnabled());
+    ClientAddress clients = new ClientAddress(config.trustedProxies());
 
     router = Router.router(vertx);
     // No path on this route: a path would become part of every route's metrics label.
@@ -87,11 +91,11 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/ready").handler(this::ready);
     router.get(ApiContract.PATH).handler(contract::serve);
     new MetricsRoutes(config, metrics).mount(router);
-    new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens, contract).mount(router);
+    new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens, config, limiter, clients, contract).mount(router);
     ShardQueue queue = new ShardQueue(redis);
     SeatsReturned seatsReturned = eventId -> queue.seatsMayHaveReturned(Sharding.shardOf(eventId, config.shards()), eventId);
     new EventRoutes(pool, eventCache, auth, seatsReturned, contract).mount(router);
-    new BookingRoutes(config, pool, eventCache, requests, auth, seatsReturned, contract).mount(router);
+    new BookingRoutes(config, pool, eventCache, requests, auth, seatsReturned, limiter, clients, contract).mount(router);
     if (config.benchMode()) {
       new BenchRoutes(pool, tokens, auth, contract).mount(router);
     }

@@ -23,7 +23,8 @@ class ArchitectureTest {
       "io.aurora.booking.queue..", "io.aurora.booking.cluster..", "io.aurora.booking.admin..",
       "io.aurora.booking.metrics.."};
   private static final String[] SHARED = {
-      "io.aurora.booking.bus..", "io.aurora.booking.http..", "io.aurora.booking.infra..", "io.aurora.booking.config.."};
+      "io.aurora.booking.bus..", "io.aurora.booking.http..", "io.aurora.booking.infra..", "io.aurora.booking.config..",
+      "io.aurora.booking.limits.."};
 
   /**
    * Tools (the load generator, which runs the service in-process) stand on the application root; the root

@@ -74,6 +74,13 @@ class DeploymentFilesTest {
     assertTrue(((List<String>) lb.get("volumes")).stream().anyMatch(v -> v.startsWith("./nginx.conf:")));
     String nginx = Files.readString(NGINX);
     APPS.forEach(app -> assertTrue(nginx.contains("server " + app + ":8080"), "nginx balances over " + app));
+    // The nodes believe X-Forwarded-For from the lb alone, and the lb appends the address it saw.
+    assertTrue(nginx.contains("X-Forwarded-For $proxy_add_x_forwarded_for"));
+    Map<String, Object> lbNetwork = (Map<String, Object>) ((Map<String, Object>) lb.get("networks")).get("default");
+    for (String name : APPS) {
+      Map<String, Object> env = (Map<String, Object>) ((Map<String, Object>) services.get(name)).get("environment");
+      assertEquals(lbNetwork.get("ipv4_address"), env.get("BOOKING_TRUSTED_PROXIES"), name + " trusts the lb");
+    }
   }
 
   @Test

@@ -1,8 +1,14 @@
 package io.aurora.booking.auth;
 
 import io.aurora.booking.http.ApiContract;
+import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
+import io.aurora.booking.limits.ClientAddress;
+import io.aurora.booking.limits.RateLimit;
+import io.aurora.booking.limits.RateLimiter;
+import io.aurora.booking.limits.Throttle;
+import io.aurora.booking.limits.Verdict;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -12,6 +18,8 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+
+import java.util.List;
 
 import static io.aurora.booking.http.Responses.sendJson;
 
@@ -24,12 +32,23 @@ public final class AuthRoutes {
   private final PasswordHasher hasher;
   private final Tokens tokens;
   private final ApiContract contract;
+  private final AppConfig config;
+  private final RateLimiter limiter;
+  private final ClientAddress clients;
+  private final RateLimit perAddress;
+  private final RateLimit perAccount;
 
-  public AuthRoutes(Pool pool, PasswordHasher hasher, Tokens tokens, ApiContract contract) {
+  public AuthRoutes(Pool pool, PasswordHasher hasher, Tokens tokens, AppConfig config, RateLimiter limiter,
+                    ClientAddress clients, ApiContract contract) {
     this.contract = contract;
     this.pool = pool;
     this.hasher = hasher;
     this.tokens = tokens;
+    this.config = config;
+    this.limiter = limiter;
+    this.clients = clients;
+    this.perAddress = new RateLimit("login-ip", config.loginRatePerIp(), config.loginBurstPerIp());
+    this.perAccount = new RateLimit("login-account", config.loginRatePerAccount(), config.loginBurstPerAccount());
   }
 
   public void mount(Router router) {
@@ -42,7 +61,8 @@ public final class AuthRoutes {
     String name = Input.string(body, "name", 1, 100, true);
     String email = Input.email(body, "email");
     String password = password(body);
-    hasher.hash(password)
+    admit(ctx, email)
+        .compose(v -> hasher.hash(password))
         .compose(hash -> pool.preparedQuery(UserSql.INSERT).execute(Tuple.of(name, email, hash)))
         .recover(this::emailTaken)
         .map(rows -> session(rows.iterator().next()))
@@ -54,16 +74,32 @@ public final class AuthRoutes {
     JsonObject body = Input.jsonBody(ctx, false);
     String email = Input.email(body, "email");
     String password = Input.string(body, "password", 1, 1024, true);
-    pool.preparedQuery(UserSql.BY_EMAIL).execute(Tuple.of(email))
+    admit(ctx, email)
+        .compose(v -> limiter.loginAttempt(email, config.loginFailuresBeforeLockout(), config.loginLockoutSeconds() * 1000L,
+            config.loginLockoutMaxSeconds() * 1000L))
+        .compose(lock -> lock > 0 ? Future.failedFuture(Throttle.locked(ctx.response(), limiter, lock))
+            : pool.preparedQuery(UserSql.BY_EMAIL).execute(Tuple.of(email)))
         .compose(rows -> {
           Row row = rows.size() == 0 ? null : rows.iterator().next();
+          // A wrong password (or no such account: the same, so a lock tells nothing about who exists)
+          // stays counted against the account, whoever sent it.
           return hasher.verify(password, row == null ? null : row.getString("password_hash"))
-              .compose(ok -> ok ? Future.succeededFuture(row)
+              .compose(ok -> ok ? limiter.loginSucceeded(email).map(row)
                   : Future.failedFuture(ErrorCode.INVALID_CREDENTIALS.error("Email or password is wrong")));
         })
         .map(this::session)
         .onSuccess(session -> sendJson(ctx, 200, session))
         .onFailure(ctx::fail);
+  }
+
+  /** The address's and the account's rate of login and register requests, checked together; refused: 429. */
+  private Future<Void> admit(RoutingContext ctx, String email) {
+    Future<Verdict> address = limiter.checkAddress(perAddress, clients.of(ctx.request()), "login");
+    Future<Verdict> account = limiter.checkAccount(perAccount, email);
+    return Future.all(address, account).map(both -> {
+      Throttle.enforce(ctx.response(), limiter, List.of(address.result(), account.result()));
+      return null;
+    });
   }
 
   private static String password(JsonObject body) {

@@ -257,6 +257,7 @@ public final class HotEventBench implements Callable<Integer> {
     }
     if (medians.size() == 2) {
       JsonObject comparison = new JsonObject().put("comparison", labels.get(1) + " vs " + labels.get(0))
+          .put("enqueuePerSecondRatio", ratio(medians, "enqueuePerSecond"))
           .put("confirmedPerSecondRatio", ratio(medians, "confirmedPerSecond"))
           .put("decidedPerSecondRatio", ratio(medians, "decidedPerSecond"));
       if (medians.get(0).containsKey("answeredSecondsAfterResume")) {
@@ -378,7 +379,7 @@ public final class HotEventBench implements Callable<Integer> {
       ShardQueue queue = direct ? new ShardQueue(redis) : null;
       int shard = direct ? Sharding.shardOf(eventId, serverConfig.shards()) : -1;
       await(inFlight(concurrency, users, i -> direct
-          ? queue.enqueue(shard, Sharding.newJobId(shard), userIds.get(i), eventId, 1, null, 0)
+          ? queue.enqueue(shard, Sharding.newJobId(shard), userIds.get(i), eventId, 1, null, 0, serverConfig.resultTtlSeconds())
               .map(enqueued -> {
                 jobIds[i] = enqueued.jobId();
                 return (Void) null;

@@ -10,10 +10,16 @@ import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.events.EventSummary;
+import io.aurora.booking.http.ApiException;
 import io.aurora.booking.events.SeatsReturned;
 import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
+import io.aurora.booking.limits.ClientAddress;
+import io.aurora.booking.limits.RateLimit;
+import io.aurora.booking.limits.RateLimiter;
+import io.aurora.booking.limits.Throttle;
+import io.aurora.booking.limits.Verdict;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,6 +31,7 @@ import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.regex.Pattern;
 
 import static io.aurora.booking.http.Responses.sendJson;
@@ -44,17 +51,25 @@ public final class BookingRoutes {
   private final SeatLedger ledger;
   private final Authentication auth;
   private final ApiContract contract;
+  private final RateLimiter limiter;
+  private final ClientAddress clients;
+  private final RateLimit perUser;
+  private final RateLimit perAddress;
 
   /** {@code seatsReturned} is told of every cancellation, inside its transaction (the sold-out fast path stops). */
   public BookingRoutes(AppConfig config, Pool pool, EventCache events, Requests requests, Authentication auth,
-                       SeatsReturned seatsReturned, ApiContract contract) {
+                       SeatsReturned seatsReturned, RateLimiter limiter, ClientAddress clients, ApiContract contract) {
     this.contract = contract;
     this.config = config;
     this.pool = pool;
     this.events = events;
     this.requests = requests;
     this.auth = auth;
+    this.limiter = limiter;
+    this.clients = clients;
     this.ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), seatsReturned);
+    this.perUser = new RateLimit("booking-user", config.bookingRatePerUser(), config.bookingBurstPerUser());
+    this.perAddress = new RateLimit("booking-ip", config.bookingRatePerIp(), config.bookingBurstPerIp());
   }
 
   public void mount(Router router) {
@@ -79,12 +94,14 @@ public final class BookingRoutes {
     if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
       throw ErrorCode.VALIDATION_FAILED.error("Idempotency-Key must be 1 to 128 visible ASCII characters");
     }
+    String client = clients.of(ctx.request());
     events.summary(eventId)
         .compose(event -> checkBookable(event, eventId))
-        .compose(event -> requests.<EnqueueReply>send(Addresses.ENQUEUE,
-            new EnqueueRequest(caller.id(), eventId, seats, idempotencyKey)))
-        .onSuccess(reply -> sendJson(ctx, 202, new JsonObject()
-            .put("message", reply.paused() ? "Booking request queued; the queue is paused and will resume shortly"
+        .compose(event -> admit(ctx, caller.id(), eventId, client))
+        .compose(admitted -> enqueue(caller.id(), eventId, seats, idempotencyKey, admitted))
+        .onSuccess(reply -> sendJson(ctx, reply.alreadyLive() ? 200 : 202, new JsonObject()
+            .put("message", reply.alreadyLive() ? "Your booking request for this event is already in line"
+                : reply.paused() ? "Booking request queued; the queue is paused and will resume shortly"
                 : "Booking request queued")
             .put("jobId", reply.jobId())
             .put("queuePosition", reply.queuePosition())
@@ -92,6 +109,41 @@ public final class BookingRoutes {
             .put("queuePaused", reply.paused())
             .put("statusEndpoint", "/api/bookings/status/" + reply.jobId())))
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * The limits of a booking request, both in one round trip: the user's rate with a place in the user's
+   * open-job quota (one call in the user's slot), and the client address's rate. Refused: 429.
+   */
+  private Future<Verdict> admit(RoutingContext ctx, long userId, long eventId, String client) {
+    return limiter.checkBooking(perUser, userId, eventId, config.maxOpenJobsPerUser(), perAddress, client)
+        .compose(verdicts -> {
+          Verdict user = verdicts.get(0);
+          try {
+            Throttle.enforce(ctx.response(), limiter, verdicts);
+            return Future.succeededFuture(user);
+          } catch (ApiException refused) {
+            releaseIfReserved(user, userId, eventId);
+            return Future.failedFuture(refused);
+          }
+        });
+  }
+
+  /** Hands the request to the queue; a quota place reserved for it goes back when no new job holds it. */
+  private Future<EnqueueReply> enqueue(long userId, long eventId, int seats, String idempotencyKey, Verdict admitted) {
+    return requests.<EnqueueReply>send(Addresses.ENQUEUE, new EnqueueRequest(userId, eventId, seats, idempotencyKey))
+        .onSuccess(reply -> {
+          if (reply.duplicate()) {
+            releaseIfReserved(admitted, userId, eventId);
+          }
+        })
+        .onFailure(failure -> releaseIfReserved(admitted, userId, eventId));
+  }
+
+  private void releaseIfReserved(Verdict verdict, long userId, long eventId) {
+    if (verdict.outcome() == Verdict.Outcome.RESERVED) {
+      limiter.releaseReservation(userId, eventId);
+    }
   }
 
   private static Future<EventSummary> checkBookable(EventSummary event, long eventId) {

@@ -18,8 +18,13 @@ public final class Messages {
   public record EnqueueRequest(long userId, long eventId, int seats, String idempotencyKey) {
   }
 
-  /** The 202 answer: where the job stands and about how long it will wait. */
-  public record EnqueueReply(String jobId, long queuePosition, long estimatedWaitTime, boolean paused, boolean duplicate) {
+  /**
+   * The answer to a booking request: where the job stands and about how long it will wait. {@code duplicate}
+   * for a repeated idempotency key; {@code alreadyLive} when no job was made because the user's job for the
+   * event still waits or is in process (this is that job).
+   */
+  public record EnqueueReply(String jobId, long queuePosition, long estimatedWaitTime, boolean paused, boolean duplicate,
+                             boolean alreadyLive) {
   }
 
   /** Where a job stands; answered with the job's {@code bookings.JobStatus}. */

@@ -66,7 +66,21 @@ public final class AppConfig {
       .put("clusterHost", "")
       .put("clusterPort", 5701)
       .put("clusterBusPort", 0)
-      .put("clusterFailureSeconds", 5);
+      .put("clusterFailureSeconds", 5)
+      .put("rateLimitsEnabled", true)
+      .put("bookingRatePerUser", 30)
+      .put("bookingBurstPerUser", 10)
+      .put("bookingRatePerIp", 6_000)
+      .put("bookingBurstPerIp", 1_000)
+      .put("maxOpenJobsPerUser", 10)
+      .put("loginRatePerIp", 120)
+      .put("loginBurstPerIp", 30)
+      .put("loginRatePerAccount", 30)
+      .put("loginBurstPerAccount", 10)
+      .put("loginFailuresBeforeLockout", 5)
+      .put("loginLockoutSeconds", 30)
+      .put("loginLockoutMaxSeconds", 900)
+      .put("trustedProxies", "");
 
   /** Every configuration key. */
   public static Set<String> keys() {
@@ -187,6 +201,35 @@ public final class AppConfig {
   public int clusterBusPort() { return json.getInteger("clusterBusPort"); }
   /** Seconds without a heartbeat before a member is declared dead and its shards are taken over. */
   public int clusterFailureSeconds() { return json.getInteger("clusterFailureSeconds"); }
+
+  /** Whether the rate limits and the open-job quota below are applied; off only to measure what they cost. */
+  public boolean rateLimitsEnabled() { return json.getBoolean("rateLimitsEnabled"); }
+  /** Booking requests per minute one user may send, sustained; {@link #bookingBurstPerUser()} at once. */
+  public int bookingRatePerUser() { return json.getInteger("bookingRatePerUser"); }
+  public int bookingBurstPerUser() { return json.getInteger("bookingBurstPerUser"); }
+  /** Booking requests per minute from one client address (many honest users may share one behind NAT). */
+  public int bookingRatePerIp() { return json.getInteger("bookingRatePerIp"); }
+  public int bookingBurstPerIp() { return json.getInteger("bookingBurstPerIp"); }
+  /** Jobs one user may have waiting or in process at once, across all events. */
+  public int maxOpenJobsPerUser() { return json.getInteger("maxOpenJobsPerUser"); }
+  /** Login and register requests per minute from one client address. */
+  public int loginRatePerIp() { return json.getInteger("loginRatePerIp"); }
+  public int loginBurstPerIp() { return json.getInteger("loginBurstPerIp"); }
+  /** Login and register requests per minute for one account (email), from anywhere. */
+  public int loginRatePerAccount() { return json.getInteger("loginRatePerAccount"); }
+  public int loginBurstPerAccount() { return json.getInteger("loginBurstPerAccount"); }
+  /** Wrong passwords in a row before an account is locked; each further one doubles the lock. */
+  public int loginFailuresBeforeLockout() { return json.getInteger("loginFailuresBeforeLockout"); }
+  public int loginLockoutSeconds() { return json.getInteger("loginLockoutSeconds"); }
+  public int loginLockoutMaxSeconds() { return json.getInteger("loginLockoutMaxSeconds"); }
+  /**
+   * Peers (exact IP addresses, comma-separated) whose {@code X-Forwarded-For} is believed; from any other
+   * peer the header is ignored and the client is the socket's address.
+   */
+  public Set<String> trustedProxies() {
+    return Arrays.stream(json.getString("trustedProxies").split(",")).map(String::strip).filter(p -> !p.isEmpty())
+        .collect(java.util.stream.Collectors.toUnmodifiableSet());
+  }
 
   public boolean embeddedPostgres() { return pgUrl().isBlank(); }
   public boolean embeddedRedis() { return redisUrl().isBlank(); }

@@ -66,6 +66,24 @@ public final class ConfigLoader {
       throw new IllegalArgumentException("metricsPath (" + envName("metricsPath") + ") must be a path such as /metrics, outside /api/, got '"
           + c.metricsPath() + "'");
     }
+    range("bookingRatePerUser", c.bookingRatePerUser(), 1, 60_000);
+    range("bookingBurstPerUser", c.bookingBurstPerUser(), 1, 100_000);
+    range("bookingRatePerIp", c.bookingRatePerIp(), 1, 60_000_000);
+    range("bookingBurstPerIp", c.bookingBurstPerIp(), 1, 10_000_000);
+    range("maxOpenJobsPerUser", c.maxOpenJobsPerUser(), 1, 10_000);
+    range("loginRatePerIp", c.loginRatePerIp(), 1, 60_000_000);
+    range("loginBurstPerIp", c.loginBurstPerIp(), 1, 10_000_000);
+    range("loginRatePerAccount", c.loginRatePerAccount(), 1, 60_000);
+    range("loginBurstPerAccount", c.loginBurstPerAccount(), 1, 100_000);
+    range("loginFailuresBeforeLockout", c.loginFailuresBeforeLockout(), 1, 1_000);
+    range("loginLockoutSeconds", c.loginLockoutSeconds(), 1, 86_400);
+    range("loginLockoutMaxSeconds", c.loginLockoutMaxSeconds(), c.loginLockoutSeconds(), 86_400);
+    for (String proxy : c.trustedProxies()) {
+      if (!proxy.matches("[0-9A-Fa-f:.]+")) {
+        throw new IllegalArgumentException("trustedProxies (" + envName("trustedProxies")
+            + ") must list IP addresses, comma-separated; got '" + proxy + "'");
+      }
+    }
     range("clusterPort", c.clusterPort(), 1, 65_535);
     range("clusterBusPort", c.clusterBusPort(), 0, 65_535);
     range("clusterFailureSeconds", c.clusterFailureSeconds(), 2, 300);

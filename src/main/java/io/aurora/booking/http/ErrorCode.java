@@ -22,6 +22,8 @@ public enum ErrorCode {
   EVENT_STARTED(409),
   CONFLICT(409),
   PAYLOAD_TOO_LARGE(413),
+  /** Above a rate limit or quota; the answer carries Retry-After and the RateLimit headers. */
+  RATE_LIMITED(429),
   SERVICE_UNAVAILABLE(503),
   SHUTTING_DOWN(503),
   INTERNAL(500);

@@ -72,6 +72,7 @@ public final class ErrorHandler implements Handler<RoutingContext> {
       case 408 -> ErrorCode.REQUEST_TIMEOUT.error("The request did not arrive in time");
       case 413 -> ErrorCode.PAYLOAD_TOO_LARGE.error("Request body is too large");
       case 415 -> ErrorCode.UNSUPPORTED_MEDIA_TYPE.error("Send application/json");
+      case 429 -> ErrorCode.RATE_LIMITED.error("Too many requests");
       case 503 -> ErrorCode.SERVICE_UNAVAILABLE.error("Service unavailable; please retry shortly");
       default -> status >= 400 && status < 500
           ? ErrorCode.VALIDATION_FAILED.error("Bad request")

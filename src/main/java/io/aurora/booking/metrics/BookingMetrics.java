@@ -4,6 +4,7 @@ import io.aurora.booking.bookings.FailureReason;
 import io.aurora.booking.bookings.JobOutcome;
 import io.aurora.booking.bookings.WorkerMeters;
 import io.aurora.booking.config.AppConfig;
+import io.aurora.booking.limits.ThrottleMeters;
 import io.aurora.booking.queue.QueueMeters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -40,7 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * own Prometheus registry when Vert.x was built with metrics ({@link Metrics#vertxOptions}), else into
  * a registry of the application's own, so {@code /metrics} still serves the domain meters.
  */
-public final class BookingMetrics implements QueueMeters, WorkerMeters, AutoCloseable {
+public final class BookingMetrics implements QueueMeters, WorkerMeters, ThrottleMeters, AutoCloseable {
 
   private final MeterRegistry registry;
   private final PrometheusMeterRegistry prometheus;
@@ -64,6 +65,7 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, AutoClos
   private final AtomicLong[] inProcess;
   private final Map<Long, SeatGauge> seatsLeft = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> dependencyUp = new ConcurrentHashMap<>();
+  private final Map<String, Counter> throttled = new ConcurrentHashMap<>();
 
   private record SeatGauge(AtomicLong value, Gauge gauge) {
   }
@@ -163,6 +165,14 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, AutoClos
   @Override
   public void jobEnqueued() {
     enqueued.increment();
+  }
+
+  /** Limit names are a handful of constants (see {@code RateLimit#name}), so the label stays bounded. */
+  @Override
+  public void throttled(String limit) {
+    throttled.computeIfAbsent(limit, name -> keep(Counter.builder("booking.requests.throttled")
+        .description("Requests refused with 429 by a rate limit, the open-job quota or a login lockout, by limit")
+        .tag("limit", name).register(registry))).increment();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.aurora.booking.queue;
 
+import io.aurora.booking.infra.LuaScript;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;

@@ -13,6 +13,8 @@ import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.infra.Clients;
+import io.aurora.booking.limits.RateLimiter;
+import io.aurora.booking.limits.ThrottleMeters;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -44,6 +46,8 @@ public final class QueueVerticle extends VerticleBase {
   private AppConfig config;
   private Redis redis;
   private ShardQueue queue;
+  /** Only read here: the throttled figures of the admin stats. */
+  private RateLimiter limiter;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   /** The latest figures from the sampler (or a pause change): decisions per second and paused flag, per shard. */
   private double[] rate;
@@ -60,6 +64,7 @@ public final class QueueVerticle extends VerticleBase {
     config = new AppConfig(config());
     redis = Clients.redis(vertx, config, Clients.instanceName("booking-queue"));
     queue = new ShardQueue(redis);
+    limiter = new RateLimiter(redis, ThrottleMeters.NONE, config.rateLimitsEnabled());
     rate = new double[config.shards()];
     shardPaused = new boolean[config.shards()];
     serve(Addresses.ENQUEUE, this::enqueue);
@@ -121,19 +126,23 @@ public final class QueueVerticle extends VerticleBase {
     int shard = Sharding.shardOf(request.eventId(), config.shards());
     String jobId = Sharding.newJobId(shard);
     return queue.enqueue(shard, jobId, request.userId(), request.eventId(), request.seats(),
-            request.idempotencyKey(), config.idempotencyTtlSeconds())
+            request.idempotencyKey(), config.idempotencyTtlSeconds(), config.resultTtlSeconds())
         .compose(enqueued -> {
           if (enqueued.created()) {
             metrics.jobEnqueued();
             vertx.eventBus().publish(Addresses.shard(shard), null);
-            return Future.succeededFuture(accepted(shard, enqueued.jobId(), Math.max(1, enqueued.seq() - enqueued.taken()), false));
+            return Future.succeededFuture(accepted(shard, enqueued.jobId(), Math.max(1, enqueued.seq() - enqueued.taken()), false, false));
           }
-          return queue.status(enqueued.jobId()).map(record -> accepted(shard, enqueued.jobId(), record.position(), true));
+          if (enqueued.live()) {
+            long position = enqueued.processing() ? 0 : Math.max(1, enqueued.seq() - enqueued.taken());
+            return Future.succeededFuture(accepted(shard, enqueued.jobId(), position, false, true));
+          }
+          return queue.status(enqueued.jobId()).map(record -> accepted(shard, enqueued.jobId(), record.position(), true, false));
         });
   }
 
-  private EnqueueReply accepted(int shard, String jobId, long position, boolean duplicate) {
-    return new EnqueueReply(jobId, position, estimatedWaitSeconds(shard, position), shardPaused[shard], duplicate);
+  private EnqueueReply accepted(int shard, String jobId, long position, boolean duplicate, boolean alreadyLive) {
+    return new EnqueueReply(jobId, position, estimatedWaitSeconds(shard, position), shardPaused[shard], duplicate, alreadyLive);
   }
 
   /**
@@ -164,7 +173,8 @@ public final class QueueVerticle extends VerticleBase {
 
   private Future<JsonObject> stats() {
     double[] rates = rate;
-    return perShard(queue::shardStats).map(all -> {
+    Future<JsonObject> throttled = limiter.throttledFigures();
+    return perShard(queue::shardStats).compose(all -> throttled.map(figures -> {
       JsonArray shards = new JsonArray();
       JsonObject total = new JsonObject();
       boolean allPaused = true;
@@ -177,8 +187,8 @@ public final class QueueVerticle extends VerticleBase {
         }
       }
       total.put("decidedPerSecond", round(Arrays.stream(rates).sum()));
-      return new JsonObject().put("paused", allPaused).put("total", total).put("shards", shards);
-    });
+      return new JsonObject().put("paused", allPaused).put("total", total).put("throttled", figures).put("shards", shards);
+    }));
   }
 
   private static double round(double value) {

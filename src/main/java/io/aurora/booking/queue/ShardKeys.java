@@ -13,6 +13,7 @@ package io.aurora.booking.queue;
  *   {sN}:finished     ZSET  job id -> finish time, for clean
  *   {sN}:paused       flag; {sN}:paused_events SET of paused event ids
  *   {sN}:idem:U:K     idempotency key K of user U -> job id
+ *   {sN}:live:U:E     the job of user U for event E while it waits or is in process (enqueue.lua, ack.lua)
  *   {sN}:sold_out     HASH  event id -> "seatEpoch:startsAtMillis": events the worker saw sell out
  *   {sN}:seat_epochs  HASH  event id -> how many times seats may have come back (voids older sold-out marks)
  *   {sN}:owner        HASH  epoch (fencing token), node (member id), name (node name), since, seen: the shard's owner
@@ -40,6 +41,10 @@ final class ShardKeys {
   static String owner(int shard) { return tag(shard) + "owner"; }
   static String soldOut(int shard) { return tag(shard) + "sold_out"; }
   static String seatEpochs(int shard) { return tag(shard) + "seat_epochs"; }
+
+  static String liveJobPrefix(int shard) { return tag(shard) + "live:"; }
+  /** The live job of a user for an event; the event's shard is {@code shard}. */
+  static String liveJob(int shard, long userId, long eventId) { return liveJobPrefix(shard) + userId + ":" + eventId; }
 
   /** The job id a user's idempotency key maps to; with no key, a key no enqueue keeps (see enqueue.lua). */
   static String idempotency(int shard, long userId, String idempotencyKey) {

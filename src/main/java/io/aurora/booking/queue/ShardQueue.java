@@ -1,5 +1,7 @@
 package io.aurora.booking.queue;
 
+import io.aurora.booking.infra.LuaScript;
+import io.aurora.booking.limits.LimitKeys;
 import io.aurora.booking.bookings.FailureReason;
 import io.aurora.booking.bookings.JobOutcome;
 import io.aurora.booking.bookings.JobQueue;
@@ -17,6 +19,8 @@ import io.vertx.redis.client.Response;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import static io.aurora.booking.queue.ShardKeys.finished;
 import static io.aurora.booking.queue.ShardKeys.jobPrefix;
@@ -47,27 +51,41 @@ public final class ShardQueue implements JobQueue {
   private static final LuaScript CLEAN = LuaScript.load("clean");
   private static final LuaScript DETAILS = LuaScript.load("details");
 
+  private static final Logger LOG = LoggerFactory.getLogger(ShardQueue.class);
+
   private final Redis redis;
 
   public ShardQueue(Redis redis) {
     this.redis = redis;
   }
 
-  /** The result of an enqueue: the job, its sequence number and the shard's taken sequence. */
-  public record Enqueued(String jobId, boolean created, long seq, long taken) {
+  /**
+   * The result of an enqueue: the job, its sequence number and the shard's taken sequence. Not
+   * {@code created} for a repeated idempotency key (seq, taken 0) or when the user's job for the event is
+   * still {@code live} (waiting or in process: its own seq; taken is then the shard's, so seq - taken is its place).
+   */
+  public record Enqueued(String jobId, boolean created, boolean live, long seq, long taken, boolean processing) {
   }
 
+  /**
+   * Accepts a booking request, unless the user's job for this event is still live (then that job comes
+   * back). {@code liveHoldSeconds} bounds how long the live-job mark outlasts a job never decided.
+   */
   public Future<Enqueued> enqueue(int shard, String jobId, long userId, long eventId, int seats,
-                                  String idempotencyKey, int idempotencyTtlSeconds) {
+                                  String idempotencyKey, int idempotencyTtlSeconds, int liveHoldSeconds) {
     boolean idem = idempotencyKey != null;
     return ENQUEUE.call(redis,
         List.of(waiting(shard), seq(shard), taken(shard), stats(shard), jobPrefix(shard) + jobId,
-            ShardKeys.idempotency(shard, userId, idempotencyKey)),
+            ShardKeys.idempotency(shard, userId, idempotencyKey), ShardKeys.liveJob(shard, userId, eventId)),
         List.of(jobId, Long.toString(userId), Long.toString(eventId), Integer.toString(seats),
-            Long.toString(System.currentTimeMillis()), idem ? Integer.toString(idempotencyTtlSeconds) : "0"))
-        .map(r -> r.get(0).toInteger() == 1
-            ? new Enqueued(r.get(1).toString(), true, r.get(2).toLong(), r.get(3).toLong())
-            : new Enqueued(r.get(1).toString(), false, 0, 0));
+            Long.toString(System.currentTimeMillis()), idem ? Integer.toString(idempotencyTtlSeconds) : "0",
+            jobPrefix(shard), Integer.toString(liveHoldSeconds)))
+        .map(r -> switch (r.get(0).toInteger()) {
+          case 1 -> new Enqueued(r.get(1).toString(), true, false, r.get(2).toLong(), r.get(3).toLong(), false);
+          case 2 -> new Enqueued(r.get(1).toString(), false, true, r.get(2).toLong(), r.get(3).toLong(),
+              "processing".equals(r.get(4).toString()));
+          default -> new Enqueued(r.get(1).toString(), false, false, 0, 0, false);
+        });
   }
 
   /** Takes jobs with no owner epoch to guard the take (tests, tools). */
@@ -91,6 +109,11 @@ public final class ShardQueue implements JobQueue {
             Long.toString(fence), Integer.toString(soldOutAnswers), Integer.toString(resultTtlSeconds)))
         .recover(failure -> Future.failedFuture(String.valueOf(failure.getMessage()).startsWith("FENCED")
             ? new ShardFencedException(shard, fence) : failure))
+        .compose(r -> {
+          List<String[]> released = new ArrayList<>(r.get(1).size());
+          r.get(1).forEach(job -> released.add(new String[] {job.get(3).toString(), job.get(1).toString()}));
+          return releaseOpenJobs(released).map(r);
+        })
         .map(r -> {
           Response taken = r.get(0);
           Response answered = r.get(1);
@@ -151,7 +174,7 @@ public final class ShardQueue implements JobQueue {
     if (outcomes.isEmpty()) {
       return Future.succeededFuture(0);
     }
-    List<String> args = new ArrayList<>(3 + outcomes.size() * 5);
+    List<String> args = new ArrayList<>(4 + outcomes.size() * 5);
     args.add(jobPrefix(shard));
     args.add(Long.toString(System.currentTimeMillis()));
     args.add(Integer.toString(resultTtlSeconds));
@@ -162,7 +185,34 @@ public final class ShardQueue implements JobQueue {
       args.add(o.completed() ? "" : o.reason().name());
       args.add(Integer.toString(o.retries()));
     }
-    return ACK.call(redis, List.of(processing(shard), stats(shard), finished(shard)), args).map(Response::toInteger);
+    return ACK.call(redis, List.of(processing(shard), stats(shard), finished(shard)), args)
+        .compose(released -> {
+          List<String[]> pairs = new ArrayList<>(released.size() / 2);
+          for (int i = 0; i + 1 < released.size(); i += 2) {
+            pairs.add(new String[] {released.get(i).toString(), released.get(i + 1).toString()});
+          }
+          return releaseOpenJobs(pairs).map(pairs.size());
+        });
+  }
+
+  /**
+   * Gives finished jobs' places in their users' open-job quota back ({user, event} pairs, as job_finish.lua
+   * collects them for ack.lua and the sold-out fast path of take.lua). The quota lives in each user's slot,
+   * so this is a second call after the script; a release lost in between costs the user that place until it
+   * expires (see {@code RateLimiter}), never a job.
+   */
+  private Future<Void> releaseOpenJobs(List<String[]> released) {
+    if (released.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Request> releases = new ArrayList<>(released.size());
+    for (String[] pair : released) {
+      releases.add(Request.cmd(Command.ZREM).arg(LimitKeys.openJobs(Long.parseLong(pair[0]))).arg(pair[1]));
+    }
+    return redis.batch(releases).<Void>mapEmpty().recover(e -> {
+      LOG.warn("Could not release open-job places of {} decided jobs: {}", releases.size(), e.toString());
+      return Future.succeededFuture();
+    });
   }
 
   /** Hands up to {@code limit} jobs whose lease ran out back to the front of the shard's FIFO; returns how many. */

@@ -45,7 +45,7 @@ class BusContractTest {
   @Test
   void aLocalRequestAndItsAnswerAreHandedOverAsTheyAreWithNoCopy(Vertx vertx) {
     EnqueueRequest request = new EnqueueRequest(7, 42, 2, "key-1");
-    EnqueueReply reply = new EnqueueReply("3-abc", 5, 2, false, false);
+    EnqueueReply reply = new EnqueueReply("3-abc", 5, 2, false, false, false);
     AtomicReference<Object> received = new AtomicReference<>();
     await(vertx.eventBus().<EnqueueRequest>localConsumer(ADDRESS, msg -> {
       received.set(msg.body());

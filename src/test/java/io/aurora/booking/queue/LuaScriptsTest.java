@@ -4,6 +4,7 @@ import io.aurora.booking.bookings.FailureReason;
 import io.aurora.booking.bookings.JobOutcome;
 import io.aurora.booking.bookings.ShardFencedException;
 import io.aurora.booking.bookings.TakenJob;
+import io.aurora.booking.limits.LimitKeys;
 import io.aurora.booking.testing.TestServices;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
@@ -68,7 +69,7 @@ class LuaScriptsTest {
   @Test
   void enqueueAppendsTheJobWithItsRecordSequenceAndCounter() {
     String first = enqueue(7, EVENT);
-    ShardQueue.Enqueued second = await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), 8, EVENT, 2, null, 0));
+    ShardQueue.Enqueued second = await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), 8, EVENT, 2, null, 0, 3600));
     assertTrue(second.created());
     assertEquals(2, second.seq());
     assertEquals(List.of(first, second.jobId()), waiting());
@@ -82,8 +83,8 @@ class LuaScriptsTest {
 
   @Test
   void enqueueWithARepeatedIdempotencyKeyReturnsTheFirstJobAndAddsNothing() {
-    ShardQueue.Enqueued first = await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), 7, EVENT, 1, "k1", 600));
-    ShardQueue.Enqueued again = await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), 7, EVENT, 1, "k1", 600));
+    ShardQueue.Enqueued first = await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), 7, EVENT, 1, "k1", 600, 3600));
+    ShardQueue.Enqueued again = await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), 7, EVENT, 1, "k1", 600, 3600));
     assertFalse(again.created());
     assertEquals(first.jobId(), again.jobId());
     assertEquals(List.of(first.jobId()), waiting());
@@ -158,6 +159,34 @@ class LuaScriptsTest {
     assertEquals(List.of(a), await(queue.take(SHARD, 10, LEASE, second)).stream().map(TakenJob::jobId).toList());
   }
 
+  @Test
+  void aRepeatWhileTheUsersJobForTheEventIsLiveGetsThatJobBackAndAddsNothing() {
+    ShardQueue.Enqueued first = await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), 7, EVENT, 1, null, 0, 3600));
+    String other = enqueue(8, EVENT);
+    ShardQueue.Enqueued repeat = await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), 7, EVENT, 1, null, 0, 3600));
+    assertFalse(repeat.created());
+    assertTrue(repeat.live());
+    assertEquals(first.jobId(), repeat.jobId());
+    assertEquals(first.seq(), repeat.seq(), "its own place in line");
+    assertEquals(List.of(first.jobId(), other), waiting(), "no job made");
+    assertEquals(first.jobId(), send(Command.GET, ShardKeys.liveJob(SHARD, 7, EVENT)).toString());
+    long ttl = send(Command.TTL, ShardKeys.liveJob(SHARD, 7, EVENT)).toLong();
+    assertTrue(ttl > 0 && ttl <= 3600, "the mark expires at the latest with the given hold: " + ttl);
+    // Another event of the same user is a job of its own.
+    assertTrue(await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), 7, OTHER_EVENT, 1, null, 0, 3600)).created());
+    // In process: still live, and said so.
+    await(queue.take(SHARD, 1, LEASE));
+    ShardQueue.Enqueued inProcess = await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), 7, EVENT, 1, null, 0, 3600));
+    assertTrue(inProcess.live() && inProcess.processing());
+  }
+
+  @Test
+  void aLiveMarkWhoseJobRecordIsGoneHoldsNothing() {
+    String gone = enqueue(7, EVENT);
+    send(Command.DEL, ShardKeys.jobPrefix(SHARD) + gone);
+    assertTrue(await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), 7, EVENT, 1, null, 0, 3600)).created());
+  }
+
   // ---- ack.lua ----
 
   @Test
@@ -186,6 +215,21 @@ class LuaScriptsTest {
     assertEquals("completed", hash(ShardKeys.jobPrefix(SHARD) + a).get("status"));
     assertEquals("1", hash(ShardKeys.stats(SHARD)).get("completed"));
     assertNull(hash(ShardKeys.stats(SHARD)).get("INTERNAL"));
+  }
+
+  @Test
+  void ackReleasesTheDecidedJobsHoldsAndOnlyTheirs() {
+    String a = enqueue(7, EVENT);
+    send(Command.ZADD, LimitKeys.openJobs(7), Long.toString(Long.MAX_VALUE), Long.toString(EVENT));
+    await(queue.take(SHARD, 10, LEASE));
+    assertEquals(1, await(queue.ack(SHARD, List.of(JobOutcome.failed(a, FailureReason.SOLD_OUT)), 3600)));
+    assertEquals(0, send(Command.EXISTS, ShardKeys.liveJob(SHARD, 7, EVENT)).toInteger(), "the live mark is gone");
+    assertEquals(0, send(Command.ZCARD, LimitKeys.openJobs(7)).toLong(), "the open-job place is given back");
+    // A new request is a new job; a late redelivery of the old job's outcome does not free the new one.
+    ShardQueue.Enqueued again = await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), 7, EVENT, 1, null, 0, 3600));
+    assertTrue(again.created());
+    assertEquals(0, await(queue.ack(SHARD, List.of(JobOutcome.failed(a, FailureReason.SOLD_OUT)), 3600)));
+    assertEquals(again.jobId(), send(Command.GET, ShardKeys.liveJob(SHARD, 7, EVENT)).toString());
   }
 
   // ---- reap.lua ----
@@ -324,7 +368,7 @@ class LuaScriptsTest {
   // ---- helpers: plain Redis reads ----
 
   private static String enqueue(long user, long event) {
-    return await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), user, event, 1, null, 0)).jobId();
+    return await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), user, event, 1, null, 0, 3600)).jobId();
   }
 
   private static Response send(Command command, String... args) {

@@ -3,9 +3,12 @@ package io.aurora.booking.queue;
 import io.aurora.booking.bookings.JobQueue;
 import io.aurora.booking.bookings.TakenBatch;
 import io.aurora.booking.bookings.TakenJob;
+import io.aurora.booking.limits.LimitKeys;
 import io.aurora.booking.testing.TestApp;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -81,10 +84,20 @@ class SoldOutFastPathScriptsTest {
       ShardQueue queue = new ShardQueue(app.redis);
       int shard = Sharding.shardOf(EVENT, app.config.shards());
       List<String> jobs = enqueue(queue, shard, 5);
+      // Each user holds a place in the open-job quota for the event, as an admitted booking does.
+      for (int i = 0; i < 5; i++) {
+        await(app.redis.send(Request.cmd(Command.ZADD).arg(LimitKeys.openJobs(100 + i)).arg(Long.MAX_VALUE).arg(EVENT)));
+      }
       assertTrue(await(queue.markSoldOut(shard, EVENT, 0, LATER)));
 
       TakenBatch first = await(queue.take(shard, 4, LEASE, JobQueue.UNFENCED, 3, TTL));
       assertEquals(jobs.subList(0, 3), first.answeredSoldOut().stream().map(TakenBatch.AnsweredSoldOut::jobId).toList());
+      // An answered job lets go of its user's live mark and open-job place, as a job the worker decides does.
+      for (int i = 0; i < 5; i++) {
+        long expected = i < 3 ? 0 : 1;
+        assertEquals(expected, await(app.redis.send(Request.cmd(Command.ZCARD).arg(LimitKeys.openJobs(100 + i)))).toLong());
+        assertEquals(expected, await(app.redis.send(Request.cmd(Command.EXISTS).arg(ShardKeys.liveJob(shard, 100 + i, EVENT)))).toLong());
+      }
       assertEquals(List.of(), first.jobs(), "a job beyond the answer limit is not taken past: it stays first in line");
       TakenBatch off = await(queue.take(shard, 1, LEASE, JobQueue.UNFENCED, 0, TTL));
       assertEquals(List.of(jobs.get(3)), off.jobs().stream().map(TakenJob::jobId).toList(), "limit 0: the fast path is off");
@@ -112,7 +125,7 @@ class SoldOutFastPathScriptsTest {
       // A mark ends with the event's start: PostgreSQL answers EVENT_STARTED then, not SOLD_OUT.
       long other = EVENT + app.config.shards() * 1000L;
       int otherShard = Sharding.shardOf(other, app.config.shards());
-      String late = await(queue.enqueue(otherShard, Sharding.newJobId(otherShard), 1, other, 1, null, 0)).jobId();
+      String late = await(queue.enqueue(otherShard, Sharding.newJobId(otherShard), 1, other, 1, null, 0, 3600)).jobId();
       assertTrue(await(queue.markSoldOut(otherShard, other, 0, Instant.now().minusSeconds(1))));
       TakenBatch started = await(queue.take(otherShard, 10, LEASE, JobQueue.UNFENCED, 100, TTL));
       assertEquals(List.of(late), started.jobs().stream().map(TakenJob::jobId).toList());
@@ -122,7 +135,7 @@ class SoldOutFastPathScriptsTest {
 
   private static List<String> enqueue(ShardQueue queue, int shard, int count) {
     return java.util.stream.IntStream.range(0, count)
-        .mapToObj(i -> await(queue.enqueue(shard, Sharding.newJobId(shard), 100 + i, EVENT, 1, null, 0)).jobId())
+        .mapToObj(i -> await(queue.enqueue(shard, Sharding.newJobId(shard), 100 + i, EVENT, 1, null, 0, 3600)).jobId())
         .toList();
   }
 }

@@ -131,7 +131,11 @@ public final class TestApp implements AutoCloseable {
         .put("shards", 4)
         .put("workerIdleMillis", 50)
         .put("retryBaseMillis", 20)
-        .put("lockTimeoutMillis", 500);
+        .put("lockTimeoutMillis", 500)
+        // Every test client is 127.0.0.1: here one address stands for a whole crowd, so the per-address
+        // limits are out of the way (the per-user ones stay as configured by default).
+        .put("bookingRatePerIp", 60_000_000).put("bookingBurstPerIp", 10_000_000)
+        .put("loginRatePerIp", 60_000_000).put("loginBurstPerIp", 10_000_000);
   }
 
   /** Stops the application as a shutdown does (undeploys it), keeping its database and Redis. */
