@@ -2,6 +2,7 @@ package io.aurora.booking;
 
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.http.ApiContract;
+import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.infra.ServiceHealth;
 import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.testing.TestApp;
@@ -44,6 +45,17 @@ class ApiContractTest {
     ApiContract contract = await(ApiContract.load(vertx));
     assertEquals(OpenAPIVersion.V3_1, contract.contract().getVersion());
     assertTrue(contract.contract().operations().size() > 20, "the whole API is described");
+  }
+
+  @Test
+  void theErrorSchemaListsEveryErrorCodeTheServiceAnswers(Vertx vertx) {
+    JsonObject document = await(vertx.fileSystem().readFile(ApiContract.RESOURCE)).toJsonObject();
+    Set<String> documented = document.getJsonObject("components").getJsonObject("schemas").getJsonObject("Error")
+        .getJsonObject("properties").getJsonObject("error").getJsonArray("enum").stream()
+        .map(String::valueOf).collect(Collectors.toCollection(TreeSet::new));
+    Set<String> answered = java.util.Arrays.stream(ErrorCode.values()).map(Enum::name)
+        .collect(Collectors.toCollection(TreeSet::new));
+    assertEquals(answered, documented);
   }
 
   @Test
