@@ -208,6 +208,14 @@ public final class QueueVerticle extends VerticleBase {
         ? queue.setPaused(config.shards(), paused)
         : queue.setEventPaused(Sharding.shardOf(eventId, config.shards()), eventId, paused);
     return change.map(v -> {
+      if (!paused) {
+        // Wake the workers: an idle worker would otherwise find the jobs only at its next idle poll.
+        for (int shard = 0; shard < config.shards(); shard++) {
+          if (eventId == null || shard == Sharding.shardOf(eventId, config.shards())) {
+            vertx.eventBus().publish(Addresses.shard(shard), null);
+          }
+        }
+      }
       if (eventId == null) {
         vertx.eventBus().publish(Addresses.QUEUE_PAUSED, paused);
         LOG.info("Queue {}", paused ? "paused" : "resumed");

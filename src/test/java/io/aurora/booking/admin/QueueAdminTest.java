@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.List;
 
 import static io.aurora.booking.testing.ApiAssertions.assertError;
@@ -27,9 +28,13 @@ class QueueAdminTest {
   private static final Duration HELD = Duration.ofMillis(1_500);
   private static TestApp app;
 
+  /**
+   * Workers that poll on their own only every ten minutes: every job these tests see decided was woken for,
+   * by its enqueue or by the resume that released it.
+   */
   @BeforeAll
   static void deploy(Vertx vertx) {
-    app = TestApp.start(vertx);
+    app = TestApp.start(vertx, Map.of("workerIdleMillis", 600_000));
   }
 
   @AfterAll
