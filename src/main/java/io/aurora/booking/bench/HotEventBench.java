@@ -314,7 +314,10 @@ public final class HotEventBench implements Callable<Integer> {
     JsonObject config = new JsonObject()
         .put("httpHost", "127.0.0.1").put("httpPort", port).put("dataDir", dataDir.toString())
         .put("adminPassword", adminPassword).put("benchMode", true).put("batchSize", batchSize)
-        .put("shards", shards);
+        .put("shards", shards)
+        // Every simulated user sends from this one address: the per-address limit would measure itself.
+        // The per-user limits stay on (each user sends one request); --set or --variants may change both.
+        .put("bookingRatePerIp", 60_000_000).put("bookingBurstPerIp", 10_000_000);
     JsonObject defaults = new AppConfig(new JsonObject()).toJson();
     Map<String, String> settings = new LinkedHashMap<>(serverSettings);
     settings.putAll(settings(variant));
