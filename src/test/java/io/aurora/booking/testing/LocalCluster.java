@@ -91,6 +91,12 @@ public final class LocalCluster implements AutoCloseable {
     env.put("BOOKING_PG_POOL_SIZE", "4");
     env.put("BOOKING_REDIS_POOL_SIZE", "8");
     env.put("BOOKING_WORKER_IDLE_MILLIS", "50");
+    // Every test client is 127.0.0.1: the per-address limits would count the whole crowd as one client
+    // (as in TestApp). The per-user limits and the open-job quota stay on.
+    env.put("BOOKING_BOOKING_RATE_PER_IP", "60000000");
+    env.put("BOOKING_BOOKING_BURST_PER_IP", "10000000");
+    env.put("BOOKING_LOGIN_RATE_PER_IP", "60000000");
+    env.put("BOOKING_LOGIN_BURST_PER_IP", "10000000");
     env.put("BOOKING_CLUSTER_ENABLED", "true");
     env.put("BOOKING_CLUSTER_NAME", "aurora-test-" + ProcessHandle.current().pid() + "-" + name);
     env.put("BOOKING_CLUSTER_HOST", "127.0.0.1");
