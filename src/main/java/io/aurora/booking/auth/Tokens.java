@@ -17,9 +17,17 @@ public final class Tokens {
 
   private final JWTAuth jwt;
   private final int ttlSeconds;
+  /** Null when off. One per HTTP verticle (so per event loop); its lock is never contended there. */
+  private final VerifiedTokens verified;
 
   public Tokens(Vertx vertx, String secret, int ttlSeconds) {
+    this(vertx, secret, ttlSeconds, 0);
+  }
+
+  /** With a cache of up to {@code cacheSize} verified tokens (0: none), see {@link VerifiedTokens}. */
+  public Tokens(Vertx vertx, String secret, int ttlSeconds, int cacheSize) {
     this.ttlSeconds = ttlSeconds;
+    this.verified = cacheSize > 0 ? new VerifiedTokens(cacheSize) : null;
     this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm(ALGORITHM).setBuffer(secret))
         .setJWTOptions(new JWTOptions().setAlgorithm(ALGORITHM).setLeeway(0)));
@@ -34,8 +42,19 @@ public final class Tokens {
     return jwt.generateToken(claims, new JWTOptions().setAlgorithm(ALGORITHM).setExpiresInSeconds(ttl));
   }
 
+  /** How many verified tokens are remembered (tests). */
+  int cachedTokens() {
+    return verified == null ? 0 : verified.size();
+  }
+
   /** The caller a token stands for; fails with UNAUTHORIZED when it is forged, expired or malformed. */
   public Future<Caller> verify(String token) {
+    if (verified != null) {
+      Caller known = verified.get(token, System.currentTimeMillis());
+      if (known != null) {
+        return Future.succeededFuture(known);
+      }
+    }
     return jwt.authenticate(new TokenCredentials(token))
         .transform(ar -> {
           if (ar.failed()) {
@@ -48,8 +67,11 @@ public final class Tokens {
             if (claims.getValue("exp") == null) {
               throw new IllegalArgumentException("no expiry");
             }
-            return Future.succeededFuture(new Caller(Long.parseLong(p.getString("sub")), p.getString("email"),
-                Role.valueOf(p.getString("role"))));
+            Caller caller = new Caller(Long.parseLong(p.getString("sub")), p.getString("email"), Role.valueOf(p.getString("role")));
+            if (verified != null) {
+              verified.put(token, caller, ((Number) claims.getValue("exp")).longValue());
+            }
+            return Future.succeededFuture(caller);
           } catch (RuntimeException e) {
             return Future.failedFuture(ErrorCode.UNAUTHORIZED.error("Token is invalid or expired"));
           }

@@ -84,6 +84,7 @@ public final class ConfigLoader {
             + ") must list IP addresses, comma-separated; got '" + proxy + "'");
       }
     }
+    range("tokenCacheSize", c.tokenCacheSize(), 0, 1_000_000);
     range("clusterPort", c.clusterPort(), 1, 65_535);
     range("clusterBusPort", c.clusterBusPort(), 0, 65_535);
     range("clusterFailureSeconds", c.clusterFailureSeconds(), 2, 300);
