@@ -12,6 +12,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.util.List;
+
 import static io.aurora.booking.testing.ApiAssertions.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -129,6 +131,36 @@ class AuthApiTest {
     assertError(app.get("/api/admin/queue/stats", unsigned), 401, "UNAUTHORIZED");
     String valid = Jwts.hs256(claims.copy().put("exp", now + 600), TestApp.SECRET);
     assertEquals(200, app.get("/api/bookings/history", valid).statusCode());
+  }
+
+  @Test
+  void correctlySignedTokensWithMalformedClaimsAre401NeverA500() {
+    long userId = app.user().id();
+    long now = System.currentTimeMillis() / 1000;
+    JsonObject good = new JsonObject().put("sub", Long.toString(userId)).put("email", "x@test.local").put("role", "USER")
+        .put("exp", now + 600);
+    List<JsonObject> malformed = List.of(
+        good.copy().put("exp", Long.toString(now + 600)),
+        good.copy().put("exp", true),
+        good.copy().put("exp", new JsonObject()),
+        good.copy().put("exp", 1.0e300),
+        good.copy().put("iat", "yesterday"),
+        good.copy().put("nbf", "soon"),
+        good.copy().put("sub", userId),
+        good.copy().put("sub", "not-a-number"),
+        good.copy().putNull("sub"),
+        good.copy().put("role", "OWNER"),
+        good.copy().put("role", 7),
+        good.copy().put("email", new io.vertx.core.json.JsonArray()),
+        good.copy().put("aud", 5),
+        good.copy().put("iss", List.of()));
+    for (JsonObject claims : malformed) {
+      String token = Jwts.hs256(claims, TestApp.SECRET);
+      HttpResponse<Buffer> answer = app.get("/api/bookings/history", token);
+      assertEquals(401, answer.statusCode(), claims.encode());
+      assertError(answer, 401, "UNAUTHORIZED");
+    }
+    assertEquals(200, app.get("/api/bookings/history", Jwts.hs256(good, TestApp.SECRET)).statusCode());
   }
 
   @Test
