@@ -114,7 +114,7 @@ public final class HttpVerticle extends VerticleBase {
         .setTcpNoDelay(true)
         .setIdleTimeout(120);
     return eventCache.start()
-        .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
+        .compose(v -> vertx.createHttpServer(options).invalidRequestHandler(ErrorHandler::invalidRequest).requestHandler(router).listen())
         .map(HttpServer::actualPort);
   }
 
