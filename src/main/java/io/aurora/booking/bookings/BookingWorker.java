@@ -30,7 +30,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import static net.logstash.logback.argument.StructuredArguments.v;
 
 /**
- * The worker of one shard: takes up to B jobs at a time from the shard's FIFO under lease, decides each
+ * The worker of one shard: takes up to B jobs at a time from the shard's FIFO under lease (more while the
+ * queue stays deep, {@link BatchSizing}, the next batch taken while the current one is decided), decides each
  * event's jobs in one transaction ({@link SeatLedger}), and writes all outcomes back in one call.
  * Faults are retried with exponential backoff and jitter while the shard waits, so later jobs of the same
  * event are never decided before earlier ones.
