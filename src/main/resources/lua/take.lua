@@ -30,6 +30,14 @@ local taken = tonumber(redis.call('GET', KEYS[3]) or '0')
 local out, answered = {}, {}
 local finisher = job_finisher(ARGV[1], ARGV[4], ARGV[7], KEYS[7], KEYS[8])
 local epochs, sold_out = {}, {}
+-- Lease deadlines go to the processing set in one ZADD per 1,000 jobs, not one call per job.
+local leases = {}
+local function flush_leases()
+  if #leases > 0 then
+    redis.call('ZADD', KEYS[2], unpack(leases))
+    leases = {}
+  end
+end
 
 local function seat_epoch(event)
   local epoch = epochs[event]
@@ -79,9 +87,13 @@ local function take_one(id)
     if #out >= n then
       return false
     end
-    redis.call('ZADD', KEYS[2], ARGV[3], id)
-    local attempts = redis.call('HINCRBY', key, 'attempts', 1)
-    redis.call('HSET', key, 'status', 'processing', 'startedAt', ARGV[4])
+    leases[#leases + 1] = ARGV[3]
+    leases[#leases + 1] = id
+    if #leases >= 2000 then
+      flush_leases()
+    end
+    local attempts = tonumber(f[7] or '0') + 1
+    redis.call('HSET', key, 'status', 'processing', 'startedAt', ARGV[4], 'attempts', attempts)
     out[#out + 1] = {id, f[1], f[2], f[3], attempts, f[5], seat_epoch(f[2])}
   end
   local seq = tonumber(f[4])
@@ -122,6 +134,7 @@ else
     end
   end
 end
+flush_leases()
 finisher.done()
 if #answered > 0 then
   redis.call('HINCRBY', KEYS[8], 'soldOutFast', #answered)

@@ -61,6 +61,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   ... --batch-sizes 1,64          compare two settings in one run (prints the ratio)
  *   ... --variants "soldOutAnswersPerTake=0;soldOutAnswersPerTake=1000"   compare two server settings likewise
  *   ... --paused --enqueue redis    a crowd queued while the queue is paused, then resumed: times its answering
+ *   ... --events 64                 the crowd spread over 64 events of C seats each (user i books event i mod 64)
  *   ... --url http://host:8080 --pg-url postgresql://... --admin-email ... --admin-password ...   against a running server
  *   ... --help                      every option with its default
  * </pre>
@@ -70,7 +71,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * bench-only user factory.
  */
 @Command(name = "HotEventBench", sortOptions = false,
-    description = "Load test of one hot event: U users book C seats, at most K requests in flight; "
+    description = "Load test of one hot event (or N): U users book C seats (of each event), at most K requests in flight; "
         + "verifies the result in PostgreSQL and prints one JSON line per run.",
     footer = "Exit status: 0 when every run verifies, 1 when one does not, 2 for a usage error.")
 public final class HotEventBench implements Callable<Integer> {
@@ -78,6 +79,11 @@ public final class HotEventBench implements Callable<Integer> {
   @Option(names = "--capacity", paramLabel = "C", defaultValue = "500",
       description = "Seats of the event (default: ${DEFAULT-VALUE}).")
   int capacity;
+
+  @Option(names = "--events", paramLabel = "N", defaultValue = "1",
+      description = "Events the crowd books, each of capacity C; user i books event i mod N, so the events' jobs "
+          + "spread over the shards (default: ${DEFAULT-VALUE}).")
+  int events;
 
   @Option(names = "--users", paramLabel = "U", defaultValue = "20000",
       description = "Distinct users, one booking request each (default: ${DEFAULT-VALUE}).")
@@ -166,6 +172,7 @@ public final class HotEventBench implements Callable<Integer> {
   void validate() {
     positive("--capacity", capacity);
     positive("--users", users);
+    positive("--events", events);
     positive("--concurrency", concurrency);
     positive("--runs", runs);
     positive("--shards", shards);
@@ -350,10 +357,13 @@ public final class HotEventBench implements Callable<Integer> {
     try {
       String admin = await(http.post("/api/auth/login").sendJsonObject(new JsonObject()
           .put("email", adminEmail).put("password", adminPassword))).bodyAsJsonObject().getString("token");
-      long eventId = await(http.post("/api/events/create").bearerTokenAuthentication(admin).sendJsonObject(new JsonObject()
-          .put("name", "Bench drop " + Instant.now()).put("venue", "Bench arena")
-          .put("startsAt", Instant.now().plusSeconds(86_400).toString()).put("capacity", capacity)))
-          .bodyAsJsonObject().getLong("id");
+      long[] eventIds = new long[events];
+      for (int e = 0; e < events; e++) {
+        eventIds[e] = await(http.post("/api/events/create").bearerTokenAuthentication(admin).sendJsonObject(new JsonObject()
+            .put("name", "Bench drop " + (e + 1) + " " + Instant.now()).put("venue", "Bench arena")
+            .put("startsAt", Instant.now().plusSeconds(86_400).toString()).put("capacity", capacity)))
+            .bodyAsJsonObject().getLong("id");
+      }
       List<String> tokens = new ArrayList<>(users);
       List<Long> userIds = new ArrayList<>(users);
       for (int made = 0; made < users; made += 10_000) {
@@ -376,18 +386,19 @@ public final class HotEventBench implements Callable<Integer> {
       HttpClient raw = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(uri.getHost())
           .setDefaultPort(uri.getPort()).setKeepAlive(true).setTcpNoDelay(true),
           new io.vertx.core.http.PoolOptions().setHttp1MaxSize(concurrency).setMaxWaitQueueSize(-1));
-      String path = "/api/bookings/" + eventId + "/book";
+      String[] paths = Arrays.stream(eventIds).mapToObj(id -> "/api/bookings/" + id + "/book").toArray(String[]::new);
       boolean direct = enqueue == Enqueue.redis;
       Redis redis = direct ? Clients.redis(vertx, serverConfig, "bench") : null;
       ShardQueue queue = direct ? new ShardQueue(redis) : null;
-      int shard = direct ? Sharding.shardOf(eventId, serverConfig.shards()) : -1;
+      int[] eventShards = direct ? Arrays.stream(eventIds).mapToInt(id -> Sharding.shardOf(id, serverConfig.shards())).toArray() : null;
       await(inFlight(concurrency, users, i -> direct
-          ? queue.enqueue(shard, Sharding.newJobId(shard), userIds.get(i), eventId, 1, null, 0, serverConfig.resultTtlSeconds())
+          ? queue.enqueue(eventShards[i % events], Sharding.newJobId(eventShards[i % events]), userIds.get(i), eventIds[i % events], 1,
+              null, 0, serverConfig.resultTtlSeconds())
               .map(enqueued -> {
                 jobIds[i] = enqueued.jobId();
                 return (Void) null;
               })
-          : bookOverHttp(raw, path, tokens.get(i), i, latencies, jobIds, non2xx)));
+          : bookOverHttp(raw, paths[i % events], tokens.get(i), i, latencies, jobIds, non2xx)));
       if (redis != null) {
         redis.close();
       }
@@ -399,11 +410,12 @@ public final class HotEventBench implements Callable<Integer> {
       DrainResult drain = afterResume != null ? fromTotals(afterResume.getJsonObject("totals"), jobIds) : drain(http, admin, jobIds);
       long decidedEnd = System.nanoTime();
 
-      JsonObject verification = verify(db, eventId, capacity, jobIds, drain);
+      JsonObject verification = verify(db, eventIds, capacity, jobIds, drain);
       Arrays.sort(latencies);
       double enqueueSeconds = (enqueueEnd - start) / 1e9;
       double totalSeconds = (decidedEnd - start) / 1e9;
-      JsonObject settings = new JsonObject().put("capacity", capacity).put("users", users).put("concurrency", concurrency);
+      JsonObject settings = new JsonObject().put("events", events).put("capacity", capacity).put("users", users)
+          .put("concurrency", concurrency);
       if (serverConfig != null) {
         settings.put("shards", serverConfig.shards()).put("batchSize", serverConfig.batchSize())
             .put("httpInstances", serverConfig.httpInstances()).put("pgPoolSize", serverConfig.pgPoolSize())
@@ -553,17 +565,31 @@ public final class HotEventBench implements Callable<Integer> {
     return new DrainResult(completed + failed, completed, failed, reasons, pending.size());
   }
 
-  private JsonObject verify(Pool db, long eventId, int capacity, String[] jobIds, DrainResult drain) {
-    Row event = await(db.preparedQuery("SELECT capacity, booked FROM events WHERE id = $1").execute(Tuple.of(eventId))).iterator().next();
-    Row bookings = await(db.preparedQuery("""
-        SELECT count(*) AS confirmed, count(DISTINCT user_id) AS users, coalesce(sum(seats), 0) AS seats
-        FROM bookings WHERE event_id = $1 AND status = 'CONFIRMED'""").execute(Tuple.of(eventId))).iterator().next();
-    long accepted = Arrays.stream(jobIds).filter(id -> id != null).count();
-    long confirmed = bookings.getLong("confirmed");
-    long expected = Math.min(capacity, accepted);
-    long oversold = Math.max(0, event.getInteger("booked") - event.getInteger("capacity"));
-    long duplicates = confirmed - bookings.getLong("users");
-    boolean bookedMatchesRows = event.getInteger("booked").longValue() == bookings.getLong("seats");
+  /** Checks every event on its own (user i booked event i mod N), and sums the figures over the events. */
+  private JsonObject verify(Pool db, long[] eventIds, int capacity, String[] jobIds, DrainResult drain) {
+    long accepted = 0;
+    long confirmed = 0;
+    long expected = 0;
+    long oversold = 0;
+    long duplicates = 0;
+    boolean bookedMatchesRows = true;
+    for (int e = 0; e < eventIds.length; e++) {
+      long eventId = eventIds[e];
+      Row event = await(db.preparedQuery("SELECT capacity, booked FROM events WHERE id = $1").execute(Tuple.of(eventId))).iterator().next();
+      Row bookings = await(db.preparedQuery("""
+          SELECT count(*) AS confirmed, count(DISTINCT user_id) AS users, coalesce(sum(seats), 0) AS seats
+          FROM bookings WHERE event_id = $1 AND status = 'CONFIRMED'""").execute(Tuple.of(eventId))).iterator().next();
+      long eventAccepted = 0;
+      for (int i = e; i < jobIds.length; i += eventIds.length) {
+        eventAccepted += jobIds[i] != null ? 1 : 0;
+      }
+      accepted += eventAccepted;
+      confirmed += bookings.getLong("confirmed");
+      expected += Math.min(capacity, eventAccepted);
+      oversold += Math.max(0, event.getInteger("booked") - event.getInteger("capacity"));
+      duplicates += bookings.getLong("confirmed") - bookings.getLong("users");
+      bookedMatchesRows &= event.getInteger("booked").longValue() == bookings.getLong("seats");
+    }
     boolean correct = confirmed == expected && oversold == 0 && duplicates == 0 && bookedMatchesRows
         && drain.lost == 0 && drain.completed == confirmed;
     return new JsonObject().put("correct", correct).put("accepted", accepted).put("confirmed", confirmed)

@@ -21,14 +21,17 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static net.logstash.logback.argument.StructuredArguments.v;
 
 /**
- * The worker of one shard: takes up to B jobs at a time from the shard's FIFO under lease, decides each
+ * The worker of one shard: takes up to B jobs at a time from the shard's FIFO under lease (more while the
+ * queue stays deep, {@link BatchSizing}, the next batch taken while the current one is decided), decides each
  * event's jobs in one transaction ({@link SeatLedger}), and writes all outcomes back in one call.
  * Faults are retried with exponential backoff and jitter while the shard waits, so later jobs of the same
  * event are never decided before earlier ones.
@@ -61,8 +64,11 @@ public final class BookingWorker extends VerticleBase {
   private Promise<Void> drained;
   /** Batches decided whose outcomes are still being written to Redis. */
   private int pendingAcks;
-  /** Job ids of the batch being decided, for giving their leases back at shutdown. */
-  private List<String> inHand = List.of();
+  /** Job ids taken and not yet decided, for giving their leases back at shutdown. */
+  private final Set<String> inHand = new LinkedHashSet<>();
+  private BatchSizing sizing;
+  /** Jobs the next take asks for ({@link BatchSizing}). */
+  private int takeSize;
 
   /** A worker no owner epoch guards and that records no metrics (tests, tools). */
   public BookingWorker(int shard, JobQueue.Factory queues) {
@@ -87,6 +93,8 @@ public final class BookingWorker extends VerticleBase {
     Pool pool = Clients.pgPool(vertx, config, POOL_NAME);
     queue = queues.on(redis);
     ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent());
+    sizing = new BatchSizing(config.batchSize(), config.maxBatchSize());
+    takeSize = sizing.base();
     wakeups = vertx.eventBus().consumer(Addresses.shard(shard), msg -> wake());
     return wakeups.completion().onSuccess(v -> poll());
   }
@@ -107,7 +115,7 @@ public final class BookingWorker extends VerticleBase {
           .timeout(config.shutdownGraceMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
           .recover(slow -> {
             LOG.warn("Shard {}: batch still running at shutdown; giving back {} leases", shard, inHand.size());
-            return queue.releaseLeases(shard, inHand);
+            return queue.releaseLeases(shard, List.copyOf(inHand));
           });
     }
     return idle.eventually(wakeups::unregister).eventually(() -> redis.close().recover(e -> Future.succeededFuture()));
@@ -128,36 +136,90 @@ public final class BookingWorker extends VerticleBase {
   private void poll() {
     running = true;
     wakeRequested = false;
-    queue.take(shard, config.batchSize(), config.leaseMillis(), fence, config.soldOutAnswersPerTake(),
-            config.resultTtlSeconds())
-        .compose(batch -> {
-          answeredSoldOut(batch.answeredSoldOut());
-          return batch.jobs().isEmpty() ? Future.succeededFuture(batch.size()) : process(batch.jobs()).map(batch.size());
-        })
-        .onComplete(ar -> {
-          running = false;
-          if (stopping) {
-            if (drained != null && pendingAcks == 0) {
-              drained.tryComplete();
-            }
-            return;
-          }
-          if (ar.failed() && ar.cause() instanceof ShardFencedException) {
-            fencedOff();
-          } else if (ar.failed()) {
-            redisFailures++;
-            LOG.warn("Shard {} could not take jobs ({}); retrying", v("shard", shard), ar.cause().toString());
-            idleTimer = vertx.setTimer(backoff(Math.min(redisFailures, 6)), id -> poll());
-          } else if (ar.result() > 0 || wakeRequested) {
-            // Straight on, not via runOnContext: a wake-up arriving in between would start a second,
-            // concurrent batch, and two batches of one shard in flight break first-come-first-served.
-            redisFailures = 0;
-            poll();
-          } else {
-            redisFailures = 0;
-            idleTimer = vertx.setTimer(config.workerIdleMillis(), id -> poll());
-          }
+    turn(take());
+  }
+
+  /**
+   * Takes up to the current take size, and renews the leases of what it took from then on, until the
+   * outcomes are recorded: a batch taken ahead may wait for the one before it to commit.
+   */
+  private Future<Leased> take() {
+    int asked = takeSize;
+    return queue.take(shard, asked, config.leaseMillis(), fence, config.soldOutAnswersPerTake(), config.resultTtlSeconds())
+        .map(batch -> {
+          List<String> ids = batch.jobs().stream().map(TakenJob::jobId).toList();
+          inHand.addAll(ids);
+          return new Leased(batch, asked, ids, ids.isEmpty() ? -1 : renewing(ids));
         });
+  }
+
+  private long renewing(List<String> ids) {
+    long renewEvery = Math.max(100, config.leaseMillis() / 3);
+    return vertx.setPeriodic(renewEvery, id -> queue.renew(shard, ids, config.leaseMillis())
+        .onFailure(e -> LOG.warn("Shard {} could not renew leases: {}", v("shard", shard), e.toString())));
+  }
+
+  /** One turn: decides the batch {@code taking} brings, then goes on with the batch taken meanwhile, if any. */
+  private void turn(Future<Leased> taking) {
+    taking.compose(this::work).onComplete(ar -> {
+      if (ar.succeeded() && ar.result().failure() != null) {
+        LOG.warn("Shard {} could not decide a batch ({}); its jobs return when their leases run out",
+            v("shard", shard), ar.result().failure().toString());
+      }
+      if (ar.succeeded() && ar.result().next() != null) {
+        // Taken while this batch was decided, so in hand already: decided next, even when stopping.
+        redisFailures = 0;
+        turn(ar.result().next());
+        return;
+      }
+      running = false;
+      if (stopping) {
+        if (drained != null && pendingAcks == 0) {
+          drained.tryComplete();
+        }
+        return;
+      }
+      if (ar.failed() && ar.cause() instanceof ShardFencedException) {
+        fencedOff();
+      } else if (ar.failed() || ar.result().failure() != null) {
+        redisFailures++;
+        Throwable cause = ar.failed() ? ar.cause() : ar.result().failure();
+        LOG.warn("Shard {} could not take jobs ({}); retrying", v("shard", shard), cause.toString());
+        idleTimer = vertx.setTimer(backoff(Math.min(redisFailures, 6)), id -> poll());
+      } else if (ar.result().jobs() > 0 || wakeRequested) {
+        // Straight on, not via runOnContext: a wake-up arriving in between would start a second,
+        // concurrent batch, and two batches of one shard in flight break first-come-first-served.
+        redisFailures = 0;
+        poll();
+      } else {
+        redisFailures = 0;
+        idleTimer = vertx.setTimer(config.workerIdleMillis(), id -> poll());
+      }
+    });
+  }
+
+  /**
+   * Decides one taken batch. When the take came back full, the queue is deeper: the next batch is taken
+   * while this one is decided (its take and this transaction overlap), but it is decided only after this
+   * one's transactions committed, so one shard still has one batch being decided at a time, in queue order.
+   */
+  private Future<Turn> work(Leased leased) {
+    TakenBatch batch = leased.batch();
+    answeredSoldOut(batch.answeredSoldOut());
+    takeSize = sizing.next(leased.asked(), batch.jobs().size());
+    if (batch.jobs().isEmpty()) {
+      return Future.succeededFuture(new Turn(batch.size(), null, null));
+    }
+    Future<Leased> next = batch.jobs().size() >= leased.asked() && !stopping ? take() : null;
+    return process(leased).transform(done -> Future.succeededFuture(new Turn(batch.size(), next, done.cause())));
+  }
+
+  /** A batch taken under lease, and the timer renewing its leases. */
+  private record Leased(TakenBatch batch, int asked, List<String> ids, long renewTimer) {
+  }
+
+  /** What a turn did: jobs taken or answered, the batch taken meanwhile (or null), and why deciding failed (or null). */
+  private record Turn(int jobs, Future<Leased> next, Throwable failure) {
   }
 
   /** A newer owner has the shard: take nothing more, and let this node's owner undeploy us. */
@@ -168,13 +230,10 @@ public final class BookingWorker extends VerticleBase {
         new DeliveryOptions().setLocalOnly(true));
   }
 
-  private Future<Void> process(List<TakenJob> jobs) {
+  private Future<Void> process(Leased leased) {
     long takenAt = System.nanoTime();
-    List<String> ids = jobs.stream().map(TakenJob::jobId).toList();
-    inHand = ids;
-    long renewEvery = Math.max(100, config.leaseMillis() / 3);
-    long renewTimer = vertx.setPeriodic(renewEvery, id -> queue.renew(shard, ids, config.leaseMillis())
-        .onFailure(e -> LOG.warn("Shard {} could not renew leases: {}", v("shard", shard), e.toString())));
+    List<TakenJob> jobs = leased.batch().jobs();
+    long renewTimer = leased.renewTimer();
     List<JobOutcome> poisoned = new ArrayList<>();
     Map<Long, List<TakenJob>> byEvent = new LinkedHashMap<>();
     for (TakenJob job : jobs) {
@@ -190,6 +249,7 @@ public final class BookingWorker extends VerticleBase {
     List<Future<List<JobOutcome>>> decisions = new ArrayList<>();
     byEvent.forEach((eventId, eventJobs) -> decisions.add(decide(eventId, eventJobs, 0)));
     return Future.all(decisions).map(all -> {
+      leased.ids().forEach(inHand::remove);
       List<JobOutcome> outcomes = new ArrayList<>(poisoned);
       decisions.forEach(d -> outcomes.addAll(d.result()));
       // The decisions are committed; writing them back may overlap the next batch (FIFO is decided by

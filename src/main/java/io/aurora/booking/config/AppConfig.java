@@ -41,6 +41,7 @@ public final class AppConfig {
       .put("adminPassword", "")
       .put("shards", 8)
       .put("batchSize", 64)
+      .put("maxBatchSize", 1_024)
       .put("soldOutAnswersPerTake", 1_000)
       .put("maxSeatsPerOrder", 1)
       .put("maxBookingsPerUserPerEvent", 1)
@@ -147,6 +148,14 @@ public final class AppConfig {
   public String adminPassword() { return json.getString("adminPassword"); }
   public int shards() { return json.getInteger("shards"); }
   public int batchSize() { return json.getInteger("batchSize"); }
+  /**
+   * The most jobs one take may grow to while a shard's queue stays deeper than the take (doubling from
+   * {@link #batchSize}); 0 keeps every take at {@code batchSize}, and so does a {@code batchSize} of 1 (one by one).
+   */
+  public int maxBatchSize() {
+    int max = json.getInteger("maxBatchSize");
+    return max == 0 || batchSize() == 1 ? batchSize() : Math.max(batchSize(), max);
+  }
   /** Jobs of sold-out events one take may answer SOLD_OUT in Redis (the fast path); 0 turns the fast path off. */
   public int soldOutAnswersPerTake() { return json.getInteger("soldOutAnswersPerTake"); }
   public int maxSeatsPerOrder() { return json.getInteger("maxSeatsPerOrder"); }

@@ -78,6 +78,7 @@ public final class ConfigLoader {
     range("httpPort", c.httpPort(), 0, 65_535);
     range("shards", c.shards(), 1, 1_024);
     range("batchSize", c.batchSize(), 1, 10_000);
+    range("maxBatchSize", c.toJson().getInteger("maxBatchSize"), 0, 10_000);
     range("soldOutAnswersPerTake", c.soldOutAnswersPerTake(), 0, 10_000);
     range("maxSeatsPerOrder", c.maxSeatsPerOrder(), 1, 1_000);
     range("maxBookingsPerUserPerEvent", c.maxBookingsPerUserPerEvent(), 1, 1_000);

@@ -77,7 +77,7 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, Throttle
       5_000, 10_000, 30_000);
 
   private BookingMetrics(MeterRegistry registry, PrometheusMeterRegistry prometheus, boolean ownsRegistry,
-                         int shards, int batchSize) {
+                         int shards, int maxBatchSize) {
     this.registry = registry;
     this.prometheus = prometheus;
     this.ownsRegistry = ownsRegistry;
@@ -112,7 +112,7 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, Throttle
     transactionJobs = keep(DistributionSummary.builder("booking.transaction.jobs")
         .description("Jobs of one event decided in one committed transaction (one row lock, one commit)")
         .baseUnit("jobs")
-        .serviceLevelObjectives(powersOfTwoUpTo(batchSize))
+        .serviceLevelObjectives(powersOfTwoUpTo(maxBatchSize))
         .register(registry));
     waiting = new AtomicLong[shards];
     inProcess = new AtomicLong[shards];
@@ -139,10 +139,10 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, Throttle
     }
     MeterRegistry shared = vertx.isMetricsEnabled() ? BackendRegistries.getNow(Metrics.REGISTRY_NAME) : null;
     if (shared instanceof PrometheusMeterRegistry vertxRegistry) {
-      return new BookingMetrics(vertxRegistry, vertxRegistry, false, config.shards(), config.batchSize());
+      return new BookingMetrics(vertxRegistry, vertxRegistry, false, config.shards(), config.maxBatchSize());
     }
     PrometheusMeterRegistry own = Metrics.newRegistry();
-    return new BookingMetrics(own, own, true, config.shards(), config.batchSize());
+    return new BookingMetrics(own, own, true, config.shards(), config.maxBatchSize());
   }
 
   /** Meters that record nothing: for metrics off, and for verticles deployed on their own (tests). */

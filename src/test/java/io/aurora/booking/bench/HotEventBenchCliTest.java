@@ -29,7 +29,7 @@ class HotEventBenchCliTest {
   void helpListsEveryOptionWithItsDefaultAndStartsNothing() {
     assertEquals(0, execute("--help"));
     String help = out.toString().replaceAll("\\s+", " ");
-    for (String option : List.of("--capacity", "--users", "--concurrency", "--batch-sizes", "--runs",
+    for (String option : List.of("--capacity", "--events", "--users", "--concurrency", "--batch-sizes", "--runs",
         "--warmup-users", "--shards", "--set", "--variants", "--paused", "--enqueue", "--url", "--pg-url", "--admin-email", "--admin-password")) {
       assertTrue(help.contains(option), option + " missing from the help:\n" + help);
     }
@@ -58,6 +58,7 @@ class HotEventBenchCliTest {
     cli.parseArgs();
     HotEventBench bench = cli.getCommand();
     assertEquals(500, bench.capacity);
+    assertEquals(1, bench.events);
     assertEquals(20_000, bench.users);
     assertEquals(256, bench.concurrency);
     assertEquals(List.of(64), bench.batchSizes);
@@ -98,6 +99,8 @@ class HotEventBenchCliTest {
   void sizesBelowOneAreUsageErrors() {
     assertEquals(CommandLine.ExitCode.USAGE, execute("--concurrency", "0"));
     assertTrue(err.toString().contains("--concurrency"), err.toString());
+    assertEquals(CommandLine.ExitCode.USAGE, execute("--events", "0"));
+    assertTrue(err.toString().contains("--events"), err.toString());
   }
 
   @Test

@@ -92,6 +92,54 @@ class CrowdBookingTest {
     }
   }
 
+  /**
+   * A deep queue is decided in batches that grow from {@code batchSize} to {@code maxBatchSize} while the
+   * next batch is taken during the current transaction, and still strictly first come, first served: the
+   * first {@code SEATS} places in line book, and booking ids rise with the place in line. Every booking of
+   * one transaction has that transaction's {@code now()} as its {@code created_at}, so the rows per
+   * timestamp are the batch sizes PostgreSQL saw.
+   */
+  @ParameterizedTest(name = "max batch size {0}")
+  @ValueSource(ints = {0, 32})
+  void aDeepQueueIsDecidedInGrowingBatchesInQueueOrder(int maxBatchSize, Vertx vertx) {
+    int base = 4;
+    try (TestApp app = TestApp.start(vertx, Map.of("batchSize", base, "maxBatchSize", maxBatchSize))) {
+      long eventId = app.createEvent(SEATS);
+      List<TestUser> users = app.users(3 * SEATS);
+      assertEquals(200, app.post("/api/admin/queue/pause", app.adminToken(), null).statusCode());
+      Map<String, Long> positions = new HashMap<>();
+      for (HttpResponse<Buffer> response : sendAll(app, users, eventId)) {
+        assertEquals(202, response.statusCode());
+        positions.put(response.bodyAsJsonObject().getString("jobId"), response.bodyAsJsonObject().getLong("queuePosition"));
+      }
+
+      assertEquals(200, app.post("/api/admin/queue/resume", app.adminToken(), null).statusCode());
+      Map<String, JsonObject> outcomes = awaitAllDecided(app, positions.keySet());
+      positions.forEach((jobId, position) -> assertEquals(position <= SEATS ? "completed" : "failed",
+          outcomes.get(jobId).getString("status"), "job at position " + position));
+      assertEquals(SEATS, app.queryLong("SELECT booked FROM events WHERE id = $1", eventId));
+
+      long previous = 0;
+      List<Row> byPlace = new ArrayList<>(app.queryRows("SELECT id, job_id FROM bookings WHERE event_id = $1", eventId));
+      byPlace.sort((a, b) -> Long.compare(positions.get(a.getString("job_id")), positions.get(b.getString("job_id"))));
+      for (Row booking : byPlace) {
+        assertTrue(booking.getLong("id") > previous, "booking ids rise with the place in line");
+        previous = booking.getLong("id");
+      }
+
+      long largest = app.queryLong("""
+          SELECT max(n) FROM (SELECT count(*) AS n FROM bookings WHERE event_id = $1 GROUP BY created_at) AS t""", eventId);
+      long transactions = app.queryLong("SELECT count(DISTINCT created_at) FROM bookings WHERE event_id = $1", eventId);
+      if (maxBatchSize == 0) {
+        assertEquals(base, largest, "fixed batches of " + base);
+        assertEquals(SEATS / base, transactions);
+      } else {
+        assertTrue(largest > base && largest <= maxBatchSize, "batches grew, within the most: " + largest);
+        assertTrue(transactions < SEATS / base, "fewer transactions than fixed batches: " + transactions);
+      }
+    }
+  }
+
   private static List<Long> range(long from, long to) {
     List<Long> out = new ArrayList<>();
     for (long i = from; i <= to; i++) {

@@ -113,7 +113,7 @@ class MetricsTest {
     assertEquals(transactions, delta(after, before, "booking_transaction_jobs_count"));
     assertEquals(CROWD, delta(after, before, "booking_transaction_jobs_sum") + delta(after, before, "booking_jobs_sold_out_fast_total"),
         "jobs decided in committed transactions or answered sold out by the queue");
-    assertTrue(after.sum("booking_transaction_jobs_max") <= app.config.batchSize());
+    assertTrue(after.sum("booking_transaction_jobs_max") <= app.config.maxBatchSize());
     assertHistogramConsistent(after, "booking_transaction_duration_seconds");
     assertHistogramConsistent(after, "booking_transaction_jobs");
 
