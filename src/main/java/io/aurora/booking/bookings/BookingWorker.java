@@ -41,6 +41,8 @@ public final class BookingWorker extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(BookingWorker.class);
   private static final long MAX_BACKOFF_MILLIS = 2_000;
+  /** Records the sold-out fast path answered, written per call once the shard is idle: about 10 ms of Redis each. */
+  private static final int ANSWERED_RECORDS_PER_CALL = 1000;
   /** The PostgreSQL pool all workers of a node share. */
   public static final String POOL_NAME = "booking-worker";
 
@@ -128,9 +130,11 @@ public final class BookingWorker extends VerticleBase {
   private void poll() {
     running = true;
     wakeRequested = false;
-    queue.take(shard, config.batchSize(), config.leaseMillis(), fence, config.soldOutAnswersPerTake(),
-            config.resultTtlSeconds())
+    queue.take(shard, config.batchSize(), config.leaseMillis(), fence, config.soldOutAnswersPerTake())
         .compose(batch -> {
+          if (batch.size() == 0) {
+            return writeAnsweredRecords();
+          }
           answeredSoldOut(batch.answeredSoldOut());
           return batch.jobs().isEmpty() ? Future.succeededFuture(batch.size()) : process(batch.jobs()).map(batch.size());
         })
@@ -157,6 +161,20 @@ public final class BookingWorker extends VerticleBase {
             redisFailures = 0;
             idleTimer = vertx.setTimer(config.workerIdleMillis(), id -> poll());
           }
+        });
+  }
+
+  /**
+   * With nothing to take, writes the records of jobs the sold-out fast path answered (a chunk per call; the
+   * answers are final and visible already, so this work waits until the shard is idle and never delays a
+   * decision). Returns how many were written, so the worker keeps going while some are left. A failure
+   * only postpones them: they stay in the answered set.
+   */
+  private Future<Integer> writeAnsweredRecords() {
+    return queue.writeAnsweredRecords(shard, ANSWERED_RECORDS_PER_CALL, config.resultTtlSeconds())
+        .otherwise(failure -> {
+          LOG.warn("Shard {} could not write answered records ({}); later", v("shard", shard), failure.toString());
+          return 0;
         });
   }
 

@@ -22,6 +22,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import static io.aurora.booking.queue.ShardKeys.answered;
 import static io.aurora.booking.queue.ShardKeys.finished;
 import static io.aurora.booking.queue.ShardKeys.jobPrefix;
 import static io.aurora.booking.queue.ShardKeys.owner;
@@ -43,7 +44,8 @@ import static io.aurora.booking.queue.ShardKeys.waiting;
 public final class ShardQueue implements JobQueue {
 
   private static final LuaScript ENQUEUE = LuaScript.load("enqueue");
-  private static final LuaScript TAKE = LuaScript.load("take", "job_finish");
+  private static final LuaScript TAKE = LuaScript.load("take");
+  private static final LuaScript ANSWERED = LuaScript.load("answered", "job_finish");
   private static final LuaScript ACK = LuaScript.load("ack", "job_finish");
   private static final LuaScript SOLD_OUT = LuaScript.load("sold_out");
   private static final LuaScript REAP = LuaScript.load("reap");
@@ -76,7 +78,8 @@ public final class ShardQueue implements JobQueue {
     boolean idem = idempotencyKey != null;
     return ENQUEUE.call(redis,
         List.of(waiting(shard), seq(shard), taken(shard), stats(shard), jobPrefix(shard) + jobId,
-            ShardKeys.idempotency(shard, userId, idempotencyKey), ShardKeys.liveJob(shard, userId, eventId)),
+            ShardKeys.idempotency(shard, userId, idempotencyKey), ShardKeys.liveJob(shard, userId, eventId),
+            answered(shard)),
         List.of(jobId, Long.toString(userId), Long.toString(eventId), Integer.toString(seats),
             Long.toString(System.currentTimeMillis()), idem ? Integer.toString(idempotencyTtlSeconds) : "0",
             jobPrefix(shard), Integer.toString(liveHoldSeconds)))
@@ -95,25 +98,19 @@ public final class ShardQueue implements JobQueue {
 
   /** Takes jobs only, answering none on the sold-out fast path (tests, tools). */
   public Future<List<TakenJob>> take(int shard, int max, long leaseMillis, long fence) {
-    return take(shard, max, leaseMillis, fence, 0, 60).map(TakenBatch::jobs);
+    return take(shard, max, leaseMillis, fence, 0).map(TakenBatch::jobs);
   }
 
   @Override
-  public Future<TakenBatch> take(int shard, int max, long leaseMillis, long fence, int soldOutAnswers,
-                                 int resultTtlSeconds) {
+  public Future<TakenBatch> take(int shard, int max, long leaseMillis, long fence, int soldOutAnswers) {
     long now = System.currentTimeMillis();
     return TAKE.call(redis,
         List.of(waiting(shard), processing(shard), taken(shard), paused(shard), pausedEvents(shard), owner(shard),
-            finished(shard), stats(shard), soldOut(shard), seatEpochs(shard)),
+            answered(shard), stats(shard), soldOut(shard), seatEpochs(shard)),
         List.of(jobPrefix(shard), Integer.toString(max), Long.toString(now + leaseMillis), Long.toString(now),
-            Long.toString(fence), Integer.toString(soldOutAnswers), Integer.toString(resultTtlSeconds)))
+            Long.toString(fence), Integer.toString(soldOutAnswers)))
         .recover(failure -> Future.failedFuture(String.valueOf(failure.getMessage()).startsWith("FENCED")
             ? new ShardFencedException(shard, fence) : failure))
-        .compose(r -> {
-          List<String[]> released = new ArrayList<>(r.get(1).size());
-          r.get(1).forEach(job -> released.add(new String[] {job.get(3).toString(), job.get(1).toString()}));
-          return releaseOpenJobs(released).map(r);
-        })
         .map(r -> {
           Response taken = r.get(0);
           Response answered = r.get(1);
@@ -130,6 +127,26 @@ public final class ShardQueue implements JobQueue {
             soldOut.add(new TakenBatch.AnsweredSoldOut(job.get(0).toString(), job.get(1).toLong(), job.get(2).toLong()));
           }
           return new TakenBatch(jobs, soldOut);
+        });
+  }
+
+  /**
+   * Writes the records of up to {@code max} jobs the sold-out fast path answered (oldest answers first), with
+   * their retention counted from the answer, and gives their places in the users' open-job quota back.
+   * Returns how many were written: 0 once none is left.
+   */
+  @Override
+  public Future<Integer> writeAnsweredRecords(int shard, int max, int resultTtlSeconds) {
+    return ANSWERED.call(redis, List.of(answered(shard), finished(shard)),
+            List.of(jobPrefix(shard), Long.toString(System.currentTimeMillis()), Integer.toString(resultTtlSeconds),
+                Integer.toString(max)))
+        .compose(r -> {
+          Response released = r.get(1);
+          List<String[]> pairs = new ArrayList<>(released.size() / 2);
+          for (int i = 0; i + 1 < released.size(); i += 2) {
+            pairs.add(new String[] {released.get(i).toString(), released.get(i + 1).toString()});
+          }
+          return releaseOpenJobs(pairs).map(r.get(0).toInteger());
         });
   }
 
@@ -255,15 +272,24 @@ public final class ShardQueue implements JobQueue {
     }
   }
 
+  /**
+   * The job's record as it is final: a job the sold-out fast path answered whose record is not written yet
+   * (take.lua, answered.lua) reads as the record answered.lua will write.
+   */
   public Future<JobRecord> status(String jobId) {
     int shard = Sharding.shardOfJob(jobId);
-    return STATUS.call(redis, List.of(jobPrefix(shard) + jobId, taken(shard)), List.of())
+    return STATUS.call(redis, List.of(jobPrefix(shard) + jobId, taken(shard), answered(shard)), List.of(jobId))
         .map(r -> {
           JsonObject fields = new JsonObject();
           Response hash = r.get(0);
           // Lua hands HGETALL back as a flat field, value, field, value... array.
           for (int i = 0; i + 1 < hash.size(); i += 2) {
             fields.put(hash.get(i).toString(), hash.get(i + 1).toString());
+          }
+          String answeredAt = r.get(2).toString();
+          if (!answeredAt.isEmpty() && "queued".equals(fields.getString("status"))) {
+            fields.put("status", "failed").put("result", "").put("error", FailureReason.SOLD_OUT.name())
+                .put("attempts", "1").put("finishedAt", Long.toString((long) Double.parseDouble(answeredAt)));
           }
           return new JobRecord(fields, Long.parseLong(r.get(1).toString()));
         });
