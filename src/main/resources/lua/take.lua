@@ -7,7 +7,8 @@
 -- ARGV: 1 job key prefix, 2 N, 3 lease deadline (ms), 4 now (ms), 5 the caller's fencing epoch ('0': unfenced),
 --       6 most jobs to answer SOLD_OUT in this call (0: fast path off)
 -- Returns {taken, answered}: taken = {{id, user, event, seats, attempts, enqueuedAt, seatEpoch}, ...} to decide
--- in PostgreSQL, answered = {{id, event, enqueuedAt}, ...} failed as SOLD_OUT here; both empty when paused or idle.
+-- in PostgreSQL, answered = {id, event, enqueuedAt, id, event, enqueuedAt, ...} (flat: one reply value less per job)
+-- failed as SOLD_OUT here; both empty when paused or idle.
 -- Fails with FENCED when the shard has been claimed with a newer epoch than the caller's (see claim.lua).
 --
 -- An event's jobs are answered here only while its sold-out mark carries the event's current seat epoch:
@@ -30,7 +31,7 @@ local n = tonumber(ARGV[2])
 local fast_limit = tonumber(ARGV[6])
 local now = tonumber(ARGV[4])
 local taken = tonumber(redis.call('GET', KEYS[3]) or '0')
-local out, answered = {}, {}
+local out, answered, n_answered = {}, {}, 0
 local answers = {}
 local epochs, sold_out = {}, {}
 
@@ -68,7 +69,7 @@ local function take_one(id)
   end
   local fast = (f[7] or '0') == '0' and is_sold_out(f[2])
   if fast then
-    if #answered >= fast_limit then
+    if n_answered >= fast_limit then
       return false
     end
     answers[#answers + 1] = ARGV[4]
@@ -77,7 +78,10 @@ local function take_one(id)
       redis.call('ZADD', KEYS[7], unpack(answers))
       answers = {}
     end
-    answered[#answered + 1] = {id, f[2], f[5]}
+    answered[#answered + 1] = id
+    answered[#answered + 1] = f[2]
+    answered[#answered + 1] = f[5]
+    n_answered = n_answered + 1
   else
     if #out >= n then
       return false
@@ -128,9 +132,9 @@ end
 if #answers > 0 then
   redis.call('ZADD', KEYS[7], unpack(answers))
 end
-if #answered > 0 then
-  redis.call('HINCRBY', KEYS[8], 'failed', #answered)
-  redis.call('HINCRBY', KEYS[8], 'soldOutFast', #answered)
+if n_answered > 0 then
+  redis.call('HINCRBY', KEYS[8], 'failed', n_answered)
+  redis.call('HINCRBY', KEYS[8], 'soldOutFast', n_answered)
 end
 redis.call('SET', KEYS[3], taken)
 return {out, answered}

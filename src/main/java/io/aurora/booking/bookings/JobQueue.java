@@ -28,7 +28,7 @@ public interface JobQueue {
   /**
    * Writes the records of up to {@code max} jobs the take answered {@code SOLD_OUT}, oldest first (kept
    * {@code resultTtlSeconds} from their answer), and lets go of what they held (live-job mark, open-job
-   * quota). Returns how many were written: 0 when none is left.
+   * quota). Returns how many answers it handled: 0 when none is left.
    */
   Future<Integer> writeAnsweredRecords(int shard, int max, int resultTtlSeconds);
 

@@ -122,9 +122,11 @@ public final class ShardQueue implements JobQueue {
             jobs.add(new TakenJob(job.get(0).toString(), job.get(1).toLong(), job.get(2).toLong(),
                 job.get(3).toInteger(), job.get(4).toInteger(), job.get(5).toLong(), job.get(6).toLong()));
           }
-          List<TakenBatch.AnsweredSoldOut> soldOut = new ArrayList<>(answered.size());
-          for (Response job : answered) {
-            soldOut.add(new TakenBatch.AnsweredSoldOut(job.get(0).toString(), job.get(1).toLong(), job.get(2).toLong()));
+          // Flat: id, event, enqueuedAt of each answered job.
+          List<TakenBatch.AnsweredSoldOut> soldOut = new ArrayList<>(answered.size() / 3);
+          for (int i = 0; i + 2 < answered.size(); i += 3) {
+            soldOut.add(new TakenBatch.AnsweredSoldOut(answered.get(i).toString(), answered.get(i + 1).toLong(),
+                answered.get(i + 2).toLong()));
           }
           return new TakenBatch(jobs, soldOut);
         });
@@ -133,7 +135,7 @@ public final class ShardQueue implements JobQueue {
   /**
    * Writes the records of up to {@code max} jobs the sold-out fast path answered (oldest answers first), with
    * their retention counted from the answer, and gives their places in the users' open-job quota back.
-   * Returns how many were written: 0 once none is left.
+   * Returns how many answers it handled: 0 once none is left.
    */
   @Override
   public Future<Integer> writeAnsweredRecords(int shard, int max, int resultTtlSeconds) {
