@@ -167,7 +167,7 @@ public final class BookingWorker extends VerticleBase {
   /**
    * With nothing to take, writes the records of jobs the sold-out fast path answered (a chunk per call; the
    * answers are final and visible already, so this work waits until the shard is idle and never delays a
-   * decision). Returns how many were written, so the worker keeps going while some are left. A failure
+   * decision). Returns how many answers it handled, so the worker keeps going while some are left. A failure
    * only postpones them: they stay in the answered set.
    */
   private Future<Integer> writeAnsweredRecords() {
