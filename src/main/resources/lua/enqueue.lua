@@ -1,9 +1,10 @@
 -- Accept one booking request into a shard's FIFO, atomically: either everything below happens or nothing.
 -- One live job per (user, event): while the user's job for this event waits or is in process, a new
 -- request makes no job and gets that one back, with its place. The hold is released in ack.lua
--- (release_holds) when the job is decided.
+-- (release_holds) when the job is decided, or answered.lua after the sold-out fast path.
 -- KEYS: 1 waiting list, 2 enqueue sequence, 3 taken sequence, 4 stats hash, 5 job hash, 6 idempotency key,
---       7 the user's live job for this event, 8 withdrawn sequence numbers (withdraw.lua)
+--       7 the user's live job for this event, 8 withdrawn sequence numbers (withdraw.lua), 9 answered (jobs the
+--       sold-out fast path answered, records not written yet: such a job is decided, whatever its record says)
 -- ARGV: 1 job id, 2 user id, 3 event id, 4 seats, 5 now (ms), 6 idempotency ttl (s, 0 = no key),
 --       7 job key prefix, 8 live hold ttl (s; a safety net only, ack releases it),
 --       9 admission deadline (ms; '0': none): the job's request still awaits its limits' verdicts, checked in
@@ -29,7 +30,7 @@ end
 local live = redis.call('GET', KEYS[7])
 if live then
   local f = redis.call('HMGET', ARGV[7] .. live, 'seq', 'status')
-  if f[2] == 'queued' or f[2] == 'processing' then
+  if f[2] == 'processing' or (f[2] == 'queued' and not redis.call('ZSCORE', KEYS[9], live)) then
     local seq = tonumber(f[1])
     return {2, live, seq, taken_before(seq), f[2]}
   end

@@ -1,11 +1,15 @@
 -- The one place where jobs become final in Redis, shared by every script that finishes jobs (ack.lua
--- for the worker's decisions, take.lua for the sold-out fast path): LuaScript prepends this file to them.
+-- for the worker's decisions, answered.lua for the records of jobs the sold-out fast path of take.lua
+-- answered): LuaScript prepends this file to them.
 -- Anything a finished job must leave behind (its status and answer, its retention, the finished index for
 -- clean, the outcome counters) belongs here, so both paths stay the same.
 --   local finisher = job_finisher(job key prefix, now (ms), result ttl (s), finished index key, stats key)
---   finisher.finish(id, status, result JSON, error code[, attempts[, user, event]])   -- per job; attempts when
---                                                          the caller sets them; user and event when it has them
---   finisher.done()                                        -- once, at the end: index and counters
+--   finisher.finish(id, status, result JSON, error code[, attempts[, user, event[, finished at (ms)]]])
+--                                                          -- per job; attempts when the caller sets them; user and
+--                                                          event when it has them; the finish time when the job was
+--                                                          answered before its record is written (answered.lua)
+--   finisher.done()                                        -- once, at the end: index and counters (none when the
+--                                                          stats key is false: the answer was counted already)
 --   finisher.released                                      -- {user, event, ...} of the jobs finished: the caller
 --                                                          gives their places in the users' open-job quota back
 --                                                          (another slot: ShardQueue.releaseOpenJobs)
@@ -22,11 +26,16 @@ local function job_finisher(prefix, now, ttl, finished_key, stats_key)
     end
     if user and event then
       local live = live_prefix .. user .. ':' .. event
-      if redis.call('GET', live) == id then
+      local holder = redis.call('GET', live)
+      if holder == id then
         redis.call('DEL', live)
       end
-      finisher.released[#finisher.released + 1] = user
-      finisher.released[#finisher.released + 1] = event
+      -- A newer job of the user for the event (possible once a job is answered before its record is
+      -- written: answered.lua) holds the event's place in the quota now; it is that job's to give back.
+      if holder == id or not holder then
+        finisher.released[#finisher.released + 1] = user
+        finisher.released[#finisher.released + 1] = event
+      end
     end
   end
   local function flush_index()
@@ -35,16 +44,22 @@ local function job_finisher(prefix, now, ttl, finished_key, stats_key)
       index = {}
     end
   end
-  function finisher.finish(id, status, result, error, attempts, user, event)
+  function finisher.finish(id, status, result, error, attempts, user, event, finished_at)
     local key = prefix .. id
+    local at, keep = now, ttl
+    if finished_at then
+      -- Answered earlier (the sold-out fast path): the record says when, and is kept as long from then on.
+      at = finished_at
+      keep = math.max(1, tonumber(ttl) - math.floor((tonumber(now) - tonumber(finished_at)) / 1000))
+    end
     release_holds(key, id, user, event)
     if attempts then
-      redis.call('HSET', key, 'status', status, 'result', result, 'error', error, 'finishedAt', now, 'attempts', attempts)
+      redis.call('HSET', key, 'status', status, 'result', result, 'error', error, 'finishedAt', at, 'attempts', attempts)
     else
-      redis.call('HSET', key, 'status', status, 'result', result, 'error', error, 'finishedAt', now)
+      redis.call('HSET', key, 'status', status, 'result', result, 'error', error, 'finishedAt', at)
     end
-    redis.call('EXPIRE', key, ttl)
-    index[#index + 1] = now
+    redis.call('EXPIRE', key, keep)
+    index[#index + 1] = at
     index[#index + 1] = id
     if #index >= 2000 then
       flush_index()
@@ -53,8 +68,10 @@ local function job_finisher(prefix, now, ttl, finished_key, stats_key)
   end
   function finisher.done()
     flush_index()
-    for status, n in pairs(counts) do
-      redis.call('HINCRBY', stats_key, status, n)
+    if stats_key then
+      for status, n in pairs(counts) do
+        redis.call('HINCRBY', stats_key, status, n)
+      end
     end
   end
   return finisher

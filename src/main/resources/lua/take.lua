@@ -1,14 +1,15 @@
 -- Move up to N jobs from the head of a shard's FIFO to its processing set, each with a lease deadline,
 -- and answer SOLD_OUT at once (the sold-out fast path) to jobs of events the worker has seen sell out.
 -- Job hashes are addressed by prefix..id: they carry the same hash tag, so the script stays in one slot.
--- Prefixed with job_finish.lua (job_finisher).
 -- KEYS: 1 waiting, 2 processing, 3 taken sequence, 4 paused flag, 5 paused events set, 6 owner,
---       7 finished index, 8 stats, 9 sold-out marks (event -> 'epoch:startsAtMillis'), 10 seat epochs (event -> n),
---       11 withdrawn sequence numbers (withdraw.lua; those the taken sequence has passed are dropped here)
+--       7 answered (job id -> answer time, ms), 8 stats, 9 sold-out marks (event -> 'epoch:startsAtMillis'),
+--       10 seat epochs (event -> n), 11 withdrawn sequence numbers (withdraw.lua; those the taken sequence has
+--       passed are dropped here)
 -- ARGV: 1 job key prefix, 2 N, 3 lease deadline (ms), 4 now (ms), 5 the caller's fencing epoch ('0': unfenced),
---       6 most jobs to answer SOLD_OUT in this call (0: fast path off), 7 result ttl (s)
+--       6 most jobs to answer SOLD_OUT in this call (0: fast path off)
 -- Returns {taken, answered}: taken = {{id, user, event, seats, attempts, enqueuedAt, seatEpoch}, ...} to decide
--- in PostgreSQL, answered = {{id, event, enqueuedAt, user}, ...} failed as SOLD_OUT here; both empty when paused or idle.
+-- in PostgreSQL, answered = {id, event, enqueuedAt, id, event, enqueuedAt, ...} (flat: one reply value less per job)
+-- failed as SOLD_OUT here; both empty when paused or idle.
 -- Fails with FENCED when the shard has been claimed with a newer epoch than the caller's (see claim.lua).
 --
 -- An event's jobs are answered here only while its sold-out mark carries the event's current seat epoch:
@@ -17,6 +18,10 @@
 -- own transaction, before it commits. So a mark can never outlive a seat coming back, and the next job
 -- goes to PostgreSQL, which gives the freed seat to the first job still waiting. Jobs delivered before
 -- (attempts > 0) always go to PostgreSQL: one may have booked already and must find its booking.
+--
+-- An answer costs one read of the job and its place in the answered set (one ZADD per thousand jobs): the
+-- answer is final from here on (status.lua and enqueue.lua read it from the set), while the job's record
+-- itself is written later, in bulk, by answered.lua (with its live-job mark and retention). Counted here.
 if ARGV[5] ~= '0' and redis.call('HGET', KEYS[6], 'epoch') ~= ARGV[5] then
   return redis.error_reply('FENCED shard claimed by a newer owner')
 end
@@ -27,8 +32,8 @@ local n = tonumber(ARGV[2])
 local fast_limit = tonumber(ARGV[6])
 local now = tonumber(ARGV[4])
 local taken = tonumber(redis.call('GET', KEYS[3]) or '0')
-local out, answered = {}, {}
-local finisher = job_finisher(ARGV[1], ARGV[4], ARGV[7], KEYS[7], KEYS[8])
+local out, answered, n_answered = {}, {}, 0
+local answers = {}
 local epochs, sold_out = {}, {}
 -- Lease deadlines go to the processing set in one ZADD per 1,000 jobs, not one call per job.
 local leases = {}
@@ -77,12 +82,19 @@ local function take_one(id)
   end
   local fast = (f[7] or '0') == '0' and is_sold_out(f[2])
   if fast then
-    if #answered >= fast_limit then
+    if n_answered >= fast_limit then
       return false
     end
-    -- Delivered and decided once, like a job the worker answers.
-    finisher.finish(id, 'failed', '', 'SOLD_OUT', 1, f[1], f[2])
-    answered[#answered + 1] = {id, f[2], f[5], f[1]}
+    answers[#answers + 1] = ARGV[4]
+    answers[#answers + 1] = id
+    if #answers >= 2000 then
+      redis.call('ZADD', KEYS[7], unpack(answers))
+      answers = {}
+    end
+    answered[#answered + 1] = id
+    answered[#answered + 1] = f[2]
+    answered[#answered + 1] = f[5]
+    n_answered = n_answered + 1
   else
     if #out >= n then
       return false
@@ -135,9 +147,12 @@ else
   end
 end
 flush_leases()
-finisher.done()
-if #answered > 0 then
-  redis.call('HINCRBY', KEYS[8], 'soldOutFast', #answered)
+if #answers > 0 then
+  redis.call('ZADD', KEYS[7], unpack(answers))
+end
+if n_answered > 0 then
+  redis.call('HINCRBY', KEYS[8], 'failed', n_answered)
+  redis.call('HINCRBY', KEYS[8], 'soldOutFast', n_answered)
 end
 redis.call('SET', KEYS[3], taken)
 redis.call('ZREMRANGEBYSCORE', KEYS[11], '-inf', taken)

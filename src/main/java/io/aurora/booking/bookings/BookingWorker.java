@@ -44,6 +44,8 @@ public final class BookingWorker extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(BookingWorker.class);
   private static final long MAX_BACKOFF_MILLIS = 2_000;
+  /** Records the sold-out fast path answered, written per call once the shard is idle: about 10 ms of Redis each. */
+  private static final int ANSWERED_RECORDS_PER_CALL = 1000;
   /** The PostgreSQL pool all workers of a node share. */
   public static final String POOL_NAME = "booking-worker";
 
@@ -145,7 +147,7 @@ public final class BookingWorker extends VerticleBase {
    */
   private Future<Leased> take() {
     int asked = takeSize;
-    return queue.take(shard, asked, config.leaseMillis(), fence, config.soldOutAnswersPerTake(), config.resultTtlSeconds())
+    return queue.take(shard, asked, config.leaseMillis(), fence, config.soldOutAnswersPerTake())
         .map(batch -> {
           List<String> ids = batch.jobs().stream().map(TakenJob::jobId).toList();
           inHand.addAll(ids);
@@ -205,8 +207,12 @@ public final class BookingWorker extends VerticleBase {
    */
   private Future<Turn> work(Leased leased) {
     TakenBatch batch = leased.batch();
-    answeredSoldOut(batch.answeredSoldOut());
     takeSize = sizing.next(leased.asked(), batch.jobs().size());
+    if (batch.size() == 0) {
+      // Nothing to take: the shard is idle, the moment to write the records of fast-path answers.
+      return writeAnsweredRecords().map(written -> new Turn(written, null, null));
+    }
+    answeredSoldOut(batch.answeredSoldOut());
     if (batch.jobs().isEmpty()) {
       return Future.succeededFuture(new Turn(batch.size(), null, null));
     }
@@ -220,6 +226,20 @@ public final class BookingWorker extends VerticleBase {
 
   /** What a turn did: jobs taken or answered, the batch taken meanwhile (or null), and why deciding failed (or null). */
   private record Turn(int jobs, Future<Leased> next, Throwable failure) {
+  }
+
+  /**
+   * With nothing to take, writes the records of jobs the sold-out fast path answered (a chunk per call; the
+   * answers are final and visible already, so this work waits until the shard is idle and never delays a
+   * decision). Returns how many answers it handled, so the worker keeps going while some are left. A failure
+   * only postpones them: they stay in the answered set.
+   */
+  private Future<Integer> writeAnsweredRecords() {
+    return queue.writeAnsweredRecords(shard, ANSWERED_RECORDS_PER_CALL, config.resultTtlSeconds())
+        .otherwise(failure -> {
+          LOG.warn("Shard {} could not write answered records ({}); later", v("shard", shard), failure.toString());
+          return 0;
+        });
   }
 
   /** A newer owner has the shard: take nothing more, and let this node's owner undeploy us. */

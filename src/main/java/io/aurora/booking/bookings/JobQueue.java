@@ -20,9 +20,17 @@ public interface JobQueue {
    * Takes up to {@code max} jobs under lease, as the owner of epoch {@code fence}; fails with
    * {@link ShardFencedException} once a newer owner has claimed the shard. In the same atomic step, answers
    * up to {@code soldOutAnswers} jobs of events marked sold out ({@link #markSoldOut}) {@code SOLD_OUT}, as
-   * final as the worker's own answers (kept {@code resultTtlSeconds}); 0 decides every job in PostgreSQL.
+   * final and as visible as the worker's own answers; 0 decides every job in PostgreSQL. Their records are
+   * written later, in bulk ({@link #writeAnsweredRecords}).
    */
-  Future<TakenBatch> take(int shard, int max, long leaseMillis, long fence, int soldOutAnswers, int resultTtlSeconds);
+  Future<TakenBatch> take(int shard, int max, long leaseMillis, long fence, int soldOutAnswers);
+
+  /**
+   * Writes the records of up to {@code max} jobs the take answered {@code SOLD_OUT}, oldest first (kept
+   * {@code resultTtlSeconds} from their answer), and lets go of what they held (live-job mark, open-job
+   * quota). Returns how many answers it handled: 0 when none is left.
+   */
+  Future<Integer> writeAnsweredRecords(int shard, int max, int resultTtlSeconds);
 
   /**
    * Marks an event sold out, after a committed decision left it no seat, so that its next jobs are answered

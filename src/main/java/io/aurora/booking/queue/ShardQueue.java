@@ -23,6 +23,7 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import static io.aurora.booking.queue.ShardKeys.answered;
 import static io.aurora.booking.queue.ShardKeys.finished;
 import static io.aurora.booking.queue.ShardKeys.jobPrefix;
 import static io.aurora.booking.queue.ShardKeys.owner;
@@ -47,7 +48,8 @@ public final class ShardQueue implements JobQueue {
   private static final LuaScript ENQUEUE = LuaScript.load("enqueue");
   private static final LuaScript WITHDRAW = LuaScript.load("withdraw");
   private static final LuaScript CONFIRM = LuaScript.load("confirm");
-  private static final LuaScript TAKE = LuaScript.load("take", "job_finish");
+  private static final LuaScript TAKE = LuaScript.load("take");
+  private static final LuaScript ANSWERED = LuaScript.load("answered", "job_finish");
   private static final LuaScript ACK = LuaScript.load("ack", "job_finish");
   private static final LuaScript SOLD_OUT = LuaScript.load("sold_out");
   private static final LuaScript REAP = LuaScript.load("reap");
@@ -94,7 +96,7 @@ public final class ShardQueue implements JobQueue {
     return ENQUEUE.call(send,
         List.of(waiting(shard), seq(shard), taken(shard), stats(shard), jobPrefix(shard) + jobId,
             ShardKeys.idempotency(shard, userId, idempotencyKey), ShardKeys.liveJob(shard, userId, eventId),
-            withdrawn(shard)),
+            withdrawn(shard), answered(shard)),
         List.of(jobId, Long.toString(userId), Long.toString(eventId), Integer.toString(seats),
             Long.toString(System.currentTimeMillis()), idem ? Integer.toString(idempotencyTtlSeconds) : "0",
             jobPrefix(shard), Integer.toString(liveHoldSeconds), Long.toString(admitByMillis)))
@@ -135,25 +137,19 @@ public final class ShardQueue implements JobQueue {
 
   /** Takes jobs only, answering none on the sold-out fast path (tests, tools). */
   public Future<List<TakenJob>> take(int shard, int max, long leaseMillis, long fence) {
-    return take(shard, max, leaseMillis, fence, 0, 60).map(TakenBatch::jobs);
+    return take(shard, max, leaseMillis, fence, 0).map(TakenBatch::jobs);
   }
 
   @Override
-  public Future<TakenBatch> take(int shard, int max, long leaseMillis, long fence, int soldOutAnswers,
-                                 int resultTtlSeconds) {
+  public Future<TakenBatch> take(int shard, int max, long leaseMillis, long fence, int soldOutAnswers) {
     long now = System.currentTimeMillis();
     return TAKE.call(redis,
         List.of(waiting(shard), processing(shard), taken(shard), paused(shard), pausedEvents(shard), owner(shard),
-            finished(shard), stats(shard), soldOut(shard), seatEpochs(shard), withdrawn(shard)),
+            answered(shard), stats(shard), soldOut(shard), seatEpochs(shard), withdrawn(shard)),
         List.of(jobPrefix(shard), Integer.toString(max), Long.toString(now + leaseMillis), Long.toString(now),
-            Long.toString(fence), Integer.toString(soldOutAnswers), Integer.toString(resultTtlSeconds)))
+            Long.toString(fence), Integer.toString(soldOutAnswers)))
         .recover(failure -> Future.failedFuture(String.valueOf(failure.getMessage()).startsWith("FENCED")
             ? new ShardFencedException(shard, fence) : failure))
-        .compose(r -> {
-          List<String[]> released = new ArrayList<>(r.get(1).size());
-          r.get(1).forEach(job -> released.add(new String[] {job.get(3).toString(), job.get(1).toString()}));
-          return releaseOpenJobs(released).map(r);
-        })
         .map(r -> {
           Response taken = r.get(0);
           Response answered = r.get(1);
@@ -165,11 +161,33 @@ public final class ShardQueue implements JobQueue {
             jobs.add(new TakenJob(job.get(0).toString(), job.get(1).toLong(), job.get(2).toLong(),
                 job.get(3).toInteger(), job.get(4).toInteger(), job.get(5).toLong(), job.get(6).toLong()));
           }
-          List<TakenBatch.AnsweredSoldOut> soldOut = new ArrayList<>(answered.size());
-          for (Response job : answered) {
-            soldOut.add(new TakenBatch.AnsweredSoldOut(job.get(0).toString(), job.get(1).toLong(), job.get(2).toLong()));
+          // Flat: id, event, enqueuedAt of each answered job.
+          List<TakenBatch.AnsweredSoldOut> soldOut = new ArrayList<>(answered.size() / 3);
+          for (int i = 0; i + 2 < answered.size(); i += 3) {
+            soldOut.add(new TakenBatch.AnsweredSoldOut(answered.get(i).toString(), answered.get(i + 1).toLong(),
+                answered.get(i + 2).toLong()));
           }
           return new TakenBatch(jobs, soldOut);
+        });
+  }
+
+  /**
+   * Writes the records of up to {@code max} jobs the sold-out fast path answered (oldest answers first), with
+   * their retention counted from the answer, and gives their places in the users' open-job quota back.
+   * Returns how many answers it handled: 0 once none is left.
+   */
+  @Override
+  public Future<Integer> writeAnsweredRecords(int shard, int max, int resultTtlSeconds) {
+    return ANSWERED.call(redis, List.of(answered(shard), finished(shard)),
+            List.of(jobPrefix(shard), Long.toString(System.currentTimeMillis()), Integer.toString(resultTtlSeconds),
+                Integer.toString(max)))
+        .compose(r -> {
+          Response released = r.get(1);
+          List<String[]> pairs = new ArrayList<>(released.size() / 2);
+          for (int i = 0; i + 1 < released.size(); i += 2) {
+            pairs.add(new String[] {released.get(i).toString(), released.get(i + 1).toString()});
+          }
+          return releaseOpenJobs(pairs).map(r.get(0).toInteger());
         });
   }
 
@@ -295,15 +313,25 @@ public final class ShardQueue implements JobQueue {
     }
   }
 
+  /**
+   * The job's record as it is final: a job the sold-out fast path answered whose record is not written yet
+   * (take.lua, answered.lua) reads as the record answered.lua will write.
+   */
   public Future<JobRecord> status(String jobId) {
     int shard = Sharding.shardOfJob(jobId);
-    return STATUS.call(redis, List.of(jobPrefix(shard) + jobId, taken(shard), withdrawn(shard)), List.of())
+    return STATUS.call(redis, List.of(jobPrefix(shard) + jobId, taken(shard), withdrawn(shard), answered(shard)),
+        List.of(jobId))
         .map(r -> {
           JsonObject fields = new JsonObject();
           Response hash = r.get(0);
           // Lua hands HGETALL back as a flat field, value, field, value... array.
           for (int i = 0; i + 1 < hash.size(); i += 2) {
             fields.put(hash.get(i).toString(), hash.get(i + 1).toString());
+          }
+          String answeredAt = r.get(2).toString();
+          if (!answeredAt.isEmpty() && "queued".equals(fields.getString("status"))) {
+            fields.put("status", "failed").put("result", "").put("error", FailureReason.SOLD_OUT.name())
+                .put("attempts", "1").put("finishedAt", Long.toString((long) Double.parseDouble(answeredAt)));
           }
           return new JobRecord(fields, Long.parseLong(r.get(1).toString()));
         });

@@ -1,5 +1,7 @@
 package io.aurora.booking.bookings;
 
+import io.aurora.booking.limits.LimitKeys;
+import io.aurora.booking.queue.Sharding;
 import io.aurora.booking.testing.PrometheusText;
 import io.aurora.booking.testing.TestApp;
 import io.aurora.booking.testing.TestApp.TestUser;
@@ -8,9 +10,13 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +24,7 @@ import java.util.Map;
 import static io.aurora.booking.bookings.CrowdBookingTest.awaitAllDecided;
 import static io.aurora.booking.bookings.CrowdBookingTest.sendAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * After a sell-out, the waiting crowd is answered SOLD_OUT by the queue without a PostgreSQL transaction,
@@ -43,7 +50,8 @@ class SoldOutFastPathTest {
 
       // The crowd behind the sell-out: answered by the queue alone, not one more booking transaction.
       PrometheusText before = scrape(app);
-      List<String> crowd = queueWhilePaused(app, app.users(CROWD), eventId);
+      List<TestUser> crowdUsers = app.users(CROWD);
+      List<String> crowd = queueWhilePaused(app, crowdUsers, eventId);
       Map<String, JsonObject> answered = awaitAllDecided(app, allJobs(holderJobs, crowd));
       crowd.forEach(job -> assertEquals("SOLD_OUT", answered.get(job).getString("error"), job));
       PrometheusText after = scrape(app);
@@ -51,6 +59,20 @@ class SoldOutFastPathTest {
       assertEquals(CROWD, delta(after, before, "booking_jobs_sold_out_fast_total"));
       assertEquals(CROWD, delta(after, before, "booking_jobs_finished_total", "outcome", "failed", "reason", "SOLD_OUT"));
       assertEquals(CROWD, app.queueStats().getJsonObject("total").getLong("soldOutFast"));
+
+      // The answers came first; the records follow once the shard is idle: each job's own record says
+      // SOLD_OUT, kept for the retention time, and its user's live-job mark and open-job place are let go.
+      TestApp.awaitCondition("the answered crowd's records written", Duration.ofSeconds(60),
+          () -> crowd.stream().allMatch(job -> "failed".equals(hget(app, job, "status"))));
+      for (String job : crowd) {
+        assertEquals("SOLD_OUT", hget(app, job, "error"), job);
+        assertTrue(redisLong(app, Request.cmd(Command.TTL).arg(jobKey(job))) > 0, "retention of " + job);
+      }
+      assertEquals(0, redisLong(app, Request.cmd(Command.ZCARD).arg(answeredKey(crowd.get(0)))), "no answer left unwritten");
+      for (TestUser user : crowdUsers) {
+        assertEquals(0, redisLong(app, Request.cmd(Command.ZCARD).arg(LimitKeys.openJobs(user.id()))), "open jobs of " + user.id());
+        assertEquals(0, redisLong(app, Request.cmd(Command.EXISTS).arg(shardTag(crowd.get(0)) + "live:" + user.id() + ":" + eventId)));
+      }
 
       // A holder cancels while a later crowd waits: the seat goes to the first of them, only to the first.
       assertEquals(200, app.post("/api/admin/queue/pause", app.adminToken(), null).statusCode());
@@ -122,6 +144,28 @@ class SoldOutFastPathTest {
       all.addAll(group);
     }
     return all;
+  }
+
+  /** The job's record field as Redis holds it (the key layout of docs/queue.md), not as the status reads it. */
+  private static String hget(TestApp app, String jobId, String field) {
+    Response value = TestApp.await(app.redis.send(Request.cmd(Command.HGET).arg(jobKey(jobId)).arg(field)));
+    return value == null ? null : value.toString();
+  }
+
+  private static long redisLong(TestApp app, Request request) {
+    return TestApp.await(app.redis.send(request)).toLong();
+  }
+
+  private static String shardTag(String jobId) {
+    return "{s" + Sharding.shardOfJob(jobId) + "}:";
+  }
+
+  private static String jobKey(String jobId) {
+    return shardTag(jobId) + "job:" + jobId;
+  }
+
+  private static String answeredKey(String jobId) {
+    return shardTag(jobId) + "answered";
   }
 
   private static PrometheusText scrape(TestApp app) {
