@@ -208,7 +208,9 @@ class ClusterTest {
     List<NodeProcess> nodes = liveNodes(2);
     NodeProcess admin = nodes.get(0);
     List<Long> events = eventsOnEveryShard(admin, 1);
-    List<Booking> bookings = crowd(events, 8_000, 0);
+    // Enough for the join to happen mid-run even when a loaded machine starts the new JVM slowly (8,000 at
+    // 150/s ran out once at load average 23); the stream is cut short by finishAfter once the join is done.
+    List<Booking> bookings = crowd(events, 20_000, 0);
     long recoveredBefore = cluster.queueTotals(admin).getLong("stalledRecovered");
 
     List<NodeProcess> targets = new CopyOnWriteArrayList<>(cluster.alive());
