@@ -15,6 +15,7 @@ import io.aurora.booking.events.SeatsReturned;
 import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
+import io.aurora.booking.notifications.Outbox;
 import io.aurora.booking.limits.ClientAddress;
 import io.aurora.booking.limits.RateLimit;
 import io.aurora.booking.limits.RateLimiter;
@@ -56,9 +57,13 @@ public final class BookingRoutes {
   private final RateLimit perUser;
   private final RateLimit perAddress;
 
-  /** {@code seatsReturned} is told of every cancellation, inside its transaction (the sold-out fast path stops). */
+  /**
+   * {@code seatsReturned} is told of every cancellation, inside its transaction (the sold-out fast path stops);
+   * {@code outbox} gets its notification in the same transaction.
+   */
   public BookingRoutes(AppConfig config, Pool pool, EventCache events, Requests requests, Authentication auth,
-                       SeatsReturned seatsReturned, RateLimiter limiter, ClientAddress clients, ApiContract contract) {
+                       SeatsReturned seatsReturned, Outbox outbox, RateLimiter limiter, ClientAddress clients,
+                       ApiContract contract) {
     this.contract = contract;
     this.config = config;
     this.pool = pool;
@@ -67,7 +72,7 @@ public final class BookingRoutes {
     this.auth = auth;
     this.limiter = limiter;
     this.clients = clients;
-    this.ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), seatsReturned);
+    this.ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), seatsReturned, outbox);
     this.perUser = new RateLimit("booking-user", config.bookingRatePerUser(), config.bookingBurstPerUser());
     this.perAddress = new RateLimit("booking-ip", config.bookingRatePerIp(), config.bookingBurstPerIp());
   }

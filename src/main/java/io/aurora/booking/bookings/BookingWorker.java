@@ -6,6 +6,7 @@ import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
 import io.aurora.booking.infra.Clients;
 import io.aurora.booking.infra.Faults;
+import io.aurora.booking.notifications.Outbox;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -86,7 +87,9 @@ public final class BookingWorker extends VerticleBase {
     redis = Clients.redis(vertx, config, "booking-worker-" + shard);
     Pool pool = Clients.pgPool(vertx, config, POOL_NAME);
     queue = queues.on(redis);
-    ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent());
+    // Every job of this worker is of its shard, so the shard is the partition of their notifications.
+    ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), io.aurora.booking.events.SeatsReturned.NONE,
+        new Outbox(eventId -> shard));
     wakeups = vertx.eventBus().consumer(Addresses.shard(shard), msg -> wake());
     return wakeups.completion().onSuccess(v -> poll());
   }
