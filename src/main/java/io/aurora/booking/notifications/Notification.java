@@ -18,8 +18,11 @@ public record Notification(NotificationEvent type, String dedupKey, Long userId,
         Instant.now());
   }
 
-  /** A job was decided without a booking ({@code reason} is the job's failure reason, e.g. SOLD_OUT). */
-  public static Notification failed(String jobId, long eventId, long userId, int seats, String reason, String message) {
+  /**
+   * A job was decided without a booking ({@code reason} is the job's failure reason, e.g. SOLD_OUT); {@code seats}
+   * is null where it is not known (the sold-out fast path answers a job without reading it).
+   */
+  public static Notification failed(String jobId, long eventId, long userId, Integer seats, String reason, String message) {
     return new Notification(NotificationEvent.BOOKING_FAILED, "job:" + jobId, userId, new JsonObject()
         .put("jobId", jobId).put("eventId", eventId).put("userId", userId).put("seats", seats)
         .put("reason", reason).put("message", message), Instant.now());

@@ -127,7 +127,8 @@ public final class ShardQueue implements JobQueue {
           }
           List<TakenBatch.AnsweredSoldOut> soldOut = new ArrayList<>(answered.size());
           for (Response job : answered) {
-            soldOut.add(new TakenBatch.AnsweredSoldOut(job.get(0).toString(), job.get(1).toLong(), job.get(2).toLong()));
+            soldOut.add(new TakenBatch.AnsweredSoldOut(job.get(0).toString(), job.get(1).toLong(), job.get(2).toLong(),
+                job.get(3).toLong()));
           }
           return new TakenBatch(jobs, soldOut);
         });
