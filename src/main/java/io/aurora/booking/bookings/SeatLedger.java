@@ -91,9 +91,15 @@ public final class SeatLedger {
       if (jobs.size() == 1) {
         FailureReason reason = USER_FOREIGN_KEY.equals(((PgException) failure).getConstraint())
             ? FailureReason.USER_NOT_FOUND : FailureReason.BOOKING_REFUSED;
+        TakenJob job = jobs.get(0);
         LOG.warn("Job {} of event {}: the database refused its booking ({}); it fails alone as {}",
-            v("jobId", jobs.get(0).jobId()), v("eventId", eventId), failure.getMessage(), reason);
-        return Future.succeededFuture(new EventDecision(List.of(JobOutcome.failed(jobs.get(0).jobId(), reason)), null));
+            v("jobId", job.jobId()), v("eventId", eventId), failure.getMessage(), reason);
+        // Its failure changes nothing in PostgreSQL, so it is announced in a transaction of its own; should that
+        // fail, the decision fails and the job is decided again.
+        JobOutcome outcome = JobOutcome.failed(job.jobId(), reason);
+        return pool.withTransaction(conn -> outbox.append(conn, eventId, List.of(Notification.failed(job.jobId(), eventId,
+                job.userId(), job.seats(), outcome.reasonLabel(), outcome.message()))))
+            .map(new EventDecision(List.of(outcome), null));
       }
       int half = jobs.size() / 2;
       List<TakenJob> earlier = jobs.subList(0, half);

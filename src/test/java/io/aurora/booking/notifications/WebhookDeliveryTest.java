@@ -195,6 +195,39 @@ class WebhookDeliveryTest {
     assertEquals(3, app.queryLong("SELECT count(*) FROM outbox WHERE dedup_key LIKE 'job:rollback-%'"));
   }
 
+  @Test
+  void aJobTheDatabaseRefusesAloneIsAnnouncedAndItsBatchMatesToo() {
+    long eventId = app.createEvent(10);
+    List<TestUser> users = app.users(3);
+    List<TakenJob> jobs = users.stream()
+        .map(u -> new TakenJob("refused-" + u.id(), u.id(), eventId, 1, 1, System.currentTimeMillis())).toList();
+    String refusedJob = jobs.get(1).jobId();
+    // A row refusal no check foresaw (class 23): the batch splits until the refused job stands alone.
+    app.queryRows("""
+        CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'refused' USING ERRCODE = 'check_violation'; END $$""");
+    app.queryRows("CREATE TRIGGER refuse_one BEFORE INSERT ON bookings FOR EACH ROW WHEN (NEW.job_id = '"
+        + refusedJob + "') EXECUTE FUNCTION refuse_one()");
+    List<JobOutcome> outcomes;
+    try {
+      outcomes = await(new SeatLedger(app.db, 1).decide(eventId, jobs));
+    } finally {
+      app.queryRows("DROP TRIGGER refuse_one ON bookings");
+      app.queryRows("DROP FUNCTION refuse_one()");
+    }
+    assertEquals(List.of(true, false, true), outcomes.stream().map(JobOutcome::completed).toList());
+    List<Row> rows = app.queryRows("""
+        SELECT dedup_key, event_type, payload->'data'->>'reason' AS reason FROM outbox
+        WHERE dedup_key LIKE 'job:refused-%' ORDER BY dedup_key""");
+    assertEquals(3, rows.size());
+    Map<String, String> types = rows.stream().collect(Collectors.toMap(r -> r.getString("dedup_key"), r -> r.getString("event_type")));
+    assertEquals("booking.failed", types.get("job:" + refusedJob));
+    assertEquals("booking.confirmed", types.get("job:" + jobs.get(0).jobId()));
+    assertEquals("booking.confirmed", types.get("job:" + jobs.get(2).jobId()));
+    assertEquals("BOOKING_REFUSED", rows.stream().filter(r -> r.getString("dedup_key").equals("job:" + refusedJob))
+        .findFirst().orElseThrow().getString("reason"));
+  }
+
   /** The second job is answered by the sold-out fast path (Redis) or by PostgreSQL: either way it is announced once. */
   @Test
   void aSoldOutJobIsAnnouncedAsFailedWhicheverPathDecidesIt() {

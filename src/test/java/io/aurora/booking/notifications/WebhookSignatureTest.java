@@ -32,6 +32,15 @@ class WebhookSignatureTest {
     assertNotEquals(expected, WebhookSignature.sign(secret, "msg_8", 1_700_000_000L, body));
   }
 
+  /** The example of docs/notifications.md, so a receiver can check its verifier against it. */
+  @Test
+  void theDocumentedExampleSignsAsDocumented() {
+    String body = "{\"type\":\"booking.confirmed\",\"timestamp\":\"2026-12-07T13:59:05.123Z\",\"data\":{\"jobId\":\"3-9f2c\","
+        + "\"bookingId\":17,\"eventId\":5,\"userId\":12,\"seats\":1}}";
+    assertEquals("v1,a4bZl1qtw4p8Z60+8nZmxrjLIYQBhmaYBEAis9SSK8A=",
+        WebhookSignature.sign("whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "msg_42", 1_765_112_345L, body));
+  }
+
   @Test
   void newSecretsAreWhsecAnd32RandomBytes() {
     String secret = WebhookSignature.newSecret();
