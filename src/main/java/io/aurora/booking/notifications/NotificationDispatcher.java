@@ -62,7 +62,7 @@ public final class NotificationDispatcher extends VerticleBase {
   public Future<?> start() {
     config = new AppConfig(config());
     // A small pool of its own: dispatchers come and go with their shards, and a shared pool goes with its creator.
-    pool = Clients.pgPool(vertx, config.with(Map.of("pgPoolSize", 2)), Clients.instanceName("notifications"));
+    pool = Clients.pgPool(vertx, config.with(Map.of("pgPoolSize", 1)), Clients.instanceName("notifications"));
     // Redirects are not followed: a public endpoint could otherwise bounce a call into a private network.
     web = WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false).setKeepAlive(true)
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.webhookTimeoutMillis()))
