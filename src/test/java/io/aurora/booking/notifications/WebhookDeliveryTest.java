@@ -238,6 +238,9 @@ class WebhookDeliveryTest {
     String second = app.bookJob(users.get(1).token(), eventId);
     JsonObject outcome = app.awaitJob(second);
     assertEquals("failed", outcome.getString("status"));
+    // The fast path answers in Redis first; the worker's announcement follows the take.
+    awaitCondition("the announcement", Duration.ofSeconds(30),
+        () -> app.queryLong("SELECT count(*) FROM outbox WHERE dedup_key = $1", "job:" + second) > 0);
     List<Row> rows = app.queryRows("SELECT event_type, payload::text AS payload FROM outbox WHERE dedup_key = $1", "job:" + second);
     assertEquals(1, rows.size());
     assertEquals("booking.failed", rows.get(0).getString("event_type"));
