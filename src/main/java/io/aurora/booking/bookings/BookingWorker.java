@@ -4,6 +4,7 @@ import io.aurora.booking.bus.Addresses;
 import io.aurora.booking.bus.Messages.ShardFenced;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
+import io.aurora.booking.events.SeatsReturned;
 import io.aurora.booking.infra.Clients;
 import io.aurora.booking.infra.Faults;
 import io.aurora.booking.notifications.Notification;
@@ -92,7 +93,7 @@ public final class BookingWorker extends VerticleBase {
     queue = queues.on(redis);
     // Every job of this worker is of its shard, so the shard is the partition of their notifications.
     outbox = new Outbox(eventId -> shard);
-    ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), io.aurora.booking.events.SeatsReturned.NONE, outbox);
+    ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), SeatsReturned.NONE, outbox);
     wakeups = vertx.eventBus().consumer(Addresses.shard(shard), msg -> wake());
     return wakeups.completion().onSuccess(v -> poll());
   }
