@@ -3,7 +3,8 @@
 -- Job hashes are addressed by prefix..id: they carry the same hash tag, so the script stays in one slot.
 -- Prefixed with job_finish.lua (job_finisher).
 -- KEYS: 1 waiting, 2 processing, 3 taken sequence, 4 paused flag, 5 paused events set, 6 owner,
---       7 finished index, 8 stats, 9 sold-out marks (event -> 'epoch:startsAtMillis'), 10 seat epochs (event -> n)
+--       7 finished index, 8 stats, 9 sold-out marks (event -> 'epoch:startsAtMillis'), 10 seat epochs (event -> n),
+--       11 withdrawn sequence numbers (withdraw.lua; those the taken sequence has passed are dropped here)
 -- ARGV: 1 job key prefix, 2 N, 3 lease deadline (ms), 4 now (ms), 5 the caller's fencing epoch ('0': unfenced),
 --       6 most jobs to answer SOLD_OUT in this call (0: fast path off), 7 result ttl (s)
 -- Returns {taken, answered}: taken = {{id, user, event, seats, attempts, enqueuedAt, seatEpoch}, ...} to decide
@@ -57,10 +58,14 @@ end
 -- Takes the job at the head (of what is left): false when it does not fit in this call, so it stays first.
 local function take_one(id)
   local key = ARGV[1] .. id
-  local f = redis.call('HMGET', key, 'user', 'event', 'seats', 'seq', 'enqueuedAt', 'status', 'attempts')
+  local f = redis.call('HMGET', key, 'user', 'event', 'seats', 'seq', 'enqueuedAt', 'status', 'attempts', 'admitBy')
   -- A record dropped by clean (or expired) leaves nothing to decide; a finished one is not done twice.
   if not f[1] or f[6] == 'completed' or f[6] == 'failed' then
     return true
+  end
+  -- Its request's limits are not known yet (enqueue.lua, confirm.lua, withdraw.lua): it and all behind wait.
+  if f[8] and tonumber(f[8]) > now then
+    return false
   end
   local fast = (f[7] or '0') == '0' and is_sold_out(f[2])
   if fast then
@@ -122,4 +127,5 @@ if #answered > 0 then
   redis.call('HINCRBY', KEYS[8], 'soldOutFast', #answered)
 end
 redis.call('SET', KEYS[3], taken)
+redis.call('ZREMRANGEBYSCORE', KEYS[11], '-inf', taken)
 return {out, answered}

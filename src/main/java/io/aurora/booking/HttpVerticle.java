@@ -79,7 +79,7 @@ public final class HttpVerticle extends VerticleBase {
     pool = Clients.pgPool(vertx, config, "booking-http");
     redis = Clients.redis(vertx, config, Clients.instanceName("booking-http"));
     eventCache = new EventCache(vertx, pool, redis, config.eventCacheSeconds());
-    Tokens tokens = new Tokens(vertx, config.jwtSecret(), config.jwtTtlSeconds());
+    Tokens tokens = new Tokens(vertx, config.jwtSecret(), config.jwtTtlSeconds(), config.tokenCacheSize());
     Authentication auth = new Authentication(tokens);
     Requests requests = new Requests(vertx);
     RateLimiter limiter = new RateLimiter(redis, metrics, config.rateLimitsEnabled());
@@ -119,7 +119,7 @@ public final class HttpVerticle extends VerticleBase {
         .setTcpNoDelay(true)
         .setIdleTimeout(120);
     return eventCache.start()
-        .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
+        .compose(v -> vertx.createHttpServer(options).invalidRequestHandler(ErrorHandler::invalidRequest).requestHandler(router).listen())
         .map(HttpServer::actualPort);
   }
 

@@ -23,7 +23,12 @@ public final class AdminBootstrap {
 
   /** Returns the generated password when one was made, else null. */
   public static Future<String> ensureAdmin(Pool pool, PasswordHasher hasher, AppConfig config) {
-    String email = config.adminEmail().strip().toLowerCase();
+    java.util.Optional<String> normal = io.aurora.booking.http.Input.normalEmail(config.adminEmail());
+    if (normal.isEmpty()) {
+      return Future.failedFuture(new IllegalArgumentException("adminEmail (BOOKING_ADMIN_EMAIL) must be an email address"
+          + " without invisible characters, spaces or mixed scripts, got '" + config.adminEmail() + "'"));
+    }
+    String email = normal.get();
     if (!config.adminPassword().isBlank()) {
       return upsert(pool, hasher, email, config.adminPassword()).map(v -> null);
     }

@@ -73,7 +73,7 @@ public final class AuthRoutes {
   private void login(RoutingContext ctx) {
     JsonObject body = Input.jsonBody(ctx, false);
     String email = Input.email(body, "email");
-    String password = Input.string(body, "password", 1, 1024, true);
+    String password = Input.exactString(body, "password", 1, 1024);
     admit(ctx, email)
         .compose(v -> limiter.loginAttempt(email, config.loginFailuresBeforeLockout(), config.loginLockoutSeconds() * 1000L,
             config.loginLockoutMaxSeconds() * 1000L))
@@ -103,7 +103,7 @@ public final class AuthRoutes {
   }
 
   private static String password(JsonObject body) {
-    String password = Input.string(body, "password", 8, 72, true);
+    String password = Input.exactString(body, "password", 8, 72);
     if (!PasswordHasher.fitsBcrypt(password)) {
       throw ErrorCode.VALIDATION_FAILED.error("'password' must be at most " + PasswordHasher.MAX_PASSWORD_BYTES + " bytes");
     }

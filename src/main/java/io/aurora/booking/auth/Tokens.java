@@ -17,9 +17,17 @@ public final class Tokens {
 
   private final JWTAuth jwt;
   private final int ttlSeconds;
+  /** Null when off. One per HTTP verticle (so per event loop); its lock is never contended there. */
+  private final VerifiedTokens verified;
 
   public Tokens(Vertx vertx, String secret, int ttlSeconds) {
+    this(vertx, secret, ttlSeconds, 0);
+  }
+
+  /** With a cache of up to {@code cacheSize} verified tokens (0: none), see {@link VerifiedTokens}. */
+  public Tokens(Vertx vertx, String secret, int ttlSeconds, int cacheSize) {
     this.ttlSeconds = ttlSeconds;
+    this.verified = cacheSize > 0 ? new VerifiedTokens(cacheSize) : null;
     this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm(ALGORITHM).setBuffer(secret))
         .setJWTOptions(new JWTOptions().setAlgorithm(ALGORITHM).setLeeway(0)));
@@ -34,25 +42,77 @@ public final class Tokens {
     return jwt.generateToken(claims, new JWTOptions().setAlgorithm(ALGORITHM).setExpiresInSeconds(ttl));
   }
 
-  /** The caller a token stands for; fails with UNAUTHORIZED when it is forged, expired or malformed. */
+  /** How many verified tokens are remembered (tests). */
+  int cachedTokens() {
+    return verified == null ? 0 : verified.size();
+  }
+
+  /**
+   * The caller a token stands for; fails with UNAUTHORIZED when it is forged, expired or malformed. A
+   * correctly signed token with claims of the wrong type (an {@code exp} that is a string, say) is malformed
+   * too: the library may throw on those rather than fail, and that must never become a 500.
+   */
   public Future<Caller> verify(String token) {
-    return jwt.authenticate(new TokenCredentials(token))
-        .transform(ar -> {
-          if (ar.failed()) {
-            return Future.failedFuture(ErrorCode.UNAUTHORIZED.error("Token is invalid or expired"));
-          }
-          JsonObject p = ar.result().principal();
-          JsonObject claims = ar.result().attributes().getJsonObject("accessToken", new JsonObject());
-          try {
-            // The library checks exp when present; a token must carry one to be accepted at all.
-            if (claims.getValue("exp") == null) {
-              throw new IllegalArgumentException("no expiry");
-            }
-            return Future.succeededFuture(new Caller(Long.parseLong(p.getString("sub")), p.getString("email"),
-                Role.valueOf(p.getString("role"))));
-          } catch (RuntimeException e) {
-            return Future.failedFuture(ErrorCode.UNAUTHORIZED.error("Token is invalid or expired"));
-          }
-        });
+    if (verified != null) {
+      Caller known = verified.get(token, System.currentTimeMillis());
+      if (known != null) {
+        return Future.succeededFuture(known);
+      }
+    }
+    Future<io.vertx.ext.auth.User> checked;
+    try {
+      checked = jwt.authenticate(new TokenCredentials(token));
+    } catch (RuntimeException malformed) {
+      return Future.failedFuture(ErrorCode.UNAUTHORIZED.error("Token is invalid or expired"));
+    }
+    return checked.transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(ErrorCode.UNAUTHORIZED.error("Token is invalid or expired"));
+      }
+      try {
+        JsonObject p = ar.result().principal();
+        JsonObject claims = ar.result().attributes().getJsonObject("accessToken", new JsonObject());
+        // The library checks exp when present; a token must carry a numeric one to be accepted at all.
+        if (!wellFormed(claims)) {
+          throw new IllegalArgumentException("malformed claims");
+        }
+        Caller caller = new Caller(Long.parseLong(p.getString("sub")), (String) claims.getValue("email"),
+            Role.valueOf(p.getString("role")));
+        if (verified != null) {
+          verified.put(token, caller, ((Number) claims.getValue("exp")).longValue());
+        }
+        return Future.succeededFuture(caller);
+      } catch (RuntimeException e) {
+        return Future.failedFuture(ErrorCode.UNAUTHORIZED.error("Token is invalid or expired"));
+      }
+    });
+  }
+
+  /** Registered claims of the types RFC 7519 gives them, a numeric {@code exp} required, our own claims strings. */
+  static boolean wellFormed(JsonObject claims) {
+    if (!isTime(claims.getValue("exp"))) {
+      return false;
+    }
+    for (String time : new String[] {"iat", "nbf"}) {
+      if (claims.containsKey(time) && !isTime(claims.getValue(time))) {
+        return false;
+      }
+    }
+    if (claims.containsKey("iss") && !(claims.getValue("iss") instanceof String)) {
+      return false;
+    }
+    Object aud = claims.getValue("aud");
+    if (claims.containsKey("aud") && !(aud instanceof String
+        || aud instanceof io.vertx.core.json.JsonArray list && list.stream().allMatch(String.class::isInstance))) {
+      return false;
+    }
+    return claims.getValue("sub") instanceof String && claims.getValue("email") instanceof String
+        && claims.getValue("role") instanceof String;
+  }
+
+  /** A NumericDate: whole seconds, within JSON's safe integers (1e300 is a number, not a time). */
+  private static boolean isTime(Object value) {
+    return value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+        && Math.abs(n.doubleValue()) <= 9_007_199_254_740_991d;
   }
 }

@@ -16,10 +16,8 @@ import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
 import io.aurora.booking.limits.ClientAddress;
-import io.aurora.booking.limits.RateLimit;
 import io.aurora.booking.limits.RateLimiter;
 import io.aurora.booking.limits.Throttle;
-import io.aurora.booking.limits.Verdict;
 import io.aurora.booking.notifications.Outbox;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -54,8 +52,6 @@ public final class BookingRoutes {
   private final ApiContract contract;
   private final RateLimiter limiter;
   private final ClientAddress clients;
-  private final RateLimit perUser;
-  private final RateLimit perAddress;
 
   /**
    * {@code seatsReturned} is told of every cancellation, inside its transaction (the sold-out fast path stops);
@@ -73,8 +69,6 @@ public final class BookingRoutes {
     this.limiter = limiter;
     this.clients = clients;
     this.ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), seatsReturned, outbox);
-    this.perUser = new RateLimit("booking-user", config.bookingRatePerUser(), config.bookingBurstPerUser());
-    this.perAddress = new RateLimit("booking-ip", config.bookingRatePerIp(), config.bookingBurstPerIp());
   }
 
   public void mount(Router router) {
@@ -102,8 +96,9 @@ public final class BookingRoutes {
     String client = clients.of(ctx.request());
     events.summary(eventId)
         .compose(event -> checkBookable(event, eventId))
-        .compose(event -> admit(ctx, caller.id(), eventId, client))
-        .compose(admitted -> enqueue(caller.id(), eventId, seats, idempotencyKey, admitted))
+        .compose(event -> requests.<EnqueueReply>send(Addresses.ENQUEUE,
+            new EnqueueRequest(caller.id(), eventId, seats, idempotencyKey, client)))
+        .compose(reply -> enforceLimits(ctx, reply))
         .onSuccess(reply -> sendJson(ctx, reply.alreadyLive() ? 200 : 202, new JsonObject()
             .put("message", reply.alreadyLive() ? "Your booking request for this event is already in line"
                 : reply.paused() ? "Booking request queued; the queue is paused and will resume shortly"
@@ -117,37 +112,16 @@ public final class BookingRoutes {
   }
 
   /**
-   * The limits of a booking request, both in one round trip: the user's rate with a place in the user's
-   * open-job quota (one call in the user's slot), and the client address's rate. Refused: 429.
+   * The booking limits' answers, which came back with the enqueue's (the queue checks them in the same
+   * round trip and withdraws the job of a refused request): refused, 429 with its headers; else the headers
+   * of the tightest limit go on the answer.
    */
-  private Future<Verdict> admit(RoutingContext ctx, long userId, long eventId, String client) {
-    return limiter.checkBooking(perUser, userId, eventId, config.maxOpenJobsPerUser(), perAddress, client)
-        .compose(verdicts -> {
-          Verdict user = verdicts.get(0);
-          try {
-            Throttle.enforce(ctx.response(), limiter, verdicts);
-            return Future.succeededFuture(user);
-          } catch (ApiException refused) {
-            releaseIfReserved(user, userId, eventId);
-            return Future.failedFuture(refused);
-          }
-        });
-  }
-
-  /** Hands the request to the queue; a quota place reserved for it goes back when no new job holds it. */
-  private Future<EnqueueReply> enqueue(long userId, long eventId, int seats, String idempotencyKey, Verdict admitted) {
-    return requests.<EnqueueReply>send(Addresses.ENQUEUE, new EnqueueRequest(userId, eventId, seats, idempotencyKey))
-        .onSuccess(reply -> {
-          if (reply.duplicate()) {
-            releaseIfReserved(admitted, userId, eventId);
-          }
-        })
-        .onFailure(failure -> releaseIfReserved(admitted, userId, eventId));
-  }
-
-  private void releaseIfReserved(Verdict verdict, long userId, long eventId) {
-    if (verdict.outcome() == Verdict.Outcome.RESERVED) {
-      limiter.releaseReservation(userId, eventId);
+  private Future<EnqueueReply> enforceLimits(RoutingContext ctx, EnqueueReply reply) {
+    try {
+      Throttle.enforce(ctx.response(), limiter, reply.verdicts());
+      return Future.succeededFuture(reply);
+    } catch (ApiException refused) {
+      return Future.failedFuture(refused);
     }
   }
 

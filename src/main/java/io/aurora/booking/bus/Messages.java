@@ -1,5 +1,6 @@
 package io.aurora.booking.bus;
 
+import io.aurora.booking.limits.Verdict;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
@@ -14,17 +15,26 @@ public final class Messages {
   private Messages() {
   }
 
-  /** A booking request to accept into the queue. */
-  public record EnqueueRequest(long userId, long eventId, int seats, String idempotencyKey) {
+  /**
+   * A booking request to accept into the queue, subject to the booking limits of its user and of its client
+   * address (checked in the same pipeline as the enqueue).
+   */
+  public record EnqueueRequest(long userId, long eventId, int seats, String idempotencyKey, String clientAddress) {
   }
 
   /**
    * The answer to a booking request: where the job stands and about how long it will wait. {@code duplicate}
    * for a repeated idempotency key; {@code alreadyLive} when no job was made because the user's job for the
-   * event still waits or is in process (this is that job).
+   * event still waits or is in process (this is that job). {@code verdicts}: the limits' answers (user's,
+   * then address's); when one refused, no job stands and {@code jobId} is null.
    */
   public record EnqueueReply(String jobId, long queuePosition, long estimatedWaitTime, boolean paused, boolean duplicate,
-                             boolean alreadyLive) {
+                             boolean alreadyLive, List<Verdict> verdicts) {
+
+    /** A request a limit refused: nothing of it is left in the queue. */
+    public static EnqueueReply refused(List<Verdict> verdicts) {
+      return new EnqueueReply(null, 0, 0, false, false, false, verdicts);
+    }
   }
 
   /** Where a job stands; answered with the job's {@code bookings.JobStatus}. */

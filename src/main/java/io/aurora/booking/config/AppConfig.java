@@ -36,6 +36,7 @@ public final class AppConfig {
       .put("httpBodyTimeoutMillis", 10_000)
       .put("jwtSecret", "")
       .put("jwtTtlSeconds", 86_400)
+      .put("tokenCacheSize", 10_000)
       .put("adminEmail", "admin@aurora.local")
       .put("adminPassword", "")
       .put("shards", 8)
@@ -149,6 +150,8 @@ public final class AppConfig {
   public int httpBodyTimeoutMillis() { return json.getInteger("httpBodyTimeoutMillis"); }
   public String jwtSecret() { return json.getString("jwtSecret"); }
   public int jwtTtlSeconds() { return json.getInteger("jwtTtlSeconds"); }
+  /** Verified tokens kept per HTTP verticle (each is re-sent by every status poll); 0 turns the cache off. */
+  public int tokenCacheSize() { return json.getInteger("tokenCacheSize"); }
   public String adminEmail() { return json.getString("adminEmail"); }
   public String adminPassword() { return json.getString("adminPassword"); }
   public int shards() { return json.getInteger("shards"); }

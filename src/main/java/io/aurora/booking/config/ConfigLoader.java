@@ -6,15 +6,31 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Loads {@link AppConfig}: defaults, then the conf file, then {@code BOOKING_*} environment variables.
  * This is the only place that reads the environment.
+ *
+ * <p>Every key can also be given as a file: {@code BOOKING_JWT_SECRET_FILE=/run/secrets/jwt} reads the
+ * secret from that file (Docker and Kubernetes secrets), its trailing line break dropped; setting both
+ * forms of one key is an error. A {@code BOOKING_*} variable that names no key is an error too, with the
+ * closest key suggested: a misspelt variable silently ignored is a setting silently not applied.
  */
 public final class ConfigLoader {
 
   public static final String CONF_FILE_ENV = "BOOKING_CONF";
+  /** Suffix of the variable that names a file holding a key's value. */
+  public static final String FILE_SUFFIX = "_FILE";
+  /**
+   * {@code BOOKING_*} variables that are not configuration keys: the conf file, the log format (read by
+   * logback), and the test harness's own ({@code BOOKING_TEST_*}, which its child processes inherit).
+   */
+  private static final Set<String> OTHER_VARIABLES = Set.of(CONF_FILE_ENV, "BOOKING_LOG_FORMAT");
+  private static final String TEST_VARIABLES = "BOOKING_TEST_";
   /** Why a clustered node refuses embedded PostgreSQL or Redis. */
   public static final String CLUSTER_NEEDS_EXTERNAL_SERVICES = "clusterEnabled (BOOKING_CLUSTER_ENABLED) needs external"
       + " PostgreSQL and Redis shared by every node: set BOOKING_PG_URL and BOOKING_REDIS_URL (embedded servers live"
@@ -29,17 +45,28 @@ public final class ConfigLoader {
   }
 
   static AppConfig load(Map<String, String> env) {
+    refuseUnknownVariables(env);
     Path file = env.containsKey(CONF_FILE_ENV) ? Path.of(env.get(CONF_FILE_ENV)) : DEFAULT_CONF_FILE;
     JsonObject json = readFile(file, env.containsKey(CONF_FILE_ENV));
-    for (String key : AppConfig.DEFAULTS.fieldNames()) {
-      String value = env.get(envName(key));
-      if (value != null) {
-        json.put(key, coerce(key, value));
-      }
-    }
     for (String key : json.fieldNames()) {
       if (!AppConfig.DEFAULTS.containsKey(key)) {
-        throw new IllegalArgumentException("Unknown configuration key '" + key + "' in " + file);
+        throw new IllegalArgumentException("Unknown configuration key '" + key + "' in " + file
+            + "; did you mean '" + closest(key, AppConfig.DEFAULTS.fieldNames()) + "'?");
+      }
+      json.put(key, checkType(key, json.getValue(key), file));
+    }
+    for (String key : AppConfig.DEFAULTS.fieldNames()) {
+      String name = envName(key);
+      String value = env.get(name);
+      String valueFile = env.get(name + FILE_SUFFIX);
+      if (value != null && valueFile != null) {
+        throw new IllegalArgumentException("Both " + name + " and " + name + FILE_SUFFIX + " are set: set one of them");
+      }
+      if (valueFile != null) {
+        value = readValueFile(name + FILE_SUFFIX, valueFile);
+      }
+      if (value != null) {
+        json.put(key, coerce(key, value));
       }
     }
     AppConfig config = new AppConfig(json);
@@ -84,6 +111,7 @@ public final class ConfigLoader {
             + ") must list IP addresses, comma-separated; got '" + proxy + "'");
       }
     }
+    range("tokenCacheSize", c.tokenCacheSize(), 0, 1_000_000);
     range("clusterPort", c.clusterPort(), 1, 65_535);
     range("clusterBusPort", c.clusterBusPort(), 0, 65_535);
     range("clusterFailureSeconds", c.clusterFailureSeconds(), 2, 300);
@@ -136,8 +164,90 @@ public final class ConfigLoader {
       }
     }
     if (def instanceof Boolean) {
-      return Boolean.parseBoolean(value.trim());
+      String flag = value.trim().toLowerCase(java.util.Locale.ROOT);
+      if (!flag.equals("true") && !flag.equals("false")) {
+        throw new IllegalArgumentException(envName(key) + " must be true or false, got '" + value + "'");
+      }
+      return Boolean.valueOf(flag);
     }
     return value;
+  }
+
+  /** A value from the conf file, as the key's type; a wrong type is a one-line error naming the key. */
+  private static Object checkType(String key, Object value, Path file) {
+    Object def = AppConfig.DEFAULTS.getValue(key);
+    String where = "Configuration key '" + key + "' in " + file;
+    if (def instanceof Integer) {
+      if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+          && n.doubleValue() >= Integer.MIN_VALUE && n.doubleValue() <= Integer.MAX_VALUE) {
+        return n.intValue();
+      }
+      throw new IllegalArgumentException(where + " must be a whole number, got " + describe(value));
+    }
+    if (def instanceof Boolean) {
+      if (value instanceof Boolean) {
+        return value;
+      }
+      throw new IllegalArgumentException(where + " must be true or false, got " + describe(value));
+    }
+    if (value instanceof String) {
+      return value;
+    }
+    throw new IllegalArgumentException(where + " must be a string, got " + describe(value));
+  }
+
+  private static String describe(Object value) {
+    return value == null ? "null" : io.vertx.core.json.Json.encode(value);
+  }
+
+  /** Every {@code BOOKING_*} variable must be a key (or a key's {@code _FILE} form), or one of the few others. */
+  private static void refuseUnknownVariables(Map<String, String> env) {
+    Set<String> known = new TreeSet<>(OTHER_VARIABLES);
+    for (String key : AppConfig.DEFAULTS.fieldNames()) {
+      known.add(envName(key));
+      known.add(envName(key) + FILE_SUFFIX);
+    }
+    for (String name : new TreeSet<>(env.keySet())) {
+      if (name.startsWith("BOOKING_") && !name.startsWith(TEST_VARIABLES) && !known.contains(name)) {
+        throw new IllegalArgumentException("Unknown environment variable " + name + "; did you mean "
+            + closest(name, known) + "? (every BOOKING_* variable must name a configuration key; see the README)");
+      }
+    }
+  }
+
+  /** The candidate nearest to {@code name} by edit distance, ignoring case. */
+  static String closest(String name, Set<String> candidates) {
+    return candidates.stream()
+        .min(Comparator.comparingInt((String c) -> editDistance(name.toLowerCase(java.util.Locale.ROOT), c.toLowerCase(java.util.Locale.ROOT)))
+            .thenComparing(Comparator.naturalOrder()))
+        .orElse("");
+  }
+
+  private static int editDistance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
+  }
+
+  /** A key's value from a file (a mounted secret): its content without the trailing line break. */
+  private static String readValueFile(String variable, String path) {
+    try {
+      return Files.readString(Path.of(path)).replaceFirst("\\r?\\n$", "");
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException(variable + " names " + path + ", which cannot be read: " + e);
+    }
   }
 }

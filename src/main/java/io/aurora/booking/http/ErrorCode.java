@@ -9,6 +9,8 @@ import java.util.Optional;
 public enum ErrorCode {
   INVALID_JSON(400),
   VALIDATION_FAILED(400),
+  /** The request line or a header could not be parsed at all (answered below the router). */
+  MALFORMED_REQUEST(400),
   UNAUTHORIZED(401),
   INVALID_CREDENTIALS(401),
   FORBIDDEN(403),
@@ -22,6 +24,10 @@ public enum ErrorCode {
   EVENT_STARTED(409),
   CONFLICT(409),
   PAYLOAD_TOO_LARGE(413),
+  /** The request line is longer than the server reads (answered below the router). */
+  URI_TOO_LONG(414),
+  /** The headers are larger than the server reads (answered below the router). */
+  HEADERS_TOO_LARGE(431),
   /** Above a rate limit or quota; the answer carries Retry-After and the RateLimit headers. */
   RATE_LIMITED(429),
   SERVICE_UNAVAILABLE(503),

@@ -1,7 +1,11 @@
 package io.aurora.booking.http;
 
 import io.aurora.booking.infra.Faults;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -24,6 +28,31 @@ public final class ErrorHandler implements Handler<RoutingContext> {
           ctx.failure() == null ? "" : ctx.failure().toString());
     }
     send(ctx, error);
+  }
+
+  /**
+   * A request the HTTP codec could not parse (a request line over 4 KB, headers over 8 KB, a line that is not
+   * HTTP): it never reaches the router, and Vert.x's own answer has an empty body. This one answers the same
+   * status with the usual JSON error, then closes the connection, whose framing can no longer be trusted.
+   */
+  public static void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    ApiException error;
+    if (cause instanceof TooLongHttpLineException) {
+      error = ErrorCode.URI_TOO_LONG.error("The request line is too long");
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      error = ErrorCode.HEADERS_TOO_LARGE.error("The request headers are too large");
+    } else if (cause instanceof TooLongFrameException) {
+      error = ErrorCode.PAYLOAD_TOO_LARGE.error("A part of the request is too large");
+    } else {
+      error = ErrorCode.MALFORMED_REQUEST.error("The request is not well-formed HTTP");
+    }
+    request.response()
+        .setStatusCode(error.code().status())
+        .putHeader("Content-Type", "application/json")
+        .putHeader("Connection", "close")
+        .end(new JsonObject().put("error", error.code().name()).put("message", error.getMessage()).encode())
+        .onComplete(done -> request.connection().close());
   }
 
   public static void send(RoutingContext ctx, ApiException error) {

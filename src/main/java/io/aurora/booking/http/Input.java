@@ -4,9 +4,12 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
+import java.text.Normalizer;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** Reads and validates request input; every mistake becomes a 400 that names the field. */
@@ -80,12 +83,61 @@ public final class Input {
     return trimmed;
   }
 
+  /**
+   * An e-mail address in the one form an account is known by: NFKC-normalised (full-width and other
+   * compatibility forms become their plain letters, so "ａｄｍｉｎ@…" is admin's address, not a look-alike
+   * account), trimmed, lower-cased. Refused: invisible characters (zero-width spaces and joiners, other
+   * format and control characters), any space inside (a no-break space included), and a local part or
+   * domain label that mixes scripts ("аdmin" with a Cyrillic а). What this does not catch: a whole label
+   * written in another script that happens to look Latin (see docs/security.md).
+   */
   public static String email(JsonObject body, String field) {
-    String email = string(body, field, 3, 254, true).toLowerCase();
-    if (!EMAIL.matcher(email).matches()) {
-      throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' must be an email address");
+    String raw = string(body, field, 3, 254, true);
+    return normalEmail(raw).orElseThrow(() -> ErrorCode.VALIDATION_FAILED.error("'" + field + "' must be an email address"
+        + " (no invisible characters, spaces or mixed scripts)"));
+  }
+
+  /** {@link #email}'s normal form, or empty when the address is refused. */
+  public static Optional<String> normalEmail(String raw) {
+    String email = Normalizer.normalize(raw, Normalizer.Form.NFKC).strip().toLowerCase(Locale.ROOT);
+    if (email.length() < 3 || email.length() > 254 || !EMAIL.matcher(email).matches()) {
+      return Optional.empty();
     }
-    return email;
+    boolean hidden = email.codePoints().anyMatch(cp -> {
+      int type = Character.getType(cp);
+      return type == Character.FORMAT || type == Character.CONTROL || type == Character.SPACE_SEPARATOR
+          || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR || type == Character.UNASSIGNED
+          || type == Character.PRIVATE_USE || type == Character.SURROGATE || Character.isWhitespace(cp);
+    });
+    if (hidden) {
+      return Optional.empty();
+    }
+    for (String part : email.split("[@.]")) {
+      if (part.codePoints().mapToObj(Character.UnicodeScript::of)
+          .filter(script -> script != Character.UnicodeScript.COMMON && script != Character.UnicodeScript.INHERITED)
+          .distinct().count() > 1) {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(email);
+  }
+
+  /**
+   * A secret exactly as given (a password): no trimming, since " hunter2 " and "hunter2" are different
+   * passwords. The length is counted on what was sent.
+   */
+  public static String exactString(JsonObject body, String field, int min, int max) {
+    Object value = value(body, field, true);
+    if (!(value instanceof String s)) {
+      throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' must be a string");
+    }
+    if (s.length() < min || s.length() > max) {
+      throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' must be " + min + " to " + max + " characters long");
+    }
+    if (s.indexOf('\0') >= 0) {
+      throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' must not contain NUL characters");
+    }
+    return s;
   }
 
   public static Integer integer(JsonObject body, String field, int min, int max, boolean required) {

@@ -14,6 +14,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Function;
 
 /** A Lua script from {@code lua/}, called by its SHA-1 and loaded on the fly when the server lacks it. */
 public final class LuaScript {
@@ -54,9 +55,17 @@ public final class LuaScript {
   }
 
   public Future<Response> call(Redis redis, List<String> keys, List<String> args) {
-    return redis.send(request(Command.EVALSHA, sha, keys, args)).recover(failure -> {
+    return call(redis::send, keys, args);
+  }
+
+  /**
+   * One call through {@code send}: {@code RedisConnection::send} for calls pipelined on one connection with
+   * other commands (each sent at once, answered in order; a NOSCRIPT answer affects this call only).
+   */
+  public Future<Response> call(Function<Request, Future<Response>> send, List<String> keys, List<String> args) {
+    return send.apply(request(Command.EVALSHA, sha, keys, args)).recover(failure -> {
       if (String.valueOf(failure.getMessage()).startsWith("NOSCRIPT")) {
-        return redis.send(request(Command.EVAL, source, keys, args));
+        return send.apply(request(Command.EVAL, source, keys, args));
       }
       return Future.failedFuture(failure);
     });

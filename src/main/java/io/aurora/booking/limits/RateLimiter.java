@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The cluster-wide limits, kept in Redis so every node shares them ({@link LimitKeys}): GCRA rate limits
@@ -42,6 +43,11 @@ public final class RateLimiter {
     this.enabled = enabled;
   }
 
+  /** Whether the limits are applied ({@code rateLimitsEnabled}). */
+  public boolean enabled() {
+    return enabled;
+  }
+
   /** One limit for one subject key (see {@link LimitKeys}). */
   Future<Verdict> check(RateLimit limit, String key) {
     if (!enabled) {
@@ -58,16 +64,26 @@ public final class RateLimiter {
    */
   public Future<List<Verdict>> checkBooking(RateLimit perUser, long userId, long eventId, int openJobQuota,
                                             RateLimit perAddress, String clientAddress) {
+    return redis.connect().compose(connection -> checkBooking(connection::send, perUser, userId, eventId,
+        openJobQuota, perAddress, clientAddress).eventually(connection::close));
+  }
+
+  /**
+   * {@link #checkBooking} sent through {@code send}, both calls at once: with {@code RedisConnection::send}
+   * they share the connection's pipeline with whatever the caller sends next (the enqueue, in QueueVerticle),
+   * so the limits and the enqueue cost one round trip together. Each call's keys are one subject's slot.
+   */
+  public Future<List<Verdict>> checkBooking(Function<Request, Future<Response>> send, RateLimit perUser, long userId,
+                                            long eventId, int openJobQuota, RateLimit perAddress, String clientAddress) {
     if (!enabled) {
       return Future.succeededFuture(List.of(Verdict.unchecked(perUser), Verdict.unchecked(perAddress)));
     }
-    return LIMIT.batch(redis, List.of(
-            new LuaScript.Call(List.of(LimitKeys.user(userId, "rl:book"), LimitKeys.openJobs(userId)),
-                List.of(Long.toString(perUser.intervalMillis()), Integer.toString(perUser.burst()), Long.toString(eventId),
-                    Integer.toString(openJobQuota), Long.toString(OPEN_JOB_HOLD_MILLIS))),
-            new LuaScript.Call(List.of(LimitKeys.address(clientAddress, "book")),
-                List.of(Long.toString(perAddress.intervalMillis()), Integer.toString(perAddress.burst())))))
-        .map(r -> List.of(verdict(perUser, r.get(0)), verdict(perAddress, r.get(1))));
+    Future<Response> user = LIMIT.call(send, List.of(LimitKeys.user(userId, "rl:book"), LimitKeys.openJobs(userId)),
+        List.of(Long.toString(perUser.intervalMillis()), Integer.toString(perUser.burst()), Long.toString(eventId),
+            Integer.toString(openJobQuota), Long.toString(OPEN_JOB_HOLD_MILLIS)));
+    Future<Response> address = LIMIT.call(send, List.of(LimitKeys.address(clientAddress, "book")),
+        List.of(Long.toString(perAddress.intervalMillis()), Integer.toString(perAddress.burst())));
+    return Future.all(user, address).map(both -> List.of(verdict(perUser, user.result()), verdict(perAddress, address.result())));
   }
 
   public Future<Verdict> checkAddress(RateLimit limit, String clientAddress, String what) {

@@ -13,8 +13,10 @@ import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.infra.Clients;
+import io.aurora.booking.limits.RateLimit;
 import io.aurora.booking.limits.RateLimiter;
 import io.aurora.booking.limits.ThrottleMeters;
+import io.aurora.booking.limits.Verdict;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -22,12 +24,15 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 import static net.logstash.logback.argument.StructuredArguments.v;
@@ -41,19 +46,37 @@ public final class QueueVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(QueueVerticle.class);
   private static final int CLEAN_LIMIT_PER_SHARD = 100_000;
+  /**
+   * How long a new job waits for its request's limits at most (enqueue.lua's admission mark). It is
+   * confirmed or withdrawn within a round trip; only a node lost in between leaves it to this deadline, and
+   * then the job (perhaps already answered 202) is taken as any other.
+   */
+  private static final long ADMIT_HOLD_MILLIS = 10_000;
 
   private final QueueMeters metrics;
   private AppConfig config;
   private Redis redis;
   private ShardQueue queue;
-  /** Only read here: the throttled figures of the admin stats. */
+  /**
+   * The booking limits, checked in the enqueue's pipeline (refusals are counted by the HTTP side, which
+   * answers them); and the throttled figures of the admin stats.
+   */
   private RateLimiter limiter;
+  private RateLimit perUser;
+  private RateLimit perAddress;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   /** The latest figures from the sampler (or a pause change): decisions per second and paused flag, per shard. */
   private double[] rate;
   private boolean[] shardPaused;
-  /** Requests being answered; shutdown waits for them. Only touched on this verticle's event loop. */
+  /** Requests being answered and confirmations not yet written; shutdown waits for them. This event loop's only. */
   private int inFlight;
+  /**
+   * The connection every booking request's limits and enqueue are pipelined on (made at the first request,
+   * made again after it fails): no pool checkout per request, and commands of many requests share writes.
+   */
+  private Future<RedisConnection> admission;
+  /** Jobs whose requests passed their limits, by shard, confirmed together once per turn of the event loop. */
+  private final Map<Integer, List<String>> toConfirm = new HashMap<>();
 
   public QueueVerticle(QueueMeters metrics) {
     this.metrics = metrics;
@@ -65,6 +88,8 @@ public final class QueueVerticle extends VerticleBase {
     redis = Clients.redis(vertx, config, Clients.instanceName("booking-queue"));
     queue = new ShardQueue(redis);
     limiter = new RateLimiter(redis, ThrottleMeters.NONE, config.rateLimitsEnabled());
+    perUser = new RateLimit("booking-user", config.bookingRatePerUser(), config.bookingBurstPerUser());
+    perAddress = new RateLimit("booking-ip", config.bookingRatePerIp(), config.bookingBurstPerIp());
     rate = new double[config.shards()];
     shardPaused = new boolean[config.shards()];
     serve(Addresses.ENQUEUE, this::enqueue);
@@ -96,6 +121,8 @@ public final class QueueVerticle extends VerticleBase {
     long deadline = System.currentTimeMillis() + config.shutdownGraceMillis();
     return Future.all(consumers.stream().map(MessageConsumer::unregister).toList())
         .eventually(() -> inFlightDone(deadline))
+        .eventually(() -> admission == null ? Future.succeededFuture()
+            : admission.compose(RedisConnection::close).recover(e -> Future.succeededFuture()))
         .eventually(() -> redis.close().recover(e -> Future.succeededFuture()));
   }
 
@@ -122,27 +149,138 @@ public final class QueueVerticle extends VerticleBase {
     }));
   }
 
+  /**
+   * A booking request in one round trip: its limits (the user's rate and open-job quota, the address's
+   * rate; other slots than the queue's) and the enqueue, sent at once on one connection. The enqueue cannot
+   * see the limits' verdicts (another slot), so when one refuses, the job it just made is withdrawn
+   * (withdraw.lua) before the answer: a refused request leaves nothing behind. Until its limits are known
+   * the job is marked (enqueue.lua) and take.lua stops at it, so no worker can take a job whose request is
+   * about to be refused; a job whose limits passed is confirmed ({@link #confirmSoon}) and its worker woken.
+   */
   private Future<EnqueueReply> enqueue(EnqueueRequest request) {
     int shard = Sharding.shardOf(request.eventId(), config.shards());
     String jobId = Sharding.newJobId(shard);
-    return queue.enqueue(shard, jobId, request.userId(), request.eventId(), request.seats(),
-            request.idempotencyKey(), config.idempotencyTtlSeconds(), config.resultTtlSeconds())
-        .compose(enqueued -> {
-          if (enqueued.created()) {
-            metrics.jobEnqueued();
-            vertx.eventBus().publish(Addresses.shard(shard), null);
-            return Future.succeededFuture(accepted(shard, enqueued.jobId(), Math.max(1, enqueued.seq() - enqueued.taken()), false, false));
-          }
-          if (enqueued.live()) {
-            long position = enqueued.processing() ? 0 : Math.max(1, enqueued.seq() - enqueued.taken());
-            return Future.succeededFuture(accepted(shard, enqueued.jobId(), position, false, true));
-          }
-          return queue.status(enqueued.jobId()).map(record -> accepted(shard, enqueued.jobId(), record.position(), true, false));
-        });
+    return admissionConnection().compose(connection -> {
+      Future<List<Verdict>> verdicts = limiter.checkBooking(connection::send, perUser, request.userId(), request.eventId(),
+          config.maxOpenJobsPerUser(), perAddress, request.clientAddress());
+      Future<ShardQueue.Enqueued> enqueued = queue.enqueue(connection::send, shard, jobId, request.userId(),
+          request.eventId(), request.seats(), request.idempotencyKey(), config.idempotencyTtlSeconds(),
+          config.resultTtlSeconds(), limiter.enabled() ? System.currentTimeMillis() + ADMIT_HOLD_MILLIS : 0);
+      return Future.join(verdicts, enqueued).transform(done -> admit(shard, request, verdicts, enqueued));
+    });
   }
 
-  private EnqueueReply accepted(int shard, String jobId, long position, boolean duplicate, boolean alreadyLive) {
-    return new EnqueueReply(jobId, position, estimatedWaitSeconds(shard, position), shardPaused[shard], duplicate, alreadyLive);
+  private Future<RedisConnection> admissionConnection() {
+    if (admission == null || admission.failed()) {
+      admission = redis.connect().onSuccess(connection -> connection
+          .exceptionHandler(e -> dropAdmission(connection))
+          .endHandler(v -> dropAdmission(connection)));
+    }
+    return admission;
+  }
+
+  /** Once the connection fails or ends it is let go; the next request makes a new one. */
+  private void dropAdmission(RedisConnection connection) {
+    if (admission != null && admission.succeeded() && admission.result() == connection) {
+      admission = null;
+      connection.close();
+    }
+  }
+
+  /** What the limits and the enqueue together come to; see {@link #enqueue}. */
+  private Future<EnqueueReply> admit(int shard, EnqueueRequest request, Future<List<Verdict>> checked,
+                                     Future<ShardQueue.Enqueued> made) {
+    if (checked.failed()) {
+      // Unknown limits: no job of this request may stand.
+      return (made.succeeded() && made.result().created() ? withdraw(shard, request, made.result()) : Future.<Boolean>succeededFuture())
+          .transform(ignored -> Future.failedFuture(checked.cause()));
+    }
+    List<Verdict> verdicts = checked.result();
+    Verdict user = verdicts.get(0);
+    if (made.failed()) {
+      releaseIfReserved(user, request);
+      return Future.failedFuture(made.cause());
+    }
+    ShardQueue.Enqueued enqueued = made.result();
+    boolean refused = verdicts.stream().anyMatch(v -> !v.allowed());
+    if (!refused) {
+      if (!enqueued.created() && !enqueued.live()) {
+        releaseIfReserved(user, request); // a repeated idempotency key: the first request's job holds the place
+      }
+      return accepted(shard, enqueued, verdicts);
+    }
+    releaseIfReserved(user, request);
+    if (!enqueued.created()) {
+      return Future.succeededFuture(EnqueueReply.refused(verdicts));
+    }
+    return withdraw(shard, request, enqueued).compose(withdrawn -> {
+      if (withdrawn) {
+        return Future.succeededFuture(EnqueueReply.refused(verdicts));
+      }
+      // Only past the admission deadline (a stall of this node longer than it) can a worker have taken the
+      // job: it is being decided, so the request is answered as what it became, an accepted one.
+      LOG.warn("A refused booking request's job {} was taken before it could be withdrawn; it stands", v("jobId", enqueued.jobId()));
+      return accepted(shard, enqueued, List.of());
+    });
+  }
+
+  /**
+   * Confirms the job with the others of this turn of the event loop, one call per shard for all of them
+   * (confirm.lua), then wakes the shard's worker. Lost, the confirmation is made up by the admission deadline.
+   */
+  private void confirmSoon(int shard, String jobId) {
+    if (toConfirm.isEmpty()) {
+      context.runOnContext(v -> confirmAll());
+    }
+    toConfirm.computeIfAbsent(shard, s -> new ArrayList<>()).add(jobId);
+    inFlight++;
+  }
+
+  private void confirmAll() {
+    List<Map.Entry<Integer, List<String>>> batches = new ArrayList<>(toConfirm.entrySet());
+    toConfirm.clear();
+    for (Map.Entry<Integer, List<String>> batch : batches) {
+      int shard = batch.getKey();
+      int jobs = batch.getValue().size();
+      queue.confirm(shard, batch.getValue())
+          .onSuccess(v -> vertx.eventBus().publish(Addresses.shard(shard), null))
+          .onFailure(e -> LOG.warn("Could not confirm {} admitted jobs of shard {} (they wait for their deadline): {}",
+              jobs, shard, e.toString()))
+          .onComplete(done -> inFlight -= jobs);
+    }
+  }
+
+  private Future<Boolean> withdraw(int shard, EnqueueRequest request, ShardQueue.Enqueued enqueued) {
+    return queue.withdraw(shard, enqueued.jobId(), request.userId(), request.eventId(), request.idempotencyKey());
+  }
+
+  private void releaseIfReserved(Verdict user, EnqueueRequest request) {
+    if (user.outcome() == Verdict.Outcome.RESERVED) {
+      limiter.releaseReservation(request.userId(), request.eventId());
+    }
+  }
+
+  private Future<EnqueueReply> accepted(int shard, ShardQueue.Enqueued enqueued, List<Verdict> verdicts) {
+    if (enqueued.created()) {
+      metrics.jobEnqueued();
+      if (limiter.enabled()) {
+        confirmSoon(shard, enqueued.jobId());
+      } else {
+        vertx.eventBus().publish(Addresses.shard(shard), null);
+      }
+      return Future.succeededFuture(reply(shard, enqueued.jobId(), Math.max(1, enqueued.seq() - enqueued.taken()), false, false, verdicts));
+    }
+    if (enqueued.live()) {
+      long position = enqueued.processing() ? 0 : Math.max(1, enqueued.seq() - enqueued.taken());
+      return Future.succeededFuture(reply(shard, enqueued.jobId(), position, false, true, verdicts));
+    }
+    return queue.status(enqueued.jobId()).map(record -> reply(shard, enqueued.jobId(), record.position(), true, false, verdicts));
+  }
+
+  private EnqueueReply reply(int shard, String jobId, long position, boolean duplicate, boolean alreadyLive,
+                             List<Verdict> verdicts) {
+    return new EnqueueReply(jobId, position, estimatedWaitSeconds(shard, position), shardPaused[shard], duplicate,
+        alreadyLive, verdicts);
   }
 
   /**

@@ -16,6 +16,8 @@ package io.aurora.booking.queue;
  *   {sN}:live:U:E     the job of user U for event E while it waits or is in process (enqueue.lua, ack.lua)
  *   {sN}:sold_out     HASH  event id -> "seatEpoch:startsAtMillis": events the worker saw sell out
  *   {sN}:seat_epochs  HASH  event id -> how many times seats may have come back (voids older sold-out marks)
+ *   {sN}:withdrawn    ZSET  seq -> job id of jobs withdrawn after a limit refused their request (withdraw.lua),
+ *                     until the taken sequence passes them: a place in line counts only the jobs really ahead
  *   {sN}:owner        HASH  epoch (fencing token), node (member id), name (node name), since, seen: the shard's owner
  * </pre>
  */
@@ -41,6 +43,7 @@ final class ShardKeys {
   static String owner(int shard) { return tag(shard) + "owner"; }
   static String soldOut(int shard) { return tag(shard) + "sold_out"; }
   static String seatEpochs(int shard) { return tag(shard) + "seat_epochs"; }
+  static String withdrawn(int shard) { return tag(shard) + "withdrawn"; }
 
   static String liveJobPrefix(int shard) { return tag(shard) + "live:"; }
   /** The live job of a user for an event; the event's shard is {@code shard}. */

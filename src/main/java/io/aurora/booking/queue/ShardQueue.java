@@ -19,6 +19,7 @@ import io.vertx.redis.client.Response;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,7 @@ import static io.aurora.booking.queue.ShardKeys.soldOut;
 import static io.aurora.booking.queue.ShardKeys.stats;
 import static io.aurora.booking.queue.ShardKeys.taken;
 import static io.aurora.booking.queue.ShardKeys.waiting;
+import static io.aurora.booking.queue.ShardKeys.withdrawn;
 
 /**
  * The operations of the queue in Redis ({@link ShardKeys}): a FIFO per shard, a processing set with leases,
@@ -43,6 +45,8 @@ import static io.aurora.booking.queue.ShardKeys.waiting;
 public final class ShardQueue implements JobQueue {
 
   private static final LuaScript ENQUEUE = LuaScript.load("enqueue");
+  private static final LuaScript WITHDRAW = LuaScript.load("withdraw");
+  private static final LuaScript CONFIRM = LuaScript.load("confirm");
   private static final LuaScript TAKE = LuaScript.load("take", "job_finish");
   private static final LuaScript ACK = LuaScript.load("ack", "job_finish");
   private static final LuaScript SOLD_OUT = LuaScript.load("sold_out");
@@ -73,19 +77,55 @@ public final class ShardQueue implements JobQueue {
    */
   public Future<Enqueued> enqueue(int shard, String jobId, long userId, long eventId, int seats,
                                   String idempotencyKey, int idempotencyTtlSeconds, int liveHoldSeconds) {
+    return enqueue(redis::send, shard, jobId, userId, eventId, seats, idempotencyKey, idempotencyTtlSeconds,
+        liveHoldSeconds, 0);
+  }
+
+  /**
+   * {@link #enqueue} sent through {@code send}: {@code RedisConnection::send} to pipeline it on one connection
+   * behind the request's limits (QueueVerticle). With an {@code admitByMillis} (0: none) a new job is not
+   * handed to a worker until {@link #confirm}ed (its limits passed) or that time; {@link #withdraw} removes it
+   * when a limit refused.
+   */
+  public Future<Enqueued> enqueue(Function<Request, Future<Response>> send, int shard, String jobId, long userId,
+                                  long eventId, int seats, String idempotencyKey, int idempotencyTtlSeconds,
+                                  int liveHoldSeconds, long admitByMillis) {
     boolean idem = idempotencyKey != null;
-    return ENQUEUE.call(redis,
+    return ENQUEUE.call(send,
         List.of(waiting(shard), seq(shard), taken(shard), stats(shard), jobPrefix(shard) + jobId,
-            ShardKeys.idempotency(shard, userId, idempotencyKey), ShardKeys.liveJob(shard, userId, eventId)),
+            ShardKeys.idempotency(shard, userId, idempotencyKey), ShardKeys.liveJob(shard, userId, eventId),
+            withdrawn(shard)),
         List.of(jobId, Long.toString(userId), Long.toString(eventId), Integer.toString(seats),
             Long.toString(System.currentTimeMillis()), idem ? Integer.toString(idempotencyTtlSeconds) : "0",
-            jobPrefix(shard), Integer.toString(liveHoldSeconds)))
+            jobPrefix(shard), Integer.toString(liveHoldSeconds), Long.toString(admitByMillis)))
         .map(r -> switch (r.get(0).toInteger()) {
           case 1 -> new Enqueued(r.get(1).toString(), true, false, r.get(2).toLong(), r.get(3).toLong(), false);
           case 2 -> new Enqueued(r.get(1).toString(), false, true, r.get(2).toLong(), r.get(3).toLong(),
               "processing".equals(r.get(4).toString()));
           default -> new Enqueued(r.get(1).toString(), false, false, 0, 0, false);
         });
+  }
+
+  /**
+   * Withdraws a job just made by {@link #enqueue} whose request a limit refused: out of the waiting list, its
+   * record, idempotency entry and live-job mark gone, not counted as enqueued, its place in line given back
+   * (withdraw.lua). True when withdrawn; false when a worker had taken it already (it then stands).
+   */
+  public Future<Boolean> withdraw(int shard, String jobId, long userId, long eventId, String idempotencyKey) {
+    return WITHDRAW.call(redis,
+            List.of(waiting(shard), stats(shard), jobPrefix(shard) + jobId,
+                ShardKeys.idempotency(shard, userId, idempotencyKey), ShardKeys.liveJob(shard, userId, eventId),
+                withdrawn(shard)),
+            List.of(jobId))
+        .map(r -> r.toInteger() == 1);
+  }
+
+  /** Lets jobs whose requests passed their limits be taken (confirm.lua); all of one shard, in one call. */
+  public Future<Void> confirm(int shard, List<String> jobIds) {
+    List<String> args = new ArrayList<>(jobIds.size() + 1);
+    args.add(jobPrefix(shard));
+    args.addAll(jobIds);
+    return CONFIRM.call(redis, List.of(waiting(shard)), args).mapEmpty();
   }
 
   /** Takes jobs with no owner epoch to guard the take (tests, tools). */
@@ -104,7 +144,7 @@ public final class ShardQueue implements JobQueue {
     long now = System.currentTimeMillis();
     return TAKE.call(redis,
         List.of(waiting(shard), processing(shard), taken(shard), paused(shard), pausedEvents(shard), owner(shard),
-            finished(shard), stats(shard), soldOut(shard), seatEpochs(shard)),
+            finished(shard), stats(shard), soldOut(shard), seatEpochs(shard), withdrawn(shard)),
         List.of(jobPrefix(shard), Integer.toString(max), Long.toString(now + leaseMillis), Long.toString(now),
             Long.toString(fence), Integer.toString(soldOutAnswers), Integer.toString(resultTtlSeconds)))
         .recover(failure -> Future.failedFuture(String.valueOf(failure.getMessage()).startsWith("FENCED")
@@ -258,7 +298,7 @@ public final class ShardQueue implements JobQueue {
 
   public Future<JobRecord> status(String jobId) {
     int shard = Sharding.shardOfJob(jobId);
-    return STATUS.call(redis, List.of(jobPrefix(shard) + jobId, taken(shard)), List.of())
+    return STATUS.call(redis, List.of(jobPrefix(shard) + jobId, taken(shard), withdrawn(shard)), List.of())
         .map(r -> {
           JsonObject fields = new JsonObject();
           Response hash = r.get(0);

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.util.List;
+
 import static io.aurora.booking.testing.ApiAssertions.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -129,6 +131,73 @@ class AuthApiTest {
     assertError(app.get("/api/admin/queue/stats", unsigned), 401, "UNAUTHORIZED");
     String valid = Jwts.hs256(claims.copy().put("exp", now + 600), TestApp.SECRET);
     assertEquals(200, app.get("/api/bookings/history", valid).statusCode());
+  }
+
+  @Test
+  void lookAlikeEmailsNeverMakeASecondAccount() {
+    HttpResponse<Buffer> first = app.post("/api/auth/register", null, registration("grace@example.com"));
+    assertEquals(201, first.statusCode(), first.bodyAsString());
+    // Full-width letters are the same letters (NFKC): the same account, so the address is taken.
+    assertError(app.post("/api/auth/register", null, registration("ｇｒａｃｅ@ｅｘａｍｐｌｅ.ｃｏｍ")), 409, "EMAIL_TAKEN");
+    assertError(app.post("/api/auth/register", null, registration("GRACE@Example.COM\u00a0")), 409, "EMAIL_TAKEN");
+    // Invisible characters, a no-break space inside, and mixed scripts are refused outright.
+    for (String lookAlike : List.of("gr\u200bace@example.com", "grace\u200d@example.com", "\ufeffgrace@example.com",
+        "gra\u00a0ce@example.com", "gr\u0430ce@example.com", "grace@ex\u0430mple.com", "grace@example.c\u043em",
+        "gra\u2060ce@example.com", "grace\u00ad@example.com")) {
+      assertError(app.post("/api/auth/register", null, registration(lookAlike)), 400, "VALIDATION_FAILED");
+    }
+    assertEquals(1, app.queryLong("SELECT count(*) FROM users WHERE email LIKE '%grace%' OR email LIKE '%gr_ce%'"));
+    // Logging in with the full-width form is logging in to the one account.
+    HttpResponse<Buffer> login = app.post("/api/auth/login", null,
+        new JsonObject().put("email", "ｇｒａｃｅ@example.com").put("password", "correct horse battery"));
+    assertEquals(200, login.statusCode(), login.bodyAsString());
+    assertEquals("grace@example.com", login.bodyAsJsonObject().getJsonObject("user").getString("email"));
+    // One script per part is allowed: an address in another script is an address.
+    HttpResponse<Buffer> cyrillic = app.post("/api/auth/register", null, registration("иван@example.com"));
+    assertEquals(201, cyrillic.statusCode(), cyrillic.bodyAsString());
+  }
+
+  @Test
+  void passwordsAreTakenExactlyAsGiven() {
+    JsonObject spaced = registration("spaces@example.com").put("password", "  padded secret  ");
+    assertEquals(201, app.post("/api/auth/register", null, spaced).statusCode());
+    JsonObject login = new JsonObject().put("email", "spaces@example.com");
+    assertEquals(200, app.post("/api/auth/login", null, login.copy().put("password", "  padded secret  ")).statusCode());
+    assertError(app.post("/api/auth/login", null, login.copy().put("password", "padded secret")), 401, "INVALID_CREDENTIALS");
+    assertError(app.post("/api/auth/login", null, login.copy().put("password", "  padded secret")), 401, "INVALID_CREDENTIALS");
+    // Eight characters counted as sent: seven letters and a space are enough, seven letters are not.
+    assertEquals(201, app.post("/api/auth/register", null, registration("eight@example.com").put("password", "sevenxx ")).statusCode());
+    assertError(app.post("/api/auth/register", null, registration("seven@example.com").put("password", " sevenx")), 400, "VALIDATION_FAILED");
+  }
+
+  @Test
+  void correctlySignedTokensWithMalformedClaimsAre401NeverA500() {
+    long userId = app.user().id();
+    long now = System.currentTimeMillis() / 1000;
+    JsonObject good = new JsonObject().put("sub", Long.toString(userId)).put("email", "x@test.local").put("role", "USER")
+        .put("exp", now + 600);
+    List<JsonObject> malformed = List.of(
+        good.copy().put("exp", Long.toString(now + 600)),
+        good.copy().put("exp", true),
+        good.copy().put("exp", new JsonObject()),
+        good.copy().put("exp", 1.0e300),
+        good.copy().put("iat", "yesterday"),
+        good.copy().put("nbf", "soon"),
+        good.copy().put("sub", userId),
+        good.copy().put("sub", "not-a-number"),
+        good.copy().putNull("sub"),
+        good.copy().put("role", "OWNER"),
+        good.copy().put("role", 7),
+        good.copy().put("email", new io.vertx.core.json.JsonArray()),
+        good.copy().put("aud", 5),
+        good.copy().put("iss", List.of()));
+    for (JsonObject claims : malformed) {
+      String token = Jwts.hs256(claims, TestApp.SECRET);
+      HttpResponse<Buffer> answer = app.get("/api/bookings/history", token);
+      assertEquals(401, answer.statusCode(), claims.encode());
+      assertError(answer, 401, "UNAUTHORIZED");
+    }
+    assertEquals(200, app.get("/api/bookings/history", Jwts.hs256(good, TestApp.SECRET)).statusCode());
   }
 
   @Test

@@ -44,8 +44,8 @@ class BusContractTest {
 
   @Test
   void aLocalRequestAndItsAnswerAreHandedOverAsTheyAreWithNoCopy(Vertx vertx) {
-    EnqueueRequest request = new EnqueueRequest(7, 42, 2, "key-1");
-    EnqueueReply reply = new EnqueueReply("3-abc", 5, 2, false, false, false);
+    EnqueueRequest request = new EnqueueRequest(7, 42, 2, "key-1", "192.0.2.1");
+    EnqueueReply reply = new EnqueueReply("3-abc", 5, 2, false, false, false, java.util.List.of());
     AtomicReference<Object> received = new AtomicReference<>();
     await(vertx.eventBus().<EnqueueRequest>localConsumer(ADDRESS, msg -> {
       received.set(msg.body());
@@ -104,7 +104,7 @@ class BusContractTest {
   void aLocalRecordRefusesToLeaveItsNode() {
     BusCodec<EnqueueRequest> codec = BusCodec.local(EnqueueRequest.class);
 
-    assertThrows(IllegalStateException.class, () -> codec.encodeToWire(Buffer.buffer(), new EnqueueRequest(1, 2, 1, null)));
+    assertThrows(IllegalStateException.class, () -> codec.encodeToWire(Buffer.buffer(), new EnqueueRequest(1, 2, 1, null, "192.0.2.1")));
   }
 
   @SuppressWarnings("unchecked")

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,9 +34,72 @@ class ConfigLoaderTest {
     IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
         () -> ConfigLoader.load(Map.of(ConfigLoader.CONF_FILE_ENV, file.toString())));
     assertTrue(unknown.getMessage().contains("htpPort"));
+    assertTrue(unknown.getMessage().contains("did you mean 'httpPort'?"), unknown.getMessage());
     IllegalArgumentException notANumber = assertThrows(IllegalArgumentException.class,
         () -> ConfigLoader.load(Map.of("BOOKING_SHARDS", "many")));
     assertTrue(notANumber.getMessage().contains("BOOKING_SHARDS"));
+  }
+
+  @Test
+  void aValueOfTheWrongTypeInTheFileIsAOneLineErrorNamingTheKey() throws IOException {
+    Map<String, String> cases = Map.of(
+        "{\"httpPort\": \"8080\"}", "'httpPort'",
+        "{\"shards\": 2.5}", "'shards'",
+        "{\"rateLimitsEnabled\": \"yes\"}", "'rateLimitsEnabled'",
+        "{\"pgUrl\": 5432}", "'pgUrl'",
+        "{\"batchSize\": null}", "'batchSize'");
+    for (Map.Entry<String, String> bad : cases.entrySet()) {
+      Path file = Files.createTempFile("booking", ".json");
+      Files.writeString(file, bad.getKey());
+      IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+          () -> ConfigLoader.load(Map.of(ConfigLoader.CONF_FILE_ENV, file.toString())), bad.getKey());
+      assertTrue(refused.getMessage().contains(bad.getValue()), refused.getMessage());
+      assertFalse(refused.getMessage().contains("\n"), refused.getMessage());
+    }
+    Path whole = Files.createTempFile("booking", ".json");
+    Files.writeString(whole, "{\"shards\": 4.0}");
+    assertEquals(4, ConfigLoader.load(Map.of(ConfigLoader.CONF_FILE_ENV, whole.toString())).shards());
+  }
+
+  @Test
+  void aFlagMustSayTrueOrFalse() {
+    assertEquals(false, ConfigLoader.load(Map.of("BOOKING_RATE_LIMITS_ENABLED", " FALSE ")).rateLimitsEnabled());
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(Map.of("BOOKING_RATE_LIMITS_ENABLED", "no")));
+    assertTrue(refused.getMessage().contains("BOOKING_RATE_LIMITS_ENABLED"), refused.getMessage());
+  }
+
+  @Test
+  void aMisspeltVariableIsAnErrorThatSuggestsTheClosestKey() {
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(Map.of("BOOKING_HTTP_PROT", "9000")));
+    assertTrue(refused.getMessage().contains("BOOKING_HTTP_PROT"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("did you mean BOOKING_HTTP_PORT?"), refused.getMessage());
+    IllegalArgumentException inFile = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(Map.of("BOOKING_JWT_SECRT_FILE", "/run/secrets/jwt")));
+    assertTrue(inFile.getMessage().contains("did you mean BOOKING_JWT_SECRET_FILE?"), inFile.getMessage());
+    // Not keys, and not mistakes: the log format (logback reads it), the test harness's own variables.
+    assertEquals(8080, ConfigLoader.load(Map.of("BOOKING_LOG_FORMAT", "json", "BOOKING_TEST_SERVICES", "embedded",
+        "OTHER_VARIABLE", "x")).httpPort());
+  }
+
+  @Test
+  void anyKeyCanBeReadFromAFileForMountedSecrets() throws IOException {
+    Path secret = Files.createTempFile("jwt", ".secret");
+    Files.writeString(secret, "  a secret with spaces kept, and its trailing line break dropped  \n");
+    AppConfig config = ConfigLoader.load(Map.of("BOOKING_JWT_SECRET_FILE", secret.toString()));
+    assertEquals("  a secret with spaces kept, and its trailing line break dropped  ", config.jwtSecret());
+    Path port = Files.createTempFile("port", ".txt");
+    Files.writeString(port, "9300\r\n");
+    assertEquals(9300, ConfigLoader.load(Map.of("BOOKING_HTTP_PORT_FILE", port.toString())).httpPort());
+
+    IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(Map.of("BOOKING_JWT_SECRET_FILE", secret.toString(), "BOOKING_JWT_SECRET", "x".repeat(40))));
+    assertTrue(both.getMessage().contains("BOOKING_JWT_SECRET_FILE"), both.getMessage());
+    Path missing = secret.resolveSibling("no-such-secret-" + System.nanoTime());
+    IllegalArgumentException unreadable = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(Map.of("BOOKING_ADMIN_PASSWORD_FILE", missing.toString())));
+    assertTrue(unreadable.getMessage().contains("BOOKING_ADMIN_PASSWORD_FILE"), unreadable.getMessage());
   }
 
   @Test

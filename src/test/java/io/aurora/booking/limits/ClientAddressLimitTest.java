@@ -18,6 +18,7 @@ import java.util.Map;
 
 import static io.aurora.booking.testing.TestApp.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * The per-address booking limit and who the client is: the socket's peer, unless the peer is a listed
@@ -51,6 +52,7 @@ class ClientAddressLimitTest {
   void aSpoofedForwardedForFromAnUntrustedPeerChangesNothing() {
     long eventId = untrusting.createEvent(50);
     List<TestUser> users = untrusting.users(4);
+    long enqueuedBefore = QueueLeftovers.enqueued(untrusting, eventId);
     for (int i = 0; i < 3; i++) {
       assertEquals(202, book(untrusting, users.get(i), eventId, "203.0.113." + i).statusCode());
     }
@@ -62,6 +64,12 @@ class ClientAddressLimitTest {
     assertEquals(1, keyExists(untrusting, "{ip:127.0.0.1}:rl:book"));
     assertEquals(0, keyExists(untrusting, "{ip:203.0.113.0}:rl:book"));
     assertEquals(0, untrusting.queryLong("SELECT count(*) FROM bookings WHERE user_id = $1", users.get(3).id()));
+    // The refused request's job, made in the same round trip as the limits, was withdrawn: nothing is left.
+    long refusedUser = users.get(3).id();
+    assertEquals(List.of(), QueueLeftovers.jobsOf(untrusting, refusedUser, eventId), "no job record");
+    assertFalse(QueueLeftovers.liveMarkExists(untrusting, refusedUser, eventId), "no live-job mark");
+    assertFalse(QueueLeftovers.holdsOpenJobPlace(untrusting, refusedUser, eventId), "no place in the open-job quota");
+    assertEquals(enqueuedBefore + 3, QueueLeftovers.enqueued(untrusting, eventId), "counted as enqueued: the three accepted");
   }
 
   @Test

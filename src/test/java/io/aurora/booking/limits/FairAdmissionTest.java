@@ -28,6 +28,7 @@ import java.util.stream.Collectors;
 import static io.aurora.booking.testing.TestApp.await;
 import static io.aurora.booking.testing.TestApp.awaitCondition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,6 +78,7 @@ class FairAdmissionTest {
     List<HttpResponse<Buffer>> accepted = answers.stream().filter(r -> r.statusCode() == 202).toList();
     assertEquals(1, accepted.size(), "one job for the flooder");
     String floodJob = accepted.get(0).bodyAsJsonObject().getString("jobId");
+    assertEquals(List.of(floodJob), QueueLeftovers.jobsOf(app, flooder.id(), eventId), "one job record in Redis");
     long repeats = answers.stream().filter(r -> r.statusCode() == 200).peek(r ->
         assertEquals(floodJob, r.bodyAsJsonObject().getString("jobId"), "a repeat answers with the live job")).count();
     List<HttpResponse<Buffer>> refused = answers.stream().filter(r -> r.statusCode() == 429).toList();
@@ -136,6 +138,10 @@ class FairAdmissionTest {
       assertEquals("RATE_LIMITED", fourth.bodyAsJsonObject().getString("error"));
       assertNotNull(fourth.getHeader("Retry-After"));
       assertTrue(app.queueStats().getJsonObject("throttled").getJsonObject("totalByLimit").getLong("open-jobs") >= 1);
+      // Its job, made in the same round trip as the limits, was withdrawn: nothing of the request is left.
+      assertEquals(List.of(), QueueLeftovers.jobsOf(app, user.id(), events.get(3)), "no job record");
+      assertFalse(QueueLeftovers.liveMarkExists(app, user.id(), events.get(3)), "no live-job mark");
+      assertFalse(QueueLeftovers.holdsOpenJobPlace(app, user.id(), events.get(3)), "no place in the open-job quota");
       // A repeat for an event already in line is no new open job: same job, 200, not refused.
       HttpResponse<Buffer> repeat = app.book(user.token(), events.get(0));
       assertEquals(200, repeat.statusCode(), repeat.bodyAsString());

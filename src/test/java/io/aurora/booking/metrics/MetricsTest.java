@@ -260,6 +260,21 @@ class MetricsTest {
     return response.bodyAsString();
   }
 
+  @Test
+  void theScrapeHoldsNoConnectionStringCredentialOrSecret() {
+    // Some traffic first, so that every client's pool has its meters.
+    long eventId = app.createEvent(1);
+    assertEquals("completed", app.awaitJob(app.bookJob(app.user().token(), eventId)).getString("status"));
+    String text = scrapeText();
+    for (String leak : List.of("postgresql://", "postgres://", "redis://", "rediss://", "password", TestApp.SECRET,
+        app.config.pgUrl(), app.config.redisUrl())) {
+      if (!leak.isEmpty()) {
+        assertFalse(text.contains(leak), "the scrape shows " + leak + ":\n" + text.lines()
+            .filter(line -> line.contains(leak)).limit(5).toList());
+      }
+    }
+  }
+
   private static PrometheusText scrape() {
     return PrometheusText.parse(scrapeText());
   }

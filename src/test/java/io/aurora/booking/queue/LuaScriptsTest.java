@@ -95,6 +95,62 @@ class LuaScriptsTest {
     assertTrue(ttl > 0 && ttl <= 600, "ttl " + ttl);
   }
 
+  // ---- withdraw.lua ----
+
+  @Test
+  void aWithdrawnJobLeavesNothingBehindAndGivesItsPlaceInLineBack() {
+    String a = enqueue(1, EVENT);
+    ShardQueue.Enqueued refused = await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), 7, EVENT, 1, "k7", 600, 3600));
+    String c = enqueue(3, EVENT);
+    assertTrue(await(queue.withdraw(SHARD, refused.jobId(), 7, EVENT, "k7")));
+    assertEquals(List.of(a, c), waiting());
+    assertEquals(Map.of(), hash(ShardKeys.jobPrefix(SHARD) + refused.jobId()), "no job record");
+    assertNull(get(ShardKeys.idempotency(SHARD, 7, "k7")), "no idempotency entry");
+    assertNull(get(ShardKeys.liveJob(SHARD, 7, EVENT)), "no live-job mark");
+    assertEquals("2", hash(ShardKeys.stats(SHARD)).get("enqueued"), "not counted as enqueued");
+    // The job behind counts only the one really ahead of it, in its status and in a new request's answer.
+    assertEquals(2, await(queue.status(c)).position(), "c: seq 3, one withdrawn ahead");
+    ShardQueue.Enqueued d = await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), 4, EVENT, 1, null, 0, 3600));
+    assertEquals(3, d.seq() - d.taken(), "d: seq 4, one withdrawn ahead");
+    // The same user may ask again at once: nothing of the withdrawn request holds them back.
+    assertTrue(await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), 7, EVENT, 1, "k7", 600, 3600)).created());
+    // Take passes the withdrawn place: it is forgotten, and positions are seq - taken again.
+    assertEquals(List.of(a, c), await(queue.take(SHARD, 2, LEASE)).stream().map(TakenJob::jobId).toList());
+    assertEquals(0, send(Command.ZCARD, ShardKeys.withdrawn(SHARD)).toLong());
+    assertEquals(1, await(queue.status(d.jobId())).position());
+  }
+
+  @Test
+  void aJobAwaitingItsLimitsIsNotTakenAndHoldsBackTheJobsBehindItUntilConfirmed() {
+    String a = enqueue(1, EVENT);
+    ShardQueue.Enqueued pending = await(queue.enqueue(redis::send, SHARD, Sharding.newJobId(SHARD), 2, EVENT, 1, null, 0,
+        3600, System.currentTimeMillis() + 60_000));
+    String c = enqueue(3, EVENT);
+    assertEquals(List.of(a), await(queue.take(SHARD, 10, LEASE)).stream().map(TakenJob::jobId).toList(),
+        "take stops at the job whose request's limits are not known yet (FIFO: c waits behind it)");
+    assertEquals(List.of(pending.jobId(), c), waiting());
+    await(queue.confirm(SHARD, List.of(pending.jobId())));
+    assertEquals(List.of(pending.jobId(), c), await(queue.take(SHARD, 10, LEASE)).stream().map(TakenJob::jobId).toList());
+  }
+
+  @Test
+  void aJobWhoseAdmissionDeadlinePassedIsTakenLikeAnyOther() {
+    ShardQueue.Enqueued stale = await(queue.enqueue(redis::send, SHARD, Sharding.newJobId(SHARD), 2, EVENT, 1, null, 0,
+        3600, System.currentTimeMillis() - 1));
+    assertEquals(List.of(stale.jobId()), await(queue.take(SHARD, 10, LEASE)).stream().map(TakenJob::jobId).toList());
+  }
+
+  @Test
+  void aJobAWorkerHasTakenIsNotWithdrawnAndStands() {
+    ShardQueue.Enqueued job = await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), 7, EVENT, 1, null, 0, 3600));
+    await(queue.take(SHARD, 1, LEASE));
+    assertFalse(await(queue.withdraw(SHARD, job.jobId(), 7, EVENT, null)));
+    assertEquals("processing", hash(ShardKeys.jobPrefix(SHARD) + job.jobId()).get("status"));
+    assertEquals(job.jobId(), get(ShardKeys.liveJob(SHARD, 7, EVENT)));
+    assertEquals(1, processing().size());
+    assertEquals("1", hash(ShardKeys.stats(SHARD)).get("enqueued"));
+  }
+
   // ---- take.lua ----
 
   @Test
