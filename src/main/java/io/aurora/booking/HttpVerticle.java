@@ -6,6 +6,7 @@ import io.aurora.booking.admin.BenchRoutes;
 import io.aurora.booking.auth.AuthRoutes;
 import io.aurora.booking.auth.Authentication;
 import io.aurora.booking.auth.PasswordHasher;
+import io.aurora.booking.auth.Revocations;
 import io.aurora.booking.auth.Tokens;
 import io.aurora.booking.bookings.BookingRoutes;
 import io.aurora.booking.bus.Requests;
@@ -56,6 +57,9 @@ public final class HttpVerticle extends VerticleBase {
   private volatile boolean draining;
   private int shutdownGraceMillis;
   private EventCache eventCache;
+  private Revocations revocations;
+  /** How often a node re-reads revoked token generations, in case it missed a published revocation. */
+  private static final long REVOCATION_REFRESH_MILLIS = 30_000;
   private Pool pool;
   private Router router;
   private final ApiContract contract;
@@ -80,7 +84,8 @@ public final class HttpVerticle extends VerticleBase {
     redis = Clients.redis(vertx, config, Clients.instanceName("booking-http"));
     eventCache = new EventCache(vertx, pool, redis, config.eventCacheSeconds());
     Tokens tokens = new Tokens(vertx, config.jwtSecret(), config.jwtTtlSeconds(), config.tokenCacheSize());
-    Authentication auth = new Authentication(tokens);
+    revocations = new Revocations(vertx, pool, REVOCATION_REFRESH_MILLIS);
+    Authentication auth = new Authentication(tokens, revocations);
     Requests requests = new Requests(vertx);
     RateLimiter limiter = new RateLimiter(redis, metrics, config.rateLimitsEnabled());
     ClientAddress clients = new ClientAddress(config.trustedProxies());
@@ -94,7 +99,7 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/ready").handler(this::ready);
     router.get(ApiContract.PATH).handler(contract::serve);
     new MetricsRoutes(config, metrics).mount(router);
-    new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens, config, limiter, clients, contract).mount(router);
+    new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens, auth, revocations, config, limiter, clients, contract).mount(router);
     ShardQueue queue = new ShardQueue(redis);
     SeatsReturned seatsReturned = eventId -> queue.seatsMayHaveReturned(Sharding.shardOf(eventId, config.shards()), eventId);
     new EventRoutes(pool, eventCache, auth, seatsReturned, contract).mount(router);
@@ -119,6 +124,7 @@ public final class HttpVerticle extends VerticleBase {
         .setTcpNoDelay(true)
         .setIdleTimeout(120);
     return eventCache.start()
+        .compose(v -> revocations.start())
         .compose(v -> vertx.createHttpServer(options).invalidRequestHandler(ErrorHandler::invalidRequest).requestHandler(router).listen())
         .map(HttpServer::actualPort);
   }
@@ -132,7 +138,7 @@ public final class HttpVerticle extends VerticleBase {
     draining = true;
     io.vertx.core.Promise<Void> grace = io.vertx.core.Promise.promise();
     vertx.setTimer(Math.min(1_000, Math.max(1, shutdownGraceMillis)), id -> grace.complete());
-    return grace.future().compose(v -> eventCache.stop()).eventually(() -> redis.close().recover(e -> Future.succeededFuture()));
+    return grace.future().compose(v -> eventCache.stop()).compose(v -> revocations.stop()).eventually(() -> redis.close().recover(e -> Future.succeededFuture()));
   }
 
   private void refuseWhileDraining(RoutingContext ctx) {

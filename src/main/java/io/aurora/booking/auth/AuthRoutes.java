@@ -38,8 +38,13 @@ public final class AuthRoutes {
   private final RateLimit perAddress;
   private final RateLimit perAccount;
 
-  public AuthRoutes(Pool pool, PasswordHasher hasher, Tokens tokens, AppConfig config, RateLimiter limiter,
-                    ClientAddress clients, ApiContract contract) {
+  private final Authentication auth;
+  private final Revocations revocations;
+
+  public AuthRoutes(Pool pool, PasswordHasher hasher, Tokens tokens, Authentication auth, Revocations revocations,
+                    AppConfig config, RateLimiter limiter, ClientAddress clients, ApiContract contract) {
+    this.auth = auth;
+    this.revocations = revocations;
     this.contract = contract;
     this.pool = pool;
     this.hasher = hasher;
@@ -54,6 +59,27 @@ public final class AuthRoutes {
   public void mount(Router router) {
     router.post("/api/auth/register").handler(contract.validate("register")).handler(this::register);
     router.post("/api/auth/login").handler(contract.validate("login")).handler(this::login);
+    router.delete("/api/auth/me").handler(auth.user()).handler(this::deleteAccount);
+  }
+
+  /**
+   * The caller's account is deleted (GDPR): the row is anonymised, never removed, so the bookings and
+   * their history keep their user; every token of the account is refused from now on, on every node. The
+   * account's bookings stand (seats sold stay sold: cancel them first to give them back).
+   */
+  private void deleteAccount(RoutingContext ctx) {
+    Caller caller = Authentication.caller(ctx);
+    pool.preparedQuery(UserSql.DELETE_ACCOUNT).execute(Tuple.of(caller.id()))
+        .onSuccess(rows -> {
+          if (rows.size() == 0) {
+            ctx.fail(ErrorCode.NOT_FOUND.error("No such account"));
+            return;
+          }
+          revocations.revoked(caller.id(), rows.iterator().next().getInteger("token_generation"));
+          ctx.response().putHeader("Content-Type", "application/json")
+              .end(new JsonObject().put("deleted", true).put("id", caller.id()).encode());
+        })
+        .onFailure(ctx::fail);
   }
 
   private void register(RoutingContext ctx) {
@@ -124,7 +150,8 @@ public final class AuthRoutes {
         .put("email", row.getString("email"))
         .put("role", row.getString("role"))
         .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString());
-    String token = tokens.issue(row.getLong("id"), row.getString("email"), Role.valueOf(row.getString("role")));
+    String token = tokens.issue(row.getLong("id"), row.getString("email"), Role.valueOf(row.getString("role")),
+        row.getInteger("token_generation"), tokens.ttlSeconds());
     return new JsonObject().put("user", user).put("token", token);
   }
 }

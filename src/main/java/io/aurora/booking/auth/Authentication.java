@@ -13,9 +13,11 @@ public final class Authentication {
   private static final String CALLER = "caller";
 
   private final Tokens tokens;
+  private final Revocations revocations;
 
-  public Authentication(Tokens tokens) {
+  public Authentication(Tokens tokens, Revocations revocations) {
     this.tokens = tokens;
+    this.revocations = revocations;
   }
 
   /** Any valid token. */
@@ -50,6 +52,10 @@ public final class Authentication {
     }
     tokens.verify(token.get())
         .onSuccess(caller -> {
+          if (!revocations.accepts(caller)) {
+            ctx.fail(ErrorCode.UNAUTHORIZED.error("Token is invalid or expired"));
+            return;
+          }
           if (adminOnly && !caller.isAdmin()) {
             ctx.fail(ErrorCode.FORBIDDEN.error("This route is for admins only"));
             return;

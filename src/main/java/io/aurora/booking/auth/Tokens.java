@@ -38,8 +38,20 @@ public final class Tokens {
   }
 
   public String issue(long userId, String email, Role role, int ttl) {
+    return issue(userId, email, role, 0, ttl);
+  }
+
+  /** A token of the user's current token {@code generation} ({@link Revocations}). */
+  public String issue(long userId, String email, Role role, int generation, int ttl) {
     JsonObject claims = new JsonObject().put("sub", Long.toString(userId)).put("email", email).put("role", role.name());
+    if (generation > 0) {
+      claims.put("gen", generation);
+    }
     return jwt.generateToken(claims, new JWTOptions().setAlgorithm(ALGORITHM).setExpiresInSeconds(ttl));
+  }
+
+  public int ttlSeconds() {
+    return ttlSeconds;
   }
 
   /** How many verified tokens are remembered (tests). */
@@ -77,7 +89,7 @@ public final class Tokens {
           throw new IllegalArgumentException("malformed claims");
         }
         Caller caller = new Caller(Long.parseLong(p.getString("sub")), (String) claims.getValue("email"),
-            Role.valueOf(p.getString("role")));
+            Role.valueOf(p.getString("role")), claims.getInteger("gen", 0));
         if (verified != null) {
           verified.put(token, caller, ((Number) claims.getValue("exp")).longValue());
         }
@@ -104,6 +116,9 @@ public final class Tokens {
     Object aud = claims.getValue("aud");
     if (claims.containsKey("aud") && !(aud instanceof String
         || aud instanceof io.vertx.core.json.JsonArray list && list.stream().allMatch(String.class::isInstance))) {
+      return false;
+    }
+    if (claims.containsKey("gen") && !(claims.getValue("gen") instanceof Integer gen && gen >= 0)) {
       return false;
     }
     return claims.getValue("sub") instanceof String && claims.getValue("email") instanceof String

@@ -5,10 +5,23 @@ final class UserSql {
 
   static final String INSERT = """
       INSERT INTO users (name, email, password_hash) VALUES ($1, $2, $3)
-      RETURNING id, name, email, role, created_at""";
+      RETURNING id, name, email, role, created_at, token_generation""";
 
   static final String BY_EMAIL = """
-      SELECT id, name, email, role, password_hash, created_at FROM users WHERE email = $1""";
+      SELECT id, name, email, role, password_hash, created_at, token_generation FROM users WHERE email = $1""";
+
+  /**
+   * Account deletion: the row stays (bookings keep their user) but holds nothing personal any more, cannot
+   * log in (no e-mail of anyone's, no usable hash) and refuses every token (the highest generation).
+   */
+  static final String DELETE_ACCOUNT = """
+      UPDATE users SET name = 'Deleted user', email = 'deleted-' || id || '@deleted.invalid',
+                       password_hash = '!deleted-account-no-password-matches-this-placeholder-hash!',
+                       token_generation = 2147483647, deleted_at = now(), updated_at = now()
+      WHERE id = $1 AND deleted_at IS NULL
+      RETURNING token_generation""";
+
+  static final String REVOKED = "SELECT id, token_generation FROM users WHERE token_generation > 0";
 
   static final String ADMIN_EXISTS = "SELECT id FROM users WHERE email = $1 AND role = 'ADMIN'";
 

@@ -28,6 +28,11 @@ public final class Addresses {
   public static final String QUEUE_FIGURES = "booking.queue.figures";
   /** Published when an event changes (its id, a Long), so every node drops its cached copy. */
   public static final String EVENT_CHANGED = "events.changed";
+  /**
+   * Published when a user's tokens are revoked (a JsonObject {@code {userId, generation}}: tokens of an
+   * earlier generation are refused), so every node refuses them at once (auth.Revocations).
+   */
+  public static final String TOKENS_REVOKED = "auth.tokens.revoked";
   /** Admin -> the node's shard ownership, local: members, owners and depth of every shard (no body -> JSON). */
   public static final String CLUSTER_STATUS = "cluster.status";
   /**

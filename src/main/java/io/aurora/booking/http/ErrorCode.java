@@ -23,6 +23,8 @@ public enum ErrorCode {
   EVENT_HAS_BOOKINGS(409),
   EVENT_STARTED(409),
   CONFLICT(409),
+  /** An Idempotency-Key this user already used for a different booking request (another event or body). */
+  IDEMPOTENCY_KEY_REUSED(422),
   PAYLOAD_TOO_LARGE(413),
   /** The request line is longer than the server reads (answered below the router). */
   URI_TOO_LONG(414),

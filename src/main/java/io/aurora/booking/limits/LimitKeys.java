@@ -8,6 +8,7 @@ package io.aurora.booking.limits;
  * <pre>
  *   {u:ID}:rl:book       GCRA state (theoretical arrival time, ms) of a user's booking requests
  *   {u:ID}:open          ZSET  event id -> expiry (ms): the user's open jobs, one per event (the open-job quota)
+ *   {u:ID}:idem:KEY      what the user's first request with Idempotency-Key KEY asked for (event, body)
  *   {ip:ADDR}:rl:book    GCRA state of a client address's booking requests
  *   {ip:ADDR}:rl:login   GCRA state of a client address's login and register requests
  *   {acct:EMAIL}:rl:login  GCRA state of login and register requests for one account
@@ -27,6 +28,9 @@ public final class LimitKeys {
 
   /** The open jobs of a user, released by the queue when a job is decided. */
   public static String openJobs(long userId) { return user(userId, "open"); }
+
+  /** The user's record of an Idempotency-Key, whatever the event (idempotency.lua). */
+  public static String idempotency(long userId, String key) { return user(userId, "idem:" + key); }
 
   static String throttledTotal() { return "{throttled}:total"; }
   static String throttledBucket(long bucketStartSeconds) { return "{throttled}:" + bucketStartSeconds; }

@@ -13,6 +13,8 @@ import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.infra.Clients;
+import io.aurora.booking.infra.LuaScript;
+import io.aurora.booking.limits.LimitKeys;
 import io.aurora.booking.limits.RateLimit;
 import io.aurora.booking.limits.RateLimiter;
 import io.aurora.booking.limits.ThrottleMeters;
@@ -52,6 +54,10 @@ public final class QueueVerticle extends VerticleBase {
    * then the job (perhaps already answered 202) is taken as any other.
    */
   private static final long ADMIT_HOLD_MILLIS = 10_000;
+  private static final LuaScript IDEMPOTENCY = LuaScript.load("idempotency");
+  /** idempotency.lua's answers. */
+  private static final int KEY_REUSED = 0;
+  private static final int KEY_NEW = 2;
 
   private final QueueMeters metrics;
   private AppConfig config;
@@ -163,10 +169,70 @@ public final class QueueVerticle extends VerticleBase {
     return admissionConnection().compose(connection -> {
       Future<List<Verdict>> verdicts = limiter.checkBooking(connection::send, perUser, request.userId(), request.eventId(),
           config.maxOpenJobsPerUser(), perAddress, request.clientAddress());
+      Future<Integer> key = checkIdempotencyKey(connection, request);
       Future<ShardQueue.Enqueued> enqueued = queue.enqueue(connection::send, shard, jobId, request.userId(),
           request.eventId(), request.seats(), request.idempotencyKey(), config.idempotencyTtlSeconds(),
-          config.resultTtlSeconds(), limiter.enabled() ? System.currentTimeMillis() + ADMIT_HOLD_MILLIS : 0);
-      return Future.join(verdicts, enqueued).transform(done -> admit(shard, request, verdicts, enqueued));
+          config.resultTtlSeconds(), held(request) ? System.currentTimeMillis() + ADMIT_HOLD_MILLIS : 0);
+      return Future.join(verdicts, enqueued, key).transform(done -> {
+        if (key.failed() || key.result() == KEY_REUSED) {
+          return refuseKey(shard, request, verdicts, enqueued, key);
+        }
+        Future<EnqueueReply> answer = admit(shard, request, verdicts, enqueued);
+        if (key.result() == KEY_NEW) {
+          // A request that made no job gives its new key back: the key then means nothing yet.
+          answer = answer.andThen(ar -> {
+            if (ar.failed() || ar.result().jobId() == null) {
+              forgetIdempotencyKey(request);
+            }
+          });
+        }
+        return answer;
+      });
+    });
+  }
+
+  /**
+   * A job whose request is not settled within the pipeline (its limits, or its Idempotency-Key, checked in
+   * other slots) is held back from the workers until confirmed, so that it can still be withdrawn.
+   */
+  private boolean held(EnqueueRequest request) {
+    return limiter.enabled() || request.idempotencyKey() != null;
+  }
+
+  /**
+   * The user's Idempotency-Key, whatever the event: the same key for a different event or body is refused
+   * (422) on every shard. In the user's slot, pipelined with the enqueue (idempotency.lua).
+   */
+  private Future<Integer> checkIdempotencyKey(RedisConnection connection, EnqueueRequest request) {
+    if (request.idempotencyKey() == null) {
+      return Future.succeededFuture(1);
+    }
+    String fingerprint = request.eventId() + ":" + request.seats();
+    return IDEMPOTENCY.call(connection::send, List.of(LimitKeys.idempotency(request.userId(), request.idempotencyKey())),
+        List.of(fingerprint, Integer.toString(config.idempotencyTtlSeconds()))).map(r -> r.toInteger());
+  }
+
+  private void forgetIdempotencyKey(EnqueueRequest request) {
+    redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.DEL)
+            .arg(LimitKeys.idempotency(request.userId(), request.idempotencyKey())))
+        .onFailure(e -> LOG.warn("Could not forget an unused Idempotency-Key: {}", e.toString()));
+  }
+
+  /** The key was used for another request (or could not be checked): no job of this request may stand. */
+  private Future<EnqueueReply> refuseKey(int shard, EnqueueRequest request, Future<List<Verdict>> verdicts,
+                                         Future<ShardQueue.Enqueued> made, Future<Integer> key) {
+    if (verdicts.succeeded()) {
+      releaseIfReserved(verdicts.result().get(0), request);
+    }
+    Throwable why = key.failed() ? key.cause() : ErrorCode.IDEMPOTENCY_KEY_REUSED.error(
+        "This Idempotency-Key was already used for a different booking request (another event or body); use a new key");
+    Future<Boolean> undo = made.succeeded() && made.result().created()
+        ? withdraw(shard, request, made.result()) : Future.succeededFuture(true);
+    return undo.transform(withdrawn -> {
+      if (withdrawn.succeeded() && !withdrawn.result()) {
+        LOG.warn("A booking request's job {} was taken before it could be withdrawn; it stands", v("jobId", made.result().jobId()));
+      }
+      return Future.failedFuture(why);
     });
   }
 
@@ -207,7 +273,7 @@ public final class QueueVerticle extends VerticleBase {
       if (!enqueued.created() && !enqueued.live()) {
         releaseIfReserved(user, request); // a repeated idempotency key: the first request's job holds the place
       }
-      return accepted(shard, enqueued, verdicts);
+      return accepted(shard, enqueued, verdicts, held(request));
     }
     releaseIfReserved(user, request);
     if (!enqueued.created()) {
@@ -220,7 +286,7 @@ public final class QueueVerticle extends VerticleBase {
       // Only past the admission deadline (a stall of this node longer than it) can a worker have taken the
       // job: it is being decided, so the request is answered as what it became, an accepted one.
       LOG.warn("A refused booking request's job {} was taken before it could be withdrawn; it stands", v("jobId", enqueued.jobId()));
-      return accepted(shard, enqueued, List.of());
+      return accepted(shard, enqueued, List.of(), held(request));
     });
   }
 
@@ -260,10 +326,10 @@ public final class QueueVerticle extends VerticleBase {
     }
   }
 
-  private Future<EnqueueReply> accepted(int shard, ShardQueue.Enqueued enqueued, List<Verdict> verdicts) {
+  private Future<EnqueueReply> accepted(int shard, ShardQueue.Enqueued enqueued, List<Verdict> verdicts, boolean held) {
     if (enqueued.created()) {
       metrics.jobEnqueued();
-      if (limiter.enabled()) {
+      if (held) {
         confirmSoon(shard, enqueued.jobId());
       } else {
         vertx.eventBus().publish(Addresses.shard(shard), null);

@@ -190,7 +190,10 @@ class AuthApiTest {
         good.copy().put("role", 7),
         good.copy().put("email", new io.vertx.core.json.JsonArray()),
         good.copy().put("aud", 5),
-        good.copy().put("iss", List.of()));
+        good.copy().put("iss", List.of()),
+        good.copy().put("gen", "1"),
+        good.copy().put("gen", -1),
+        good.copy().put("gen", 1.5));
     for (JsonObject claims : malformed) {
       String token = Jwts.hs256(claims, TestApp.SECRET);
       HttpResponse<Buffer> answer = app.get("/api/bookings/history", token);

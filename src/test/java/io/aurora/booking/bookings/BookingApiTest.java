@@ -1,5 +1,6 @@
 package io.aurora.booking.bookings;
 
+import io.aurora.booking.queue.Sharding;
 import io.aurora.booking.testing.TestApp;
 import io.aurora.booking.testing.TestApp.TestUser;
 import io.vertx.core.Future;
@@ -85,6 +86,50 @@ class BookingApiTest {
     TestUser other = app.user();
     String otherJob = app.post("/api/bookings/" + eventId + "/book", other.token(), null).bodyAsJsonObject().getString("jobId");
     assertFalse(jobIds.contains(otherJob));
+  }
+
+  @Test
+  void anIdempotencyKeyReusedForAnotherEventIs422OnTheSameShardAndOnAnother() {
+    int shards = app.config.shards();
+    long first = app.createEvent(10);
+    long sameShard = first;
+    long otherShard = first;
+    while (sameShard == first || otherShard == first) {
+      long next = app.createEvent(10);
+      if (Sharding.shardOf(next, shards) == Sharding.shardOf(first, shards)) {
+        sameShard = sameShard == first ? next : sameShard;
+      } else {
+        otherShard = otherShard == first ? next : otherShard;
+      }
+    }
+    TestUser user = app.user();
+    long enqueuedBefore = app.queueStats().getJsonObject("total").getLong("enqueued");
+    HttpResponse<Buffer> original = await(app.http.post("/api/bookings/" + first + "/book").bearerTokenAuthentication(user.token())
+        .putHeader("Idempotency-Key", "order-7").send());
+    assertEquals(202, original.statusCode(), original.bodyAsString());
+    String jobId = original.bodyAsJsonObject().getString("jobId");
+    for (long other : List.of(sameShard, otherShard)) {
+      HttpResponse<Buffer> reused = await(app.http.post("/api/bookings/" + other + "/book").bearerTokenAuthentication(user.token())
+          .putHeader("Idempotency-Key", "order-7").send());
+      assertError(reused, 422, "IDEMPOTENCY_KEY_REUSED");
+    }
+    // The same request again is still the first job; a new key books the other events.
+    HttpResponse<Buffer> retry = await(app.http.post("/api/bookings/" + first + "/book").bearerTokenAuthentication(user.token())
+        .putHeader("Idempotency-Key", "order-7").send());
+    assertEquals(jobId, retry.bodyAsJsonObject().getString("jobId"), retry.bodyAsString());
+    assertEquals("completed", app.awaitJob(jobId).getString("status"));
+    for (long other : List.of(sameShard, otherShard)) {
+      HttpResponse<Buffer> fresh = await(app.http.post("/api/bookings/" + other + "/book").bearerTokenAuthentication(user.token())
+          .putHeader("Idempotency-Key", "order-8-" + other).send());
+      assertEquals(202, fresh.statusCode(), fresh.bodyAsString());
+      assertEquals("completed", app.awaitJob(fresh.bodyAsJsonObject().getString("jobId")).getString("status"));
+    }
+    // Nothing of the refused requests was booked or left waiting: one booking per event, three in all.
+    assertEquals(3, app.queryLong("SELECT count(*) FROM bookings WHERE user_id = $1", user.id()));
+    assertEquals(1, app.queryLong("SELECT count(*) FROM bookings WHERE user_id = $1 AND event_id = $2", user.id(), first));
+    JsonObject total = app.queueStats().getJsonObject("total");
+    assertEquals(0, total.getLong("waiting") + total.getLong("processing"), total.encode());
+    assertEquals(enqueuedBefore + 3, total.getLong("enqueued"), "the refused requests were not counted as enqueued: " + total.encode());
   }
 
   @Test

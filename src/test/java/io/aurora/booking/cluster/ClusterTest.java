@@ -321,6 +321,26 @@ class ClusterTest {
     assertEverythingDecidedAndConsistent(admin, stream);
   }
 
+  @Test
+  @Order(6)
+  void aDeletedAccountsTokenIsRefusedOnEveryNode() {
+    List<NodeProcess> nodes = liveNodes(2);
+    TestUser user = cluster.users(1).get(0);
+    for (NodeProcess node : nodes) {
+      assertEquals(200, await(cluster.http.get(node.httpPort, "127.0.0.1", "/api/bookings/history")
+          .bearerTokenAuthentication(user.token()).send()).statusCode(), node + " accepts the token before");
+    }
+    long deletedAt = System.nanoTime();
+    assertEquals(200, await(cluster.http.delete(nodes.get(0).httpPort, "127.0.0.1", "/api/auth/me")
+        .bearerTokenAuthentication(user.token()).send()).statusCode());
+    NodeProcess other = nodes.get(1);
+    awaitCondition(other + " to refuse the deleted account's token", Duration.ofSeconds(30), () ->
+        await(cluster.http.get(other.httpPort, "127.0.0.1", "/api/bookings/history")
+            .bearerTokenAuthentication(user.token()).send()).statusCode() == 401);
+    record("account deleted on " + nodes.get(0).name + ": its token refused on " + other.name + " after "
+        + (System.nanoTime() - deletedAt) / 1_000_000 + " ms (published revocation; goal: within a second)");
+  }
+
   // ---- fixtures ----
 
   /** New events until every shard has at least {@code perShard}; capacities alternate 100 and 1,000 seats. */

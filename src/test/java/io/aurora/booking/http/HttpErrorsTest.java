@@ -4,6 +4,7 @@ import io.aurora.booking.testing.TcpProxy;
 import io.aurora.booking.testing.TestApp;
 import io.aurora.booking.testing.TestApp.TestUser;
 import io.aurora.booking.testing.TestServices;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -135,17 +138,37 @@ class HttpErrorsTest {
     assertCleanError(app.post("/api/auth/login", null, loginPaddedTo(65_000)), 401, "INVALID_CREDENTIALS");
   }
 
+  /**
+   * Hung once in seven full runs of the suite (and once elsewhere) without an answer, never when run alone or
+   * in a loop of this class (15 runs, and 1,600 such requests 16 at a time): each step the client reaches is
+   * recorded, so that a hang says where it stopped instead of only that it timed out.
+   */
   @Test
-  void aChunkedBodyWithNoAnnouncedLengthIsCountedAgainstTheLimitToo() {
+  void aChunkedBodyWithNoAnnouncedLengthIsCountedAgainstTheLimitToo() throws Exception {
     HttpClient client = app.vertx.createHttpClient();
+    StringBuffer steps = new StringBuffer();
     try {
-      JsonObject answer = TestApp.await(client.request(HttpMethod.POST, app.config.httpPort(), "127.0.0.1", "/api/auth/login")
-          .compose(request -> request.setChunked(true).putHeader("Content-Type", "application/json")
-              .send(Buffer.buffer(loginPaddedTo(70_000))))
-          .compose(response -> response.body().map(body -> new JsonObject()
-              .put("status", response.statusCode())
-              .put("contentType", response.getHeader("Content-Type"))
-              .put("body", body.toString()))));
+      Future<JsonObject> exchange = client.request(HttpMethod.POST, app.config.httpPort(), "127.0.0.1", "/api/auth/login")
+          .compose(request -> {
+            steps.append("connected; ");
+            request.connection().closeHandler(v -> steps.append("connection closed; "));
+            request.exceptionHandler(e -> steps.append("request failed: ").append(e).append("; "));
+            return request.setChunked(true).putHeader("Content-Type", "application/json")
+                .send(Buffer.buffer(loginPaddedTo(70_000)));
+          })
+          .compose(response -> {
+            steps.append("response ").append(response.statusCode()).append("; ");
+            return response.body().map(body -> new JsonObject()
+                .put("status", response.statusCode())
+                .put("contentType", response.getHeader("Content-Type"))
+                .put("body", body.toString()));
+          });
+      JsonObject answer;
+      try {
+        answer = exchange.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        throw new AssertionError("no answer within 60 s; the client got as far as: " + steps, e);
+      }
       assertEquals(413, answer.getInteger("status"), answer.encode());
       assertEquals("application/json", answer.getString("contentType"));
       assertEquals("PAYLOAD_TOO_LARGE", new JsonObject(answer.getString("body")).getString("error"));

@@ -60,7 +60,8 @@ class ConsoleLogFormatTest {
     }
     assertTrue(banner >= 0, "the start-up banner was logged:\n" + String.join("\n", lines));
     for (JsonObject event : events.subList(0, banner + 1)) {
-      assertFalse(List.of("WARN", "ERROR").contains(event.getString("level")), "a clean start logs no warning: " + event.encode());
+      assertFalse(List.of("WARN", "ERROR").contains(event.getString("level"))
+          && !event.getString("logger_name", "").endsWith(BLOCKED_THREAD_CHECKER), "a clean start logs no warning: " + event.encode());
     }
   }
 
@@ -78,7 +79,7 @@ class ConsoleLogFormatTest {
     assertTrue(lines.stream().anyMatch(line -> TEXT_LINE.matcher(line).matches() && line.contains(" INFO ")),
         "log events as text lines:\n" + String.join("\n", lines));
     assertFalse(lines.stream().anyMatch(line -> TEXT_LINE.matcher(line).matches()
-        && (line.contains(" WARN ") || line.contains(" ERROR "))), String.join("\n", lines));
+        && (line.contains(" WARN ") || line.contains(" ERROR ")) && !line.contains(BLOCKED_THREAD_SHORT)), String.join("\n", lines));
   }
 
   @Test
@@ -97,6 +98,13 @@ class ConsoleLogFormatTest {
   }
 
   private static final String BOOKING_APP = "io.aurora.booking.BookingApp";
+  /**
+   * Vert.x's warning that an event loop ran over 2 s, which a start on a machine loaded by other builds gets
+   * from being descheduled (seen at load average 15 on two cores): a fact about the machine, not a setting
+   * of the start that an operator should act on. Any other warning still fails these tests.
+   */
+  private static final String BLOCKED_THREAD_CHECKER = "BlockedThreadChecker";
+  private static final String BLOCKED_THREAD_SHORT = "i.v.c.i.BlockedThreadChecker";
 
   private static final class BookingAppName {
     static final String SIMPLE = BOOKING_APP.substring(BOOKING_APP.lastIndexOf('.') + 1);

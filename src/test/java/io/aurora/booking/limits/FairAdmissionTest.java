@@ -63,6 +63,7 @@ class FairAdmissionTest {
     // Paused while the crowd arrives, so the flooder's job is surely still in line for every repeat
     // (places in line are given at enqueue, so the pause changes no order).
     assertEquals(200, app.post("/api/admin/queue/pause", app.adminToken(), null).statusCode());
+    long floodStarted = System.nanoTime();
     for (int i = 0; i < 2_000; i++) {
       flood.add(app.http.post("/api/bookings/" + eventId + "/book").bearerTokenAuthentication(flooder.token()).send());
       if (i % 2 == 0) {
@@ -70,6 +71,7 @@ class FairAdmissionTest {
       }
     }
     await(Future.join(new ArrayList<Future<?>>(flood)));
+    double floodSeconds = (System.nanoTime() - floodStarted) / 1e9;
     await(Future.join(new ArrayList<Future<?>>(crowd)));
     assertEquals(200, app.post("/api/admin/queue/resume", app.adminToken(), null).statusCode());
 
@@ -83,7 +85,10 @@ class FairAdmissionTest {
         assertEquals(floodJob, r.bodyAsJsonObject().getString("jobId"), "a repeat answers with the live job")).count();
     List<HttpResponse<Buffer>> refused = answers.stream().filter(r -> r.statusCode() == 429).toList();
     assertEquals(2_000, 1 + repeats + refused.size(), "every flood request is 202, 200 or 429");
-    assertTrue(refused.size() >= 2_000 - app.config.bookingBurstPerUser() * 2, "most of the flood is refused: " + refused.size());
+    // The limit lets through its burst plus what its rate refills while the flood lasts (longer on a loaded
+    // machine): no more than that may pass.
+    long allowed = app.config.bookingBurstPerUser() + (long) Math.ceil(floodSeconds * app.config.bookingRatePerUser() / 60.0) + 1;
+    assertTrue(1 + repeats <= allowed, "at most " + allowed + " of the flood let through in " + floodSeconds + " s: " + (1 + repeats));
     for (HttpResponse<Buffer> r : refused) {
       assertEquals("RATE_LIMITED", r.bodyAsJsonObject().getString("error"));
       assertNotNull(r.bodyAsJsonObject().getString("message"));
