@@ -46,7 +46,9 @@ final class NotificationSql {
       SELECT c.id, c.outbox_id, c.channel, c.attempts, o.event_type, o.payload::text AS body,
              w.url, w.secret, w.deleted_at IS NOT NULL AS webhook_deleted, u.email, u.name
       FROM claimed c JOIN outbox o ON o.id = c.outbox_id
-      LEFT JOIN webhooks w ON w.id = c.webhook_id LEFT JOIN users u ON u.id = o.user_id""";
+      LEFT JOIN webhooks w ON w.id = c.webhook_id
+      -- A deleted (anonymised) account gets no more email: its delivery finds no user and is dropped.
+      LEFT JOIN users u ON u.id = o.user_id AND u.deleted_at IS NULL""";
 
   static final String DELIVERED = """
       UPDATE notification_deliveries
