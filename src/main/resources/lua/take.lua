@@ -8,7 +8,7 @@
 -- ARGV: 1 job key prefix, 2 N, 3 lease deadline (ms), 4 now (ms), 5 the caller's fencing epoch ('0': unfenced),
 --       6 most jobs to answer SOLD_OUT in this call (0: fast path off)
 -- Returns {taken, answered}: taken = {{id, user, event, seats, attempts, enqueuedAt, seatEpoch}, ...} to decide
--- in PostgreSQL, answered = {id, event, enqueuedAt, id, event, enqueuedAt, ...} (flat: one reply value less per job)
+-- in PostgreSQL, answered = {id, event, enqueuedAt, user, id, event, ...} (flat: one reply value less per job)
 -- failed as SOLD_OUT here; both empty when paused or idle.
 -- Fails with FENCED when the shard has been claimed with a newer epoch than the caller's (see claim.lua).
 --
@@ -94,6 +94,7 @@ local function take_one(id)
     answered[#answered + 1] = id
     answered[#answered + 1] = f[2]
     answered[#answered + 1] = f[5]
+    answered[#answered + 1] = f[1]
     n_answered = n_answered + 1
   else
     if #out >= n then

@@ -24,6 +24,9 @@ import io.aurora.booking.limits.ClientAddress;
 import io.aurora.booking.limits.RateLimiter;
 import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.metrics.MetricsRoutes;
+import io.aurora.booking.notifications.Outbox;
+import io.aurora.booking.notifications.WebhookRoutes;
+import io.aurora.booking.notifications.WebhookTargets;
 import io.aurora.booking.queue.ShardQueue;
 import io.aurora.booking.queue.Sharding;
 import io.vertx.core.Future;
@@ -100,11 +103,13 @@ public final class HttpVerticle extends VerticleBase {
     ShardQueue queue = new ShardQueue(redis);
     SeatsReturned seatsReturned = eventId -> queue.seatsMayHaveReturned(Sharding.shardOf(eventId, config.shards()), eventId);
     new EventRoutes(pool, eventCache, auth, seatsReturned, contract).mount(router);
-    new BookingRoutes(config, pool, eventCache, requests, auth, seatsReturned, limiter, clients, contract).mount(router);
+    Outbox outbox = new Outbox(eventId -> Sharding.shardOf(eventId, config.shards()));
+    new BookingRoutes(config, pool, eventCache, requests, auth, seatsReturned, outbox, limiter, clients, contract).mount(router);
     if (config.benchMode()) {
       new BenchRoutes(pool, tokens, auth, contract).mount(router);
     }
     new AdminRoutes(pool, requests, auth, contract).mount(router);
+    new WebhookRoutes(pool, auth, contract, new WebhookTargets(vertx, config.webhookAllowPrivateNetworks())).mount(router);
     new AdminConsole().mount(router);
     router.route().failureHandler(new ErrorHandler());
     router.errorHandler(404, ctx -> ErrorHandler.send(ctx, ErrorCode.NOT_FOUND.error("No route for " + ctx.request().path())));

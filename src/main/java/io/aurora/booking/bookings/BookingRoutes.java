@@ -18,6 +18,7 @@ import io.aurora.booking.http.Input;
 import io.aurora.booking.limits.ClientAddress;
 import io.aurora.booking.limits.RateLimiter;
 import io.aurora.booking.limits.Throttle;
+import io.aurora.booking.notifications.Outbox;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -52,9 +53,13 @@ public final class BookingRoutes {
   private final RateLimiter limiter;
   private final ClientAddress clients;
 
-  /** {@code seatsReturned} is told of every cancellation, inside its transaction (the sold-out fast path stops). */
+  /**
+   * {@code seatsReturned} is told of every cancellation, inside its transaction (the sold-out fast path stops);
+   * {@code outbox} gets its notification in the same transaction.
+   */
   public BookingRoutes(AppConfig config, Pool pool, EventCache events, Requests requests, Authentication auth,
-                       SeatsReturned seatsReturned, RateLimiter limiter, ClientAddress clients, ApiContract contract) {
+                       SeatsReturned seatsReturned, Outbox outbox, RateLimiter limiter, ClientAddress clients,
+                       ApiContract contract) {
     this.contract = contract;
     this.config = config;
     this.pool = pool;
@@ -63,7 +68,7 @@ public final class BookingRoutes {
     this.auth = auth;
     this.limiter = limiter;
     this.clients = clients;
-    this.ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), seatsReturned);
+    this.ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), seatsReturned, outbox);
   }
 
   public void mount(Router router) {

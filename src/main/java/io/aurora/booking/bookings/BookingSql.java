@@ -26,7 +26,7 @@ final class BookingSql {
 
   static final String FIND = "SELECT id, user_id, event_id, seats, status FROM bookings WHERE id = $1";
 
-  static final String LOCK_BOOKING = "SELECT id, status, seats FROM bookings WHERE id = $1 FOR UPDATE";
+  static final String LOCK_BOOKING = "SELECT id, status, seats, user_id, job_id FROM bookings WHERE id = $1 FOR UPDATE";
 
   static final String CANCEL = """
       UPDATE bookings SET status = 'CANCELLED', cancelled_at = now(), updated_at = now() WHERE id = $1""";

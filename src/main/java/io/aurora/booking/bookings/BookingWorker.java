@@ -4,8 +4,11 @@ import io.aurora.booking.bus.Addresses;
 import io.aurora.booking.bus.Messages.ShardFenced;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
+import io.aurora.booking.events.SeatsReturned;
 import io.aurora.booking.infra.Clients;
 import io.aurora.booking.infra.Faults;
+import io.aurora.booking.notifications.Notification;
+import io.aurora.booking.notifications.Outbox;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -57,6 +60,8 @@ public final class BookingWorker extends VerticleBase {
   private Redis redis;
   private JobQueue queue;
   private SeatLedger ledger;
+  private Outbox outbox;
+  private Pool pool;
   private MessageConsumer<Object> wakeups;
   private boolean running;
   private boolean wakeRequested;
@@ -92,9 +97,11 @@ public final class BookingWorker extends VerticleBase {
   public Future<?> start() {
     config = new AppConfig(config());
     redis = Clients.redis(vertx, config, "booking-worker-" + shard);
-    Pool pool = Clients.pgPool(vertx, config, POOL_NAME);
+    pool = Clients.pgPool(vertx, config, POOL_NAME);
     queue = queues.on(redis);
-    ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent());
+    // Every job of this worker is of its shard, so the shard is the partition of their notifications.
+    outbox = new Outbox(eventId -> shard);
+    ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), SeatsReturned.NONE, outbox);
     sizing = new BatchSizing(config.batchSize(), config.maxBatchSize());
     takeSize = sizing.base();
     wakeups = vertx.eventBus().consumer(Addresses.shard(shard), msg -> wake());
@@ -213,11 +220,16 @@ public final class BookingWorker extends VerticleBase {
       return writeAnsweredRecords().map(written -> new Turn(written, null, null));
     }
     answeredSoldOut(batch.answeredSoldOut());
+    // The next turn waits for the fast path's announcements too: at most one is under way, and a stopping
+    // worker finishes it like its batch.
+    Future<Void> announced = announceSoldOut(batch.answeredSoldOut(), 0);
     if (batch.jobs().isEmpty()) {
-      return Future.succeededFuture(new Turn(batch.size(), null, null));
+      return announced.transform(done -> Future.succeededFuture(new Turn(batch.size(), null, null)));
     }
     Future<Leased> next = batch.jobs().size() >= leased.asked() && !stopping ? take() : null;
-    return process(leased).transform(done -> Future.succeededFuture(new Turn(batch.size(), next, done.cause())));
+    Future<?> decided = process(leased);
+    return Future.join(announced, decided).transform(done ->
+        Future.succeededFuture(new Turn(batch.size(), next, decided.failed() ? decided.cause() : null)));
   }
 
   /** A batch taken under lease, and the timer renewing its leases. */
@@ -308,6 +320,33 @@ public final class BookingWorker extends VerticleBase {
       metrics.jobFinished(outcome, job.enqueuedAt(), 0);
       logOutcome(job.jobId(), job.eventId(), outcome);
     }
+  }
+
+  /**
+   * Announces the jobs the take answered {@code SOLD_OUT} (the sold-out fast path never reaches PostgreSQL, so no
+   * decision transaction wrote their notifications): one multi-row outbox insert per take, after the take has
+   * recorded the answers in Redis. Retried like a fault; should the node die between the take and this insert,
+   * or PostgreSQL stay down through the retries, these announcements are lost (the answers themselves are not).
+   */
+  private Future<Void> announceSoldOut(List<TakenBatch.AnsweredSoldOut> answered, int attempt) {
+    if (answered.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Map<Long, List<Notification>> byEvent = new LinkedHashMap<>();
+    for (TakenBatch.AnsweredSoldOut job : answered) {
+      byEvent.computeIfAbsent(job.eventId(), e -> new ArrayList<>()).add(Notification.failed(job.jobId(), job.eventId(),
+          job.userId(), null, FailureReason.SOLD_OUT.name(), FailureReason.SOLD_OUT.message()));
+    }
+    return pool.withTransaction(conn -> Future.all(byEvent.entrySet().stream()
+            .map(e -> outbox.append(conn, e.getKey(), e.getValue())).toList()).<Void>mapEmpty())
+        .recover(failure -> {
+          if (attempt + 1 < config.maxAttempts()) {
+            return after(backoff(attempt)).compose(v -> announceSoldOut(answered, attempt + 1));
+          }
+          LOG.error("Shard {}: {} SOLD_OUT answers of the fast path could not be announced", v("shard", shard),
+              answered.size(), failure);
+          return Future.succeededFuture();
+        });
   }
 
   /** Counts and times the outcomes now recorded in the queue, and logs each at debug level. */

@@ -5,6 +5,8 @@ import io.aurora.booking.bookings.SeatAllocation.Decision;
 import io.aurora.booking.bookings.SeatAllocation.EventState;
 import io.aurora.booking.bookings.SeatAllocation.PriorBooking;
 import io.aurora.booking.events.SeatsReturned;
+import io.aurora.booking.notifications.Notification;
+import io.aurora.booking.notifications.Outbox;
 import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
@@ -46,17 +48,25 @@ public final class SeatLedger {
   private final Pool pool;
   private final int maxBookingsPerUser;
   private final SeatsReturned seatsReturned;
+  private final Outbox outbox;
 
-  /** A ledger that books only (the worker's): it never gives seats back. */
+  /**
+   * A ledger that books only, and files its notifications under partition 0 (tools and tests that decide jobs
+   * without a shard; the worker's ledger files them under the event's shard).
+   */
   public SeatLedger(Pool pool, int maxBookingsPerUser) {
-    this(pool, maxBookingsPerUser, SeatsReturned.NONE);
+    this(pool, maxBookingsPerUser, SeatsReturned.NONE, new Outbox(eventId -> 0));
   }
 
-  /** A ledger that also cancels, telling the queue inside the transaction that a seat came back. */
-  public SeatLedger(Pool pool, int maxBookingsPerUser, SeatsReturned seatsReturned) {
+  /**
+   * A ledger that also cancels, telling the queue inside the transaction that a seat came back. Every decision
+   * and cancellation writes its notifications to {@code outbox} in its own transaction.
+   */
+  public SeatLedger(Pool pool, int maxBookingsPerUser, SeatsReturned seatsReturned, Outbox outbox) {
     this.pool = pool;
     this.maxBookingsPerUser = maxBookingsPerUser;
     this.seatsReturned = seatsReturned;
+    this.outbox = outbox;
   }
 
   /**
@@ -81,9 +91,15 @@ public final class SeatLedger {
       if (jobs.size() == 1) {
         FailureReason reason = USER_FOREIGN_KEY.equals(((PgException) failure).getConstraint())
             ? FailureReason.USER_NOT_FOUND : FailureReason.BOOKING_REFUSED;
+        TakenJob job = jobs.get(0);
         LOG.warn("Job {} of event {}: the database refused its booking ({}); it fails alone as {}",
-            v("jobId", jobs.get(0).jobId()), v("eventId", eventId), failure.getMessage(), reason);
-        return Future.succeededFuture(new EventDecision(List.of(JobOutcome.failed(jobs.get(0).jobId(), reason)), null));
+            v("jobId", job.jobId()), v("eventId", eventId), failure.getMessage(), reason);
+        // Its failure changes nothing in PostgreSQL, so it is announced in a transaction of its own; should that
+        // fail, the decision fails and the job is decided again.
+        JobOutcome outcome = JobOutcome.failed(job.jobId(), reason);
+        return pool.withTransaction(conn -> outbox.append(conn, eventId, List.of(Notification.failed(job.jobId(), eventId,
+                job.userId(), job.seats(), outcome.reasonLabel(), outcome.message()))))
+            .map(new EventDecision(List.of(outcome), null));
       }
       int half = jobs.size() / 2;
       List<TakenJob> earlier = jobs.subList(0, half);
@@ -111,7 +127,24 @@ public final class SeatLedger {
                 Set.of(), maxBookingsPerUser, Instant.now()), Map.of()), null));
           }
           return decideLocked(conn, event, jobs);
-        }));
+        })
+        .compose(decision -> announce(conn, eventId, jobs, decision)));
+  }
+
+  /**
+   * Writes each decided job's notification (confirmed, or failed with its reason) to the outbox, in the
+   * decision's transaction: a batch that rolls back announces nothing. Outcomes are in the order of {@code jobs}.
+   */
+  private Future<EventDecision> announce(SqlConnection conn, long eventId, List<TakenJob> jobs, EventDecision decision) {
+    List<Notification> notifications = new ArrayList<>(jobs.size());
+    for (int i = 0; i < jobs.size(); i++) {
+      TakenJob job = jobs.get(i);
+      JobOutcome outcome = decision.outcomes().get(i);
+      notifications.add(outcome.completed()
+          ? Notification.confirmed(job.jobId(), outcome.result().getLong("bookingId"), eventId, job.userId(), job.seats())
+          : Notification.failed(job.jobId(), eventId, job.userId(), job.seats(), outcome.reasonLabel(), outcome.message()));
+    }
+    return outbox.append(conn, eventId, notifications).map(decision);
   }
 
   private Future<EventDecision> decideLocked(SqlConnection conn, Row event, List<TakenJob> jobs) {
@@ -188,6 +221,8 @@ public final class SeatLedger {
           }
           return conn.preparedQuery(BookingSql.CANCEL).execute(Tuple.of(bookingId))
               .compose(v -> conn.preparedQuery(BookingSql.REMOVE_SEATS).execute(Tuple.of(eventId, booking.getInteger("seats"))))
+              .compose(v -> outbox.append(conn, eventId, List.of(Notification.cancelled(bookingId, booking.getString("job_id"),
+                  eventId, booking.getLong("user_id"), booking.getInteger("seats")))))
               .compose(v -> seatsReturned.seatsMayHaveReturned(eventId))
               .map("CANCELLED");
         }));

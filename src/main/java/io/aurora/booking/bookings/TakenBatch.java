@@ -11,7 +11,7 @@ public record TakenBatch(List<TakenJob> jobs, List<AnsweredSoldOut> answeredSold
   public static final TakenBatch EMPTY = new TakenBatch(List.of(), List.of());
 
   /** A job the queue failed as {@code SOLD_OUT} in the take itself: final, recorded and counted there. */
-  public record AnsweredSoldOut(String jobId, long eventId, long enqueuedAt) {
+  public record AnsweredSoldOut(String jobId, long eventId, long enqueuedAt, long userId) {
   }
 
   /** Jobs taken or answered. */

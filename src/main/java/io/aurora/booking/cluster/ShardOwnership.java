@@ -8,6 +8,7 @@ import io.aurora.booking.bus.Messages.ShardFenced;
 import io.aurora.booking.bus.Requests;
 import io.aurora.booking.cluster.ClusterMembers.Member;
 import io.aurora.booking.config.AppConfig;
+import io.aurora.booking.notifications.NotificationDispatcher;
 import io.aurora.booking.infra.Clients;
 import io.aurora.booking.queue.OwnerRecords;
 import io.aurora.booking.queue.ShardQueue;
@@ -67,6 +68,8 @@ public final class ShardOwnership extends VerticleBase {
     Lock lock;
     long epoch;
     String deploymentId;
+    /** The shard's notification dispatcher (partition N goes with shard N). */
+    String dispatcherId;
     /** No attempt at this shard before then (just released, or failing). */
     long notBefore;
     /** Failed take-overs in a row (not counting lock waits that timed out, nor refusals). */
@@ -253,7 +256,13 @@ public final class ShardOwnership extends VerticleBase {
             LOG.warn("Shard {}: {} jobs the previous owner had in hand are back at the front of the queue",
                 shard, claim.handedBack());
           }
-          return vertx.deployVerticle(new BookingWorker(shard, claim.epoch(), metrics, ShardQueue::new), new DeploymentOptions().setConfig(config.toJson()));
+          return vertx.deployVerticle(new BookingWorker(shard, claim.epoch(), metrics, ShardQueue::new), new DeploymentOptions().setConfig(config.toJson()))
+              // The owner of shard N also delivers the notifications of partition N (its start cannot fail).
+              .compose(workerId -> vertx.deployVerticle(new NotificationDispatcher(shard), new DeploymentOptions().setConfig(config.toJson()))
+                  .map(dispatcherId -> {
+                    slot.dispatcherId = dispatcherId;
+                    return workerId;
+                  }));
         })
         .onSuccess(deploymentId -> {
           slot.deploymentId = deploymentId;
@@ -303,8 +312,11 @@ public final class ShardOwnership extends VerticleBase {
     Slot slot = slots[shard];
     slot.state = State.RELEASING;
     LOG.info("Shard {}: handing over ({})", shard, why);
-    Future<Void> undeployed = slot.deploymentId == null ? Future.succeededFuture()
+    Future<Void> dispatcherGone = slot.dispatcherId == null ? Future.succeededFuture()
+        : vertx.undeploy(slot.dispatcherId).recover(e -> Future.succeededFuture());
+    Future<Void> workerGone = slot.deploymentId == null ? Future.succeededFuture()
         : vertx.undeploy(slot.deploymentId).recover(e -> Future.succeededFuture());
+    Future<Void> undeployed = Future.join(dispatcherGone, workerGone).mapEmpty();
     slot.transition = undeployed
         .compose(v -> owners.releaseOwnership(shard, slot.epoch).recover(e -> Future.succeededFuture(false)))
         .<Void>mapEmpty()
@@ -322,6 +334,7 @@ public final class ShardOwnership extends VerticleBase {
     slot.lock = null;
     slot.epoch = 0;
     slot.deploymentId = null;
+    slot.dispatcherId = null;
     slot.notBefore = System.currentTimeMillis() + REACQUIRE_AFTER_MILLIS;
     slot.state = State.IDLE;
   }

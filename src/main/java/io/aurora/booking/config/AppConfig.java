@@ -82,7 +82,16 @@ public final class AppConfig {
       .put("loginFailuresBeforeLockout", 5)
       .put("loginLockoutSeconds", 30)
       .put("loginLockoutMaxSeconds", 900)
-      .put("trustedProxies", "");
+      .put("trustedProxies", "")
+      .put("notificationMaxAttempts", 10)
+      .put("notificationRetryBaseMillis", 5_000)
+      .put("notificationRetryMaxMillis", 3_600_000)
+      .put("notificationConcurrency", 16)
+      .put("notificationPollMillis", 250)
+      .put("webhookTimeoutMillis", 10_000)
+      .put("webhookAllowPrivateNetworks", false)
+      .put("smtpUrl", "")
+      .put("mailFrom", "bookings@aurora.local");
 
   /** Every configuration key. */
   public static Set<String> keys() {
@@ -258,4 +267,23 @@ public final class AppConfig {
       }
     }
   }
+
+  /** Attempts of one notification delivery (webhook or email) before it is dead-lettered ({@code DEAD}). */
+  public int notificationMaxAttempts() { return json.getInteger("notificationMaxAttempts"); }
+  /** Base of the delivery retries' exponential backoff (with jitter): about base, 2 base, 4 base, ... */
+  public long notificationRetryBaseMillis() { return json.getLong("notificationRetryBaseMillis"); }
+  /** Longest wait between two delivery attempts. */
+  public long notificationRetryMaxMillis() { return json.getLong("notificationRetryMaxMillis"); }
+  /** Deliveries one partition's dispatcher has under way at once. */
+  public int notificationConcurrency() { return json.getInteger("notificationConcurrency"); }
+  /** How often an idle dispatcher looks for due notifications. */
+  public long notificationPollMillis() { return json.getLong("notificationPollMillis"); }
+  /** A webhook call not answered within this is a failed attempt. */
+  public long webhookTimeoutMillis() { return json.getLong("webhookTimeoutMillis"); }
+  /** Whether webhooks may target loopback, link-local and private addresses (SSRF guard off; tests only). */
+  public boolean webhookAllowPrivateNetworks() { return json.getBoolean("webhookAllowPrivateNetworks"); }
+  /** SMTP server for the users' emails ({@code smtp://[user:password@]host:port}, {@code smtps://} for TLS); empty: no email. */
+  public String smtpUrl() { return json.getString("smtpUrl"); }
+  /** The From address of the users' emails. */
+  public String mailFrom() { return json.getString("mailFrom"); }
 }

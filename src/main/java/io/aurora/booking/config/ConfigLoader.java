@@ -116,6 +116,17 @@ public final class ConfigLoader {
     range("clusterPort", c.clusterPort(), 1, 65_535);
     range("clusterBusPort", c.clusterBusPort(), 0, 65_535);
     range("clusterFailureSeconds", c.clusterFailureSeconds(), 2, 300);
+    range("notificationMaxAttempts", c.notificationMaxAttempts(), 1, 100);
+    range("notificationRetryBaseMillis", (int) c.notificationRetryBaseMillis(), 1, 3_600_000);
+    range("notificationRetryMaxMillis", (int) c.notificationRetryMaxMillis(), (int) c.notificationRetryBaseMillis(), 86_400_000);
+    range("notificationConcurrency", c.notificationConcurrency(), 1, 1_000);
+    range("notificationPollMillis", (int) c.notificationPollMillis(), 10, 60_000);
+    range("webhookTimeoutMillis", (int) c.webhookTimeoutMillis(), 100, 600_000);
+    String smtp = c.smtpUrl().trim();
+    if (!smtp.isEmpty() && !smtp.matches("(?i)smtps?://([^@/]+@)?[^@/:]+(:[0-9]{1,5})?/?")) {
+      throw new IllegalArgumentException("smtpUrl (" + envName("smtpUrl")
+          + ") must be smtp://[user:password@]host:port or smtps://..., or empty for no email");
+    }
     if (c.clusterEnabled()) {
       // Embedded servers live inside one JVM: nodes of a cluster would each sell the same seats from a
       // database of their own.

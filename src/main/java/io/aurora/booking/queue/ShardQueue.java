@@ -161,11 +161,11 @@ public final class ShardQueue implements JobQueue {
             jobs.add(new TakenJob(job.get(0).toString(), job.get(1).toLong(), job.get(2).toLong(),
                 job.get(3).toInteger(), job.get(4).toInteger(), job.get(5).toLong(), job.get(6).toLong()));
           }
-          // Flat: id, event, enqueuedAt of each answered job.
-          List<TakenBatch.AnsweredSoldOut> soldOut = new ArrayList<>(answered.size() / 3);
-          for (int i = 0; i + 2 < answered.size(); i += 3) {
+          // Flat: id, event, enqueuedAt, user of each answered job.
+          List<TakenBatch.AnsweredSoldOut> soldOut = new ArrayList<>(answered.size() / 4);
+          for (int i = 0; i + 3 < answered.size(); i += 4) {
             soldOut.add(new TakenBatch.AnsweredSoldOut(answered.get(i).toString(), answered.get(i + 1).toLong(),
-                answered.get(i + 2).toLong()));
+                answered.get(i + 2).toLong(), answered.get(i + 3).toLong()));
           }
           return new TakenBatch(jobs, soldOut);
         });

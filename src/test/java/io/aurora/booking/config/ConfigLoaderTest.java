@@ -41,6 +41,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void notificationSettingsAreChecked() {
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(Map.of("BOOKING_SMTP_URL", "http://mail:25")))
+        .getMessage().contains("BOOKING_SMTP_URL"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(Map.of("BOOKING_NOTIFICATION_MAX_ATTEMPTS", "0")))
+        .getMessage().contains("BOOKING_NOTIFICATION_MAX_ATTEMPTS"));
+    assertEquals("smtps://u:p@mail.example.com:465", ConfigLoader.load(Map.of("BOOKING_SMTP_URL", "smtps://u:p@mail.example.com:465")).smtpUrl());
+  }
+
+  @Test
   void aValueOfTheWrongTypeInTheFileIsAOneLineErrorNamingTheKey() throws IOException {
     Map<String, String> cases = Map.of(
         "{\"httpPort\": \"8080\"}", "'httpPort'",

@@ -1,0 +1,49 @@
+package io.aurora.booking.notifications;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.List;
+
+/**
+ * Writes notifications into the outbox on the connection of the transaction that makes the change they
+ * announce: they commit with it or not at all. One multi-row insert per call. Delivery is the
+ * {@link NotificationDispatcher}'s job, partition by partition.
+ */
+public final class Outbox {
+
+  /** Which partition an event's notifications go to: the event's shard, so its owner dispatches them. */
+  @FunctionalInterface
+  public interface Partitions {
+    int of(long eventId);
+  }
+
+  private final Partitions partitions;
+
+  public Outbox(Partitions partitions) {
+    this.partitions = partitions;
+  }
+
+  /** Appends {@code notifications} of event {@code eventId} inside the transaction {@code conn} is in. */
+  public Future<Void> append(SqlConnection conn, long eventId, List<Notification> notifications) {
+    if (notifications.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    String[] types = new String[notifications.size()];
+    String[] keys = new String[notifications.size()];
+    Long[] users = new Long[notifications.size()];
+    String[] payloads = new String[notifications.size()];
+    for (int i = 0; i < notifications.size(); i++) {
+      Notification n = notifications.get(i);
+      types[i] = n.type().wireName();
+      keys[i] = n.dedupKey();
+      users[i] = n.userId();
+      payloads[i] = n.payload().encode();
+    }
+    return conn.preparedQuery(NotificationSql.APPEND)
+        .execute(Tuple.tuple().addInteger(partitions.of(eventId)).addArrayOfString(types).addArrayOfString(keys)
+            .addArrayOfLong(users).addArrayOfString(payloads))
+        .mapEmpty();
+  }
+}
