@@ -15,7 +15,13 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 curl -fsS "http://127.0.0.1:$port/ready"; echo
-password=$(grep -o 'keep it): [^ ]*' "$work/server.log" | awk '{print $3}')
+# The admin is created (and its password printed) once the server listens, so /ready can come first.
+password=""
+for _ in $(seq 1 60); do
+  password=$(grep -o 'keep it): [^ ]*' "$work/server.log" | awk '{print $3}' || true)
+  [ -n "$password" ] && break
+  sleep 1
+done
 [ -n "$password" ] || { cat "$work/server.log"; echo "no generated admin password printed"; exit 1; }
 token=$(curl -fsS "http://127.0.0.1:$port/api/auth/login" -H 'Content-Type: application/json' \
   -d "{\"email\":\"admin@aurora.local\",\"password\":\"$password\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
