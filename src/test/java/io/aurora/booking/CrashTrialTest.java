@@ -197,22 +197,51 @@ class CrashTrialTest {
     return decided;
   }
 
+  /**
+   * The crowd, all at once. A request answered 503 (a cold JVM past its answer deadline) or 429 is sent again
+   * with the same Idempotency-Key, as a client does: the trial is about what survives the kill, and a retried
+   * request can never make a second job.
+   */
   private List<String> bookAll(String admin, long eventId) {
     JsonArray users = new JsonObject(post("/api/admin/bench/users", admin, new JsonObject().put("count", REQUESTS).encode()))
         .getJsonArray("users");
-    List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
-    for (int i = 0; i < users.size(); i++) {
-      sent.add(http.sendAsync(HttpRequest.newBuilder(uri("/api/bookings/" + eventId + "/book"))
-          .header("Authorization", "Bearer " + users.getJsonObject(i).getString("token"))
-          .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()));
-    }
     Map<String, Long> positions = new HashMap<>();
-    for (CompletableFuture<HttpResponse<String>> answer : sent) {
-      HttpResponse<String> response = answer.join();
-      if (response.statusCode() == 202) {
-        JsonObject accepted = new JsonObject(response.body());
-        positions.put(accepted.getString("jobId"), accepted.getLong("queuePosition"));
+    List<Integer> pending = new ArrayList<>();
+    for (int i = 0; i < users.size(); i++) {
+      pending.add(i);
+    }
+    Map<Integer, Integer> refused = new java.util.TreeMap<>();
+    for (int attempt = 0; attempt < 20 && !pending.isEmpty(); attempt++) {
+      if (attempt > 0) {
+        try {
+          Thread.sleep(250L * attempt); // a client's backoff before it retries, not a wait for a condition
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
       }
+      Map<Integer, CompletableFuture<HttpResponse<String>>> sent = new java.util.LinkedHashMap<>();
+      for (int i : pending) {
+        sent.put(i, http.sendAsync(HttpRequest.newBuilder(uri("/api/bookings/" + eventId + "/book"))
+            .header("Authorization", "Bearer " + users.getJsonObject(i).getString("token"))
+            .header("Idempotency-Key", "crash-trial-" + eventId + "-" + i)
+            .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()));
+      }
+      pending = new ArrayList<>();
+      for (Map.Entry<Integer, CompletableFuture<HttpResponse<String>>> answer : sent.entrySet()) {
+        HttpResponse<String> response = answer.getValue().join();
+        if (response.statusCode() == 202 || response.statusCode() == 200) {
+          JsonObject accepted = new JsonObject(response.body());
+          positions.put(accepted.getString("jobId"), accepted.getLong("queuePosition"));
+        } else {
+          assertTrue(response.statusCode() == 503 || response.statusCode() == 429, response.statusCode() + " " + response.body());
+          refused.merge(response.statusCode(), 1, Integer::sum);
+          pending.add(answer.getKey());
+        }
+      }
+    }
+    if (!refused.isEmpty()) {
+      System.out.println("CRASH TRIAL: answers retried with their Idempotency-Key: " + refused);
     }
     // In queue order: the order in which they will be decided.
     return positions.keySet().stream().sorted(java.util.Comparator.comparing(positions::get)).toList();
