@@ -2,7 +2,7 @@ package io.aurora.booking.auth;
 
 import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.ErrorCode;
-import io.aurora.booking.http.Input;
+import io.aurora.booking.http.Validated;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -28,7 +28,7 @@ public record AccountAdminRoutes(Pool pool, Authentication auth, Revocations rev
   }
 
   private void disable(RoutingContext ctx) {
-    long userId = Input.pathId(ctx, "id");
+    long userId = Validated.of(ctx).pathId("id");
     if (userId == Authentication.caller(ctx).id()) {
       // An admin locking themselves out would need another admin (or a restart with adminPassword) to get back.
       ctx.fail(ErrorCode.CONFLICT.error("An admin cannot disable their own account"));
@@ -45,7 +45,7 @@ public record AccountAdminRoutes(Pool pool, Authentication auth, Revocations rev
   }
 
   private void enable(RoutingContext ctx) {
-    long userId = Input.pathId(ctx, "id");
+    long userId = Validated.of(ctx).pathId("id");
     pool.preparedQuery(UserSql.ENABLE).execute(Tuple.of(userId))
         .compose(AccountAdminRoutes::theAccount)
         .onSuccess(row -> sendJson(ctx, 200, state(row, false)))

@@ -150,7 +150,7 @@ public final class AuthRoutes {
    * revokes the whole session (the token pair issued from it included) and is answered 401.
    */
   private void refresh(RoutingContext ctx) {
-    JsonObject body = Input.jsonBody(ctx, false);
+    JsonObject body = Validated.of(ctx).body();
     String refreshToken = Input.exactString(body, "refreshToken", 1, 512);
     sessions.rotate(refreshToken)
         .compose(this::rotated)
@@ -206,7 +206,7 @@ public final class AuthRoutes {
    */
   private void changePassword(RoutingContext ctx) {
     Caller caller = Authentication.caller(ctx);
-    JsonObject body = Input.jsonBody(ctx, false);
+    JsonObject body = Validated.of(ctx).body();
     String current = Input.exactString(body, "currentPassword", 1, 1024);
     String next = password(body, "newPassword");
     admit(ctx, caller.email())
