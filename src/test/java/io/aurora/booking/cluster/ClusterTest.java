@@ -335,7 +335,6 @@ class ClusterTest {
   }
 
   @Test
-  @Order(7)
   void aDisabledAccountsTokenAndALoggedOutSessionAreRefusedOnEveryNode() {
     List<NodeProcess> nodes = liveNodes(2);
     NodeProcess one = nodes.get(0);
