@@ -113,6 +113,15 @@ public final class ConfigLoader {
       }
     }
     range("tokenCacheSize", c.tokenCacheSize(), 0, 1_000_000);
+    range("accessTokenTtlSeconds", c.accessTokenTtlSeconds(), 1, 86_400);
+    range("refreshTokenTtlSeconds", c.refreshTokenTtlSeconds(), 1, 31_536_000);
+    if (!c.toJson().getString("jwtKeys").isBlank()) {
+      if (!c.jwtSecret().isBlank()) {
+        throw new IllegalArgumentException("Both jwtKeys (BOOKING_JWT_KEYS) and jwtSecret (BOOKING_JWT_SECRET) are set: set"
+            + " one of them (list the old secret in jwtKeys as '" + JwtKey.DEFAULT_ID + ":<secret>' to keep its tokens valid)");
+      }
+      c.jwtKeys();
+    }
     range("clusterPort", c.clusterPort(), 1, 65_535);
     range("clusterBusPort", c.clusterBusPort(), 0, 65_535);
     range("clusterFailureSeconds", c.clusterFailureSeconds(), 2, 300);
