@@ -236,8 +236,22 @@ public final class ConfigLoader {
     }
   }
 
-  /** The candidate nearest to {@code name} by edit distance, ignoring case. */
+  /**
+   * Keys renamed in a release (old name to new): a file or variable with the old name is still refused, as any
+   * unknown key is, but the suggestion names its successor rather than the nearest spelling.
+   */
+  private static final Map<String, String> RENAMED = Map.of("jwtTtlSeconds", "accessTokenTtlSeconds");
+
+  /** The candidate nearest to {@code name} by edit distance, ignoring case (a renamed key's successor first). */
   static String closest(String name, Set<String> candidates) {
+    for (Map.Entry<String, String> renamed : RENAMED.entrySet()) {
+      if (name.equals(renamed.getKey()) && candidates.contains(renamed.getValue())) {
+        return renamed.getValue();
+      }
+      if (name.equals(envName(renamed.getKey())) && candidates.contains(envName(renamed.getValue()))) {
+        return envName(renamed.getValue());
+      }
+    }
     return candidates.stream()
         .min(Comparator.comparingInt((String c) -> editDistance(name.toLowerCase(java.util.Locale.ROOT), c.toLowerCase(java.util.Locale.ROOT)))
             .thenComparing(Comparator.naturalOrder()))

@@ -87,6 +87,10 @@ class ConfigLoaderTest {
     IllegalArgumentException inFile = assertThrows(IllegalArgumentException.class,
         () -> ConfigLoader.load(Map.of("BOOKING_JWT_SECRT_FILE", "/run/secrets/jwt")));
     assertTrue(inFile.getMessage().contains("did you mean BOOKING_JWT_SECRET_FILE?"), inFile.getMessage());
+    // A renamed key names its successor, not the nearest spelling.
+    IllegalArgumentException renamed = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(Map.of("BOOKING_JWT_TTL_SECONDS", "3600")));
+    assertTrue(renamed.getMessage().contains("did you mean BOOKING_ACCESS_TOKEN_TTL_SECONDS?"), renamed.getMessage());
     // Not keys, and not mistakes: the log format (logback reads it), the test harness's own variables.
     assertEquals(8080, ConfigLoader.load(Map.of("BOOKING_LOG_FORMAT", "json", "BOOKING_TEST_SERVICES", "embedded",
         "OTHER_VARIABLE", "x")).httpPort());
