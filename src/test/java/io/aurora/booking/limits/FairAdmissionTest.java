@@ -67,7 +67,7 @@ class FairAdmissionTest {
     for (int i = 0; i < 2_000; i++) {
       flood.add(app.http.post("/api/bookings/" + eventId + "/book").bearerTokenAuthentication(flooder.token()).send());
       if (i % 2 == 0) {
-        crowd.add(app.http.post("/api/bookings/" + eventId + "/book").bearerTokenAuthentication(honest.get(i / 2).token()).send());
+        crowd.add(app.bookRetryingBusy(honest.get(i / 2).token(), eventId));
       }
     }
     await(Future.join(new ArrayList<Future<?>>(flood)));
@@ -84,7 +84,10 @@ class FairAdmissionTest {
     long repeats = answers.stream().filter(r -> r.statusCode() == 200).peek(r ->
         assertEquals(floodJob, r.bodyAsJsonObject().getString("jobId"), "a repeat answers with the live job")).count();
     List<HttpResponse<Buffer>> refused = answers.stream().filter(r -> r.statusCode() == 429).toList();
-    assertEquals(2_000, 1 + repeats + refused.size(), "every flood request is 202, 200 or 429");
+    // A machine too busy to answer some of the flood within the request's deadline says 503: not let through.
+    long busy = answers.stream().filter(r -> r.statusCode() == 503).count();
+    assertEquals(2_000, 1 + repeats + refused.size() + busy, "every flood request is 202, 200, 429 or 503");
+    assertTrue(refused.size() > busy, "the limit refused the flood, not the machine's load: " + refused.size() + " 429s, " + busy + " 503s");
     // The limit lets through its burst plus what its rate refills while the flood lasts (longer on a loaded
     // machine): no more than that may pass.
     long allowed = app.config.bookingBurstPerUser() + (long) Math.ceil(floodSeconds * app.config.bookingRatePerUser() / 60.0) + 1;

@@ -253,6 +253,23 @@ public final class TestApp implements AutoCloseable {
     return post("/api/bookings/" + eventId + "/book", token, null);
   }
 
+  /**
+   * A booking request as a careful client sends it in a crowd: with an Idempotency-Key, sent again with that
+   * key after a 503 (a machine too busy to answer within the request's deadline; the job may be queued, and
+   * the key makes the retry answer with it), after a short back-off. Any other answer is the answer.
+   */
+  public Future<HttpResponse<Buffer>> bookRetryingBusy(String token, long eventId) {
+    return bookRetryingBusy(token, eventId, java.util.UUID.randomUUID().toString(), 1);
+  }
+
+  private Future<HttpResponse<Buffer>> bookRetryingBusy(String token, long eventId, String key, int attempt) {
+    return http.post("/api/bookings/" + eventId + "/book").bearerTokenAuthentication(token).putHeader("Idempotency-Key", key)
+        .send()
+        .compose(response -> response.statusCode() != 503 || attempt >= 6 ? Future.succeededFuture(response)
+            : Future.<Void>future(p -> vertx.setTimer(250L * attempt, t -> p.complete()))
+                .compose(v -> bookRetryingBusy(token, eventId, key, attempt + 1)));
+  }
+
   public String bookJob(String token, long eventId) {
     HttpResponse<Buffer> response = book(token, eventId);
     if (response.statusCode() != 202) {
