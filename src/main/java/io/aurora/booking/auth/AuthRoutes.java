@@ -1,5 +1,10 @@
 package io.aurora.booking.auth;
 
+import io.aurora.booking.audit.Audit;
+import io.aurora.booking.audit.AuditAction;
+import io.aurora.booking.audit.AuditContext;
+import io.aurora.booking.audit.AuditEntry;
+
 import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.http.ErrorCode;
@@ -40,10 +45,12 @@ public final class AuthRoutes {
 
   private final Authentication auth;
   private final Revocations revocations;
+  private final Audit audit;
 
   public AuthRoutes(Pool pool, PasswordHasher hasher, Tokens tokens, Authentication auth, Revocations revocations,
-                    AppConfig config, RateLimiter limiter, ClientAddress clients, ApiContract contract) {
+                    AppConfig config, RateLimiter limiter, ClientAddress clients, ApiContract contract, Audit audit) {
     this.auth = auth;
+    this.audit = audit;
     this.revocations = revocations;
     this.contract = contract;
     this.pool = pool;
@@ -69,7 +76,11 @@ public final class AuthRoutes {
    */
   private void deleteAccount(RoutingContext ctx) {
     Caller caller = Authentication.caller(ctx);
-    pool.preparedQuery(UserSql.DELETE_ACCOUNT).execute(Tuple.of(caller.id()))
+    // The audit row keeps the user id only: the e-mail and name are what the deletion erases.
+    AuditEntry deleted = AuditEntry.of(AuditAction.ACCOUNT_DELETED, Authentication.audited(ctx))
+        .target("user", caller.id()).change(null, new JsonObject().put("anonymised", true).put("tokensRevoked", true));
+    pool.withTransaction(conn -> conn.preparedQuery(UserSql.DELETE_ACCOUNT).execute(Tuple.of(caller.id()))
+            .compose(rows -> rows.size() == 0 ? Future.succeededFuture(rows) : audit.append(conn, deleted).map(rows)))
         .onSuccess(rows -> {
           if (rows.size() == 0) {
             ctx.fail(ErrorCode.NOT_FOUND.error("No such account"));
@@ -110,12 +121,25 @@ public final class AuthRoutes {
           // A wrong password (or no such account: the same, so a lock tells nothing about who exists)
           // stays counted against the account, whoever sent it.
           return hasher.verify(password, row == null ? null : row.getString("password_hash"))
+              .compose(ok -> loginAudited(ctx, row, ok))
               .compose(ok -> ok ? limiter.loginSucceeded(email).map(row)
                   : Future.failedFuture(ErrorCode.INVALID_CREDENTIALS.error("Email or password is wrong")));
         })
         .map(this::session)
         .onSuccess(session -> sendJson(ctx, 200, session))
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * A login's audit row, before it is answered: a success as its user; a failure as nobody, naming the account
+   * tried when it exists (by id: the e-mail typed is not kept).
+   */
+  private Future<Boolean> loginAudited(RoutingContext ctx, Row row, boolean ok) {
+    Long userId = row == null ? null : row.getLong("id");
+    AuditEntry entry = ok
+        ? AuditEntry.of(AuditAction.LOGIN_SUCCEEDED, AuditContext.of(ctx, userId, row.getString("role"))).target("user", userId)
+        : AuditEntry.of(AuditAction.LOGIN_FAILED, AuditContext.of(ctx, null, null)).target(userId == null ? null : "user", userId);
+    return audit.append(pool, entry).map(ok);
   }
 
   /** The address's and the account's rate of login and register requests, checked together; refused: 429. */
