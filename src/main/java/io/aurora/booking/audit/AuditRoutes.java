@@ -2,7 +2,7 @@ package io.aurora.booking.audit;
 
 import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.ErrorCode;
-import io.aurora.booking.http.Input;
+import io.aurora.booking.http.Validated;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -58,19 +58,17 @@ public final class AuditRoutes {
     }
   }
 
+  /** The document checks ids, the action (an enum) and the limit; the instants are parsed here. */
   private static Filter filter(RoutingContext ctx) {
-    String action = ctx.queryParams().get("action");
-    if (action != null && AuditAction.fromWire(action) == null) {
-      throw ErrorCode.VALIDATION_FAILED.error("'action' is not a known audit action");
-    }
-    return new Filter(queryId(ctx, "actor"), queryId(ctx, "event"), action, queryInstant(ctx, "from"),
-        queryInstant(ctx, "to"));
+    Validated request = Validated.of(ctx);
+    return new Filter(request.queryId("actor"), request.queryId("event"), ctx.queryParams().get("action"),
+        queryInstant(ctx, "from"), queryInstant(ctx, "to"));
   }
 
   private void list(RoutingContext ctx) {
     Filter filter = filter(ctx);
-    Long cursor = queryId(ctx, "cursor");
-    int limit = Input.queryInt(ctx, "limit", 100, 1, 1_000);
+    Long cursor = Validated.of(ctx).queryId("cursor");
+    int limit = Validated.of(ctx).queryInt("limit", 100);
     pool.preparedQuery(AuditSql.PAGE).execute(filter.page(cursor, limit))
         .map(rows -> {
           JsonArray entries = new JsonArray();
@@ -173,17 +171,6 @@ public final class AuditRoutes {
         .put("after", row.getJsonObject("after"))
         .put("prevHash", row.getString("prev_hash"))
         .put("hash", row.getString("hash"));
-  }
-
-  private static Long queryId(RoutingContext ctx, String name) {
-    String raw = ctx.queryParams().get(name);
-    if (raw == null) {
-      return null;
-    }
-    if (!raw.matches("^[1-9][0-9]{0,17}$")) {
-      throw ErrorCode.VALIDATION_FAILED.error("'" + name + "' must be a positive whole number");
-    }
-    return Long.parseLong(raw);
   }
 
   private static Instant queryInstant(RoutingContext ctx, String name) {
