@@ -10,6 +10,8 @@ BEGIN
   IF app = current_user OR NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = app) THEN
     RETURN;
   END IF;
+  -- Nodes starting together would otherwise grant on the same objects at once ("tuple concurrently updated").
+  PERFORM pg_advisory_xact_lock(hashtext('aurora_grants'));
   -- No DDL for anyone but the owner: no objects in the schema, no temporary tables.
   REVOKE CREATE ON SCHEMA public FROM PUBLIC;
   EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', app);
