@@ -25,14 +25,4 @@ public enum AuditAction {
   public String wireName() {
     return wireName;
   }
-
-  /** The action of {@code wireName}, or null when there is none. */
-  public static AuditAction fromWire(String wireName) {
-    for (AuditAction action : values()) {
-      if (action.wireName.equals(wireName)) {
-        return action;
-      }
-    }
-    return null;
-  }
 }
