@@ -138,7 +138,11 @@ class AuditLogTest {
     assertEquals(200, app.post("/api/admin/queue/resume?eventId=" + eventId, app.adminToken(), null).statusCode());
     assertEquals(200, app.post("/api/admin/queue/clean?olderThan=0", app.adminToken(), null).statusCode());
     assertEquals(200, app.delete("/api/events/" + eventId + "/delete", app.adminToken()).statusCode());
-    HttpResponse<Buffer> deleted = app.http.delete("/api/auth/me").bearerTokenAuthentication(user.token())
+    HttpResponse<Buffer> changed = app.post("/api/auth/password", user.token(),
+        new JsonObject().put("currentPassword", TestApp.USER_PASSWORD).put("newPassword", "a-new-password-456"));
+    assertEquals(200, changed.statusCode(), changed.bodyAsString());
+    String token = changed.bodyAsJsonObject().getString("token");
+    HttpResponse<Buffer> deleted = app.http.delete("/api/auth/me").bearerTokenAuthentication(token)
         .putHeader("X-Request-Id", "req-delete-me-1").send().toCompletionStage().toCompletableFuture().join();
     assertEquals(200, deleted.statusCode());
     assertEquals("req-delete-me-1", deleted.getHeader("X-Request-Id"), "the request id is echoed");
@@ -178,6 +182,10 @@ class AuditLogTest {
     assertEquals(eventId, only(rows, "queue.resumed").getLong("event_id"));
     only(rows, "queue.cleaned");
     assertTrue(only(rows, "event.deleted").getJsonObject("after").getBoolean("deleted"));
+    Row passwordChanged = only(rows, "auth.password_changed");
+    assertEquals(user.id(), passwordChanged.getLong("actor_id"));
+    assertEquals(Long.toString(user.id()), passwordChanged.getString("target_id"));
+    assertFalse(String.valueOf(passwordChanged.getValue("after")).contains("a-new-password"), "no password in the log");
     Row gone = only(rows, "auth.account_deleted");
     assertEquals(user.id(), gone.getLong("actor_id"), "the deleted account keeps its id in the log");
     assertEquals("req-delete-me-1", gone.getString("request_id"));
