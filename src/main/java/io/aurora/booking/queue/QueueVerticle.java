@@ -35,6 +35,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import static net.logstash.logback.argument.StructuredArguments.v;
@@ -47,7 +48,13 @@ import static net.logstash.logback.argument.StructuredArguments.v;
 public final class QueueVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(QueueVerticle.class);
-  private static final int CLEAN_LIMIT_PER_SHARD = 100_000;
+  /**
+   * Records one clean.lua call drops: a few milliseconds of Redis each, so a large clean never holds up the
+   * enqueues and takes around it (one script of 100,000 did, and outlasted the request's deadline).
+   */
+  private static final int CLEAN_CHUNK = 5_000;
+  /** How long one clean request keeps going; what is left is reported ({@code more}) for the next call. */
+  private static final long CLEAN_BUDGET_MILLIS = 2_000;
   /**
    * How long a new job waits for its request's limits at most (enqueue.lua's admission mark). It is
    * confirmed or withdrawn within a round trip; only a node lost in between leaves it to this deadline, and
@@ -432,9 +439,26 @@ public final class QueueVerticle extends VerticleBase {
 
   private Future<JsonObject> clean(long olderThanSeconds) {
     long cutoff = System.currentTimeMillis() - olderThanSeconds * 1000;
-    return perShard(shard -> queue.clean(shard, cutoff, CLEAN_LIMIT_PER_SHARD)).map(removed -> new JsonObject()
-        .put("removed", removed.stream().mapToLong(Long::longValue).sum())
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLEAN_BUDGET_MILLIS);
+    return perShard(shard -> cleanShard(shard, cutoff, until, 0)).map(shards -> new JsonObject()
+        .put("removed", shards.stream().mapToLong(CleanedShard::removed).sum())
+        .put("more", shards.stream().anyMatch(CleanedShard::more))
         .put("olderThanSeconds", olderThanSeconds));
+  }
+
+  private record CleanedShard(long removed, boolean more) {
+  }
+
+  /** Cleans a shard a chunk at a time until nothing old is left or the request's budget is spent. */
+  private Future<CleanedShard> cleanShard(int shard, long cutoff, long untilNanos, long removedSoFar) {
+    return queue.clean(shard, cutoff, CLEAN_CHUNK).compose(round -> {
+      long removed = removedSoFar + round.dropped();
+      boolean left = round.scanned() >= CLEAN_CHUNK;
+      if (left && System.nanoTime() < untilNanos) {
+        return cleanShard(shard, cutoff, untilNanos, removed);
+      }
+      return Future.succeededFuture(new CleanedShard(removed, left));
+    });
   }
 
   /** One read per shard, all at once; the results in shard order. */

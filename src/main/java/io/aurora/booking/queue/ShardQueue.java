@@ -397,11 +397,15 @@ public final class ShardQueue implements JobQueue {
     return redis.send(Request.cmd(paused ? Command.SADD : Command.SREM).arg(pausedEvents(shard)).arg(eventId)).mapEmpty();
   }
 
-  /** Drops up to {@code limit} finished job records older than {@code cutoffMillis}; returns how many. */
-  Future<Long> clean(int shard, long cutoffMillis, int limit) {
+  /** One call of clean.lua: records dropped, and index entries looked at (the limit when more may be left). */
+  record CleanRound(long dropped, long scanned) {
+  }
+
+  /** Drops up to {@code limit} finished job records older than {@code cutoffMillis}. */
+  Future<CleanRound> clean(int shard, long cutoffMillis, int limit) {
     return CLEAN.call(redis, List.of(finished(shard)),
             List.of(jobPrefix(shard), Long.toString(cutoffMillis), Integer.toString(limit)))
-        .map(r -> r.get(0).toLong());
+        .map(r -> new CleanRound(r.get(0).toLong(), r.get(1).toLong()));
   }
 
   /** Jobs the sold-out fast path answered whose records answered.lua has not written yet. */

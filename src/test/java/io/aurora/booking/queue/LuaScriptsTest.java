@@ -354,8 +354,8 @@ class LuaScriptsTest {
     await(queue.ack(SHARD, List.of(JobOutcome.completed(done, 1, EVENT, 1)), 3600));
     // A queued job that somehow sits in the finished index must survive a clean.
     send(Command.ZADD, ShardKeys.finished(SHARD), "1", waitingJob);
-    long dropped = await(queue.clean(SHARD, System.currentTimeMillis() + 1, 100));
-    assertEquals(1, dropped);
+    ShardQueue.CleanRound round = await(queue.clean(SHARD, System.currentTimeMillis() + 1, 100));
+    assertEquals(new ShardQueue.CleanRound(1, 2), round, "one dropped of two looked at");
     assertEquals(0, send(Command.EXISTS, ShardKeys.jobPrefix(SHARD) + done).toInteger());
     assertEquals("queued", hash(ShardKeys.jobPrefix(SHARD) + waitingJob).get("status"));
     assertEquals(0, send(Command.ZCARD, ShardKeys.finished(SHARD)).toLong());
@@ -367,7 +367,7 @@ class LuaScriptsTest {
     String done = enqueue(1, EVENT);
     await(queue.take(SHARD, 1, LEASE));
     await(queue.ack(SHARD, List.of(JobOutcome.completed(done, 1, EVENT, 1)), 3600));
-    assertEquals(0, await(queue.clean(SHARD, 1, 100)));
+    assertEquals(new ShardQueue.CleanRound(0, 0), await(queue.clean(SHARD, 1, 100)));
     assertEquals(1, send(Command.EXISTS, ShardKeys.jobPrefix(SHARD) + done).toInteger());
   }
 
