@@ -1,5 +1,7 @@
 package io.aurora.booking;
 
+import io.aurora.booking.audit.Audit;
+import io.aurora.booking.audit.AuditUpkeep;
 import io.aurora.booking.auth.AdminBootstrap;
 import io.aurora.booking.auth.PasswordHasher;
 import io.aurora.booking.bookings.JobStatus;
@@ -83,8 +85,15 @@ public final class BookingApp extends VerticleBase {
     return vertx.executeBlocking(() -> {
           LogContext.identifyNode(config.nodeName());
           services = EmbeddedServices.start(config);
-          Migrations.migrate(services.config().pgUrl());
-          return services.config();
+          AppConfig cfg = services.config();
+          if (!config.embeddedPostgres() && config.toJson().getString("pgMigrationUrl").isBlank()) {
+            LOG.warn("pgMigrationUrl is not set: the service migrates and runs as the one role of pgUrl, which then holds"
+                + " DDL rights (and could rewrite the audit log's chain heads). Set pgMigrationUrl to the owner role and"
+                + " pgUrl to a role with row privileges only (docs/security.md)");
+          }
+          Migrations.migrate(cfg.pgMigrationUrl(), cfg.pgUrl());
+          Migrations.maintainAudit(cfg.pgMigrationUrl(), cfg.auditRetentionMonths());
+          return cfg;
         })
         .compose(cfg -> {
           resolved = cfg;
@@ -132,7 +141,7 @@ public final class BookingApp extends VerticleBase {
   private Future<String> bootstrapAdmin(AppConfig cfg) {
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
         .connectingTo(PgConnectOptions.fromUri(cfg.pgUrl())).using(vertx).build();
-    return AdminBootstrap.ensureAdmin(pool, new PasswordHasher(vertx, cfg.bcryptCost()), cfg)
+    return AdminBootstrap.ensureAdmin(pool, new PasswordHasher(vertx, cfg.bcryptCost()), cfg, Audit.enabled(cfg.auditEnabled()))
         .eventually(pool::close);
   }
 
@@ -174,6 +183,7 @@ public final class BookingApp extends VerticleBase {
     deployments.add(vertx.deployVerticle(() -> new QueueVerticle(metrics), new DeploymentOptions(options).setInstances(cfg.httpInstances())));
     deployments.add(vertx.deployVerticle(new LeaseReaper(metrics), new DeploymentOptions(options)));
     deployments.add(vertx.deployVerticle(new QueueSampler(metrics), new DeploymentOptions(options)));
+    deployments.add(vertx.deployVerticle(new AuditUpkeep(), new DeploymentOptions(options)));
     deployments.add(vertx.deployVerticle(new ShardOwnership(clusterManager, metrics), new DeploymentOptions(options)));
     if (cfg.metricsEnabled()) {
       deployments.add(vertx.deployVerticle(new MetricsVerticle(metrics), new DeploymentOptions(options)));

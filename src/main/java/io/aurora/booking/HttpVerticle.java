@@ -1,5 +1,8 @@
 package io.aurora.booking;
 
+import io.aurora.booking.audit.Audit;
+import io.aurora.booking.audit.AuditContext;
+import io.aurora.booking.audit.AuditRoutes;
 import io.aurora.booking.admin.AdminConsole;
 import io.aurora.booking.admin.AdminRoutes;
 import io.aurora.booking.admin.BenchRoutes;
@@ -91,27 +94,32 @@ public final class HttpVerticle extends VerticleBase {
     Requests requests = new Requests(vertx);
     RateLimiter limiter = new RateLimiter(redis, metrics, config.rateLimitsEnabled());
     ClientAddress clients = new ClientAddress(config.trustedProxies());
+    Audit audit = Audit.enabled(config.auditEnabled());
 
     router = Router.router(vertx);
     // No path on this route: a path would become part of every route's metrics label.
     router.route().handler(this::refuseWhileDraining);
     router.route().handler(new RequestDeadline(config.httpBodyTimeoutMillis(), config.requestTimeoutMillis()));
     router.route().handler(BodyHandler.create(false).setBodyLimit(config.httpBodyLimit()));
+    router.route().handler(AuditContext.handler(clients));
     router.get("/health").handler(ctx -> sendJson(ctx, health.alive() ? 200 : 503, health.liveness()));
     router.get("/ready").handler(this::ready);
     router.get(ApiContract.PATH).handler(contract::serve);
     new MetricsRoutes(config, metrics).mount(router);
-    new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens, auth, revocations, config, limiter, clients, contract).mount(router);
+    new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens, auth, revocations, config, limiter, clients, contract,
+        audit).mount(router);
     new AccountAdminRoutes(pool, auth, revocations, contract).mount(router);
     ShardQueue queue = new ShardQueue(redis);
     SeatsReturned seatsReturned = eventId -> queue.seatsMayHaveReturned(Sharding.shardOf(eventId, config.shards()), eventId);
-    new EventRoutes(pool, eventCache, auth, seatsReturned, contract).mount(router);
+    new EventRoutes(pool, eventCache, auth, seatsReturned, contract, audit).mount(router);
     Outbox outbox = new Outbox(eventId -> Sharding.shardOf(eventId, config.shards()));
-    new BookingRoutes(config, pool, eventCache, requests, auth, seatsReturned, outbox, limiter, clients, contract).mount(router);
+    new BookingRoutes(config, pool, eventCache, requests, auth, seatsReturned, outbox, limiter, clients, contract, audit)
+        .mount(router);
     if (config.benchMode()) {
       new BenchRoutes(pool, tokens, auth, contract).mount(router);
     }
-    new AdminRoutes(pool, requests, auth, contract).mount(router);
+    new AdminRoutes(pool, requests, auth, contract, audit).mount(router);
+    new AuditRoutes(pool, auth.admin(), contract).mount(router);
     new WebhookRoutes(pool, auth, contract, new WebhookTargets(vertx, config.webhookAllowPrivateNetworks())).mount(router);
     new AdminConsole().mount(router);
     router.route().failureHandler(new ErrorHandler());

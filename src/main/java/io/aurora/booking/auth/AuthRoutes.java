@@ -1,5 +1,10 @@
 package io.aurora.booking.auth;
 
+import io.aurora.booking.audit.Audit;
+import io.aurora.booking.audit.AuditAction;
+import io.aurora.booking.audit.AuditContext;
+import io.aurora.booking.audit.AuditEntry;
+
 import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.http.ErrorCode;
@@ -53,11 +58,13 @@ public final class AuthRoutes {
 
   private final Authentication auth;
   private final Revocations revocations;
+  private final Audit audit;
   private final Sessions sessions;
 
   public AuthRoutes(Pool pool, PasswordHasher hasher, Tokens tokens, Authentication auth, Revocations revocations,
-                    AppConfig config, RateLimiter limiter, ClientAddress clients, ApiContract contract) {
+                    AppConfig config, RateLimiter limiter, ClientAddress clients, ApiContract contract, Audit audit) {
     this.auth = auth;
+    this.audit = audit;
     this.sessions = new Sessions(pool, config.refreshTokenTtlSeconds());
     this.revocations = revocations;
     this.contract = contract;
@@ -87,7 +94,11 @@ public final class AuthRoutes {
    */
   private void deleteAccount(RoutingContext ctx) {
     Caller caller = Authentication.caller(ctx);
-    pool.preparedQuery(UserSql.DELETE_ACCOUNT).execute(Tuple.of(caller.id()))
+    // The audit row keeps the user id only: the e-mail and name are what the deletion erases.
+    AuditEntry deleted = AuditEntry.of(AuditAction.ACCOUNT_DELETED, Authentication.audited(ctx))
+        .target("user", caller.id()).change(null, new JsonObject().put("anonymised", true).put("tokensRevoked", true));
+    pool.withTransaction(conn -> conn.preparedQuery(UserSql.DELETE_ACCOUNT).execute(Tuple.of(caller.id()))
+            .compose(rows -> rows.size() == 0 ? Future.succeededFuture(rows) : audit.append(conn, deleted).map(rows)))
         .onSuccess(rows -> {
           if (rows.size() == 0) {
             ctx.fail(ErrorCode.NOT_FOUND.error("No such account"));
@@ -119,10 +130,13 @@ public final class AuthRoutes {
     String email = Input.email(body, "email");
     String password = Input.exactString(body, "password", 1, 1024);
     admit(ctx, email)
-        .compose(v -> checkPassword(ctx, email, password, () -> pool.preparedQuery(UserSql.BY_EMAIL).execute(Tuple.of(email))))
+        .compose(v -> checkPassword(ctx, email, password, () -> pool.preparedQuery(UserSql.BY_EMAIL).execute(Tuple.of(email)), true))
         .compose(row -> row.getValue("disabled_at") != null
-            ? Future.failedFuture(ErrorCode.ACCOUNT_DISABLED.error("This account is disabled"))
-            : pool.withTransaction(conn -> openSession(conn, row)))
+            ? audit.append(pool, failedLogin(ctx, row, "ACCOUNT_DISABLED"))
+                .compose(v -> Future.<JsonObject>failedFuture(ErrorCode.ACCOUNT_DISABLED.error("This account is disabled")))
+            : pool.withTransaction(conn -> openSession(conn, row).compose(session -> audit.append(conn,
+                AuditEntry.of(AuditAction.LOGIN_SUCCEEDED, AuditContext.of(ctx, row.getLong("id"), row.getString("role")))
+                    .target("user", row.getLong("id"))).map(session))))
         .onSuccess(session -> sendJson(ctx, 200, session))
         .onFailure(ctx::fail);
   }
@@ -130,8 +144,10 @@ public final class AuthRoutes {
   /**
    * Counts the attempt against the account's lockout, then checks {@code password} against the hash of the
    * row {@code lookup} finds: a wrong password and no such row are the same failure (one bcrypt either way).
+   * A failed {@code login} leaves its audit row (a success leaves its own with the session it opens).
    */
-  private Future<Row> checkPassword(RoutingContext ctx, String email, String password, Supplier<Future<RowSet<Row>>> lookup) {
+  private Future<Row> checkPassword(RoutingContext ctx, String email, String password, Supplier<Future<RowSet<Row>>> lookup,
+                                    boolean login) {
     return limiter.loginAttempt(email, config.loginFailuresBeforeLockout(), config.loginLockoutSeconds() * 1000L,
             config.loginLockoutMaxSeconds() * 1000L)
         .compose(lock -> lock > 0 ? Future.failedFuture(Throttle.locked(ctx.response(), limiter, lock)) : lookup.get())
@@ -140,6 +156,7 @@ public final class AuthRoutes {
           // A wrong password (or no such account: the same, so a lock tells nothing about who exists)
           // stays counted against the account, whoever sent it.
           return hasher.verify(password, row == null ? null : row.getString("password_hash"))
+              .compose(ok -> ok || !login ? Future.succeededFuture(ok) : audit.append(pool, failedLogin(ctx, row, null)).map(ok))
               .compose(ok -> ok ? limiter.loginSucceeded(email).map(row)
                   : Future.failedFuture(ErrorCode.INVALID_CREDENTIALS.error("Email or password is wrong")));
         });
@@ -156,6 +173,16 @@ public final class AuthRoutes {
         .compose(this::rotated)
         .onSuccess(session -> sendJson(ctx, 200, session))
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * A failed login's audit row, before it is answered: no actor, the account tried when it exists (by id: the
+   * e-mail typed is not kept), and why when it is not the password ({@code reason}).
+   */
+  private static AuditEntry failedLogin(RoutingContext ctx, Row row, String reason) {
+    Long userId = row == null ? null : row.getLong("id");
+    return AuditEntry.of(AuditAction.LOGIN_FAILED, AuditContext.of(ctx, null, null)).target(userId == null ? null : "user", userId)
+        .change(null, reason == null ? null : new JsonObject().put("reason", reason));
   }
 
   private Future<JsonObject> rotated(Sessions.Rotation rotation) {
@@ -211,7 +238,7 @@ public final class AuthRoutes {
     String next = password(body, "newPassword");
     admit(ctx, caller.email())
         .compose(v -> checkPassword(ctx, caller.email(), current,
-            () -> pool.preparedQuery(UserSql.PASSWORD_OF).execute(Tuple.of(caller.id()))))
+            () -> pool.preparedQuery(UserSql.PASSWORD_OF).execute(Tuple.of(caller.id())), false))
         .compose(v -> hasher.hash(next))
         .compose(hash -> pool.withTransaction(conn -> conn.preparedQuery(UserSql.CHANGE_PASSWORD).execute(Tuple.of(caller.id(), hash))
             .compose(rows -> {
@@ -219,9 +246,10 @@ public final class AuthRoutes {
                 return Future.failedFuture(ErrorCode.NOT_FOUND.error("No such account"));
               }
               Row user = rows.iterator().next();
-              // AUDIT(issue 14): the lead adds the "password change" audit record here, in this transaction
-              // (actor and target: caller.id(); no before/after: passwords are never recorded).
-              return Sessions.revokeAll(conn, caller.id(), Sessions.Revocation.PASSWORD_CHANGED)
+              // Actor and target: the caller; no before/after: passwords are never recorded.
+              return audit.append(conn, AuditEntry.of(AuditAction.PASSWORD_CHANGED, Authentication.audited(ctx))
+                      .target("user", caller.id()).change(null, new JsonObject().put("sessionsRevoked", true)))
+                  .compose(v -> Sessions.revokeAll(conn, caller.id(), Sessions.Revocation.PASSWORD_CHANGED))
                   .compose(v -> openSession(conn, user))
                   .map(session -> new PasswordChanged(user.getInteger("token_generation"), session));
             })))

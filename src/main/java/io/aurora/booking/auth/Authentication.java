@@ -1,5 +1,6 @@
 package io.aurora.booking.auth;
 
+import io.aurora.booking.audit.AuditContext;
 import io.aurora.booking.http.BearerToken;
 import io.aurora.booking.http.ErrorCode;
 import io.vertx.core.Handler;
@@ -36,6 +37,12 @@ public final class Authentication {
   }
 
   /** The caller of a route guarded by {@link #user()} or {@link #admin()}; null on optional routes without a token. */
+  /** The request's caller as an audit row records it (user id and role, client address, request id). */
+  public static AuditContext audited(RoutingContext ctx) {
+    Caller caller = caller(ctx);
+    return AuditContext.of(ctx, caller.id(), caller.role().name());
+  }
+
   public static Caller caller(RoutingContext ctx) {
     return ctx.get(CALLER);
   }

@@ -47,7 +47,8 @@ final class UserSql {
 
   static final String UPSERT_ADMIN = """
       INSERT INTO users (name, email, password_hash, role) VALUES ('Administrator', $1, $2, 'ADMIN')
-      ON CONFLICT (email) DO UPDATE SET role = 'ADMIN', password_hash = EXCLUDED.password_hash, updated_at = now()""";
+      ON CONFLICT (email) DO UPDATE SET role = 'ADMIN', password_hash = EXCLUDED.password_hash, updated_at = now()
+      RETURNING id, (xmax = 0) AS created""";
 
   private UserSql() {
   }

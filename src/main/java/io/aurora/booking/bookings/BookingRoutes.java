@@ -1,5 +1,6 @@
 package io.aurora.booking.bookings;
 
+import io.aurora.booking.audit.Audit;
 import io.aurora.booking.auth.Authentication;
 import io.aurora.booking.auth.Caller;
 import io.aurora.booking.bus.Addresses;
@@ -60,7 +61,7 @@ public final class BookingRoutes {
    */
   public BookingRoutes(AppConfig config, Pool pool, EventCache events, Requests requests, Authentication auth,
                        SeatsReturned seatsReturned, Outbox outbox, RateLimiter limiter, ClientAddress clients,
-                       ApiContract contract) {
+                       ApiContract contract, Audit audit) {
     this.contract = contract;
     this.config = config;
     this.pool = pool;
@@ -69,7 +70,8 @@ public final class BookingRoutes {
     this.auth = auth;
     this.limiter = limiter;
     this.clients = clients;
-    this.ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), seatsReturned, outbox);
+    // Cancellations come from any HTTP instance of any node: the API's audit chain.
+    this.ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), seatsReturned, outbox, audit, Audit.API_CHAIN);
   }
 
   public void mount(Router router) {
@@ -187,7 +189,7 @@ public final class BookingRoutes {
             return Future.failedFuture(ErrorCode.NOT_FOUND.error("Booking " + bookingId + " does not exist"));
           }
           long eventId = booking.getLong("event_id");
-          return ledger.cancel(bookingId, eventId)
+          return ledger.cancel(bookingId, eventId, Authentication.audited(ctx))
               .compose(status -> events.invalidate(eventId).map(new JsonObject()
                   .put("id", bookingId).put("eventId", eventId).put("seats", booking.getInteger("seats"))
                   .put("status", status).put("message", "Booking cancelled")));

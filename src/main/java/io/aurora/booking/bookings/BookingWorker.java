@@ -1,5 +1,7 @@
 package io.aurora.booking.bookings;
 
+import io.aurora.booking.audit.Audit;
+import io.aurora.booking.audit.AuditEntry;
 import io.aurora.booking.bus.Addresses;
 import io.aurora.booking.bus.Messages.ShardFenced;
 import io.aurora.booking.config.AppConfig;
@@ -23,6 +25,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -61,6 +64,7 @@ public final class BookingWorker extends VerticleBase {
   private JobQueue queue;
   private SeatLedger ledger;
   private Outbox outbox;
+  private Audit audit;
   private Pool pool;
   private MessageConsumer<Object> wakeups;
   private boolean running;
@@ -103,7 +107,9 @@ public final class BookingWorker extends VerticleBase {
     queue = queues.on(redis);
     // Every job of this worker is of its shard, so the shard is the partition of their notifications.
     outbox = new Outbox(eventId -> shard);
-    ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), SeatsReturned.NONE, outbox);
+    // The shard's own audit chain: this worker is its only writer, so it never waits for another shard's.
+    audit = Audit.enabled(config.auditEnabled());
+    ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), SeatsReturned.NONE, outbox, audit, Audit.shardChain(shard));
     sizing = new BatchSizing(config.batchSize(), config.maxBatchSize());
     takeSize = sizing.base();
     wakeups = vertx.eventBus().consumer(Addresses.shard(shard), msg -> wake());
@@ -353,8 +359,10 @@ public final class BookingWorker extends VerticleBase {
       byEvent.computeIfAbsent(job.eventId(), e -> new ArrayList<>()).add(Notification.failed(job.jobId(), job.eventId(),
           job.userId(), null, FailureReason.SOLD_OUT.name(), FailureReason.SOLD_OUT.message()));
     }
+    // Their decision rows go with their announcements, one audit insert for the take.
     return pool.withTransaction(conn -> Future.all(byEvent.entrySet().stream()
-            .map(e -> outbox.append(conn, e.getKey(), e.getValue())).toList()).<Void>mapEmpty())
+            .map(e -> outbox.append(conn, e.getKey(), e.getValue())).toList())
+            .compose(all -> audit.append(conn, Audit.shardChain(shard), soldOutDecisions(answered, all.list()))))
         .recover(failure -> {
           if (attempt + 1 < config.maxAttempts()) {
             return after(backoff(attempt)).compose(v -> announceSoldOut(answered, attempt + 1));
@@ -363,6 +371,15 @@ public final class BookingWorker extends VerticleBase {
               answered.size(), failure);
           return Future.succeededFuture();
         });
+  }
+
+  /** The decision rows of the fast path's answers whose announcement was new (all of them, but for a retry). */
+  private static List<AuditEntry> soldOutDecisions(List<TakenBatch.AnsweredSoldOut> answered, List<Set<String>> freshPerEvent) {
+    Set<String> fresh = new HashSet<>();
+    freshPerEvent.forEach(fresh::addAll);
+    JobOutcome soldOut = JobOutcome.failed("", FailureReason.SOLD_OUT);
+    return answered.stream().filter(job -> fresh.contains("job:" + job.jobId()))
+        .map(job -> DecisionAudit.entry(job.eventId(), job.jobId(), job.userId(), null, soldOut)).toList();
   }
 
   /** Counts and times the outcomes now recorded in the queue, and logs each at debug level. */

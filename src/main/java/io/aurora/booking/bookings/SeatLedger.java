@@ -1,5 +1,9 @@
 package io.aurora.booking.bookings;
 
+import io.aurora.booking.audit.Audit;
+import io.aurora.booking.audit.AuditAction;
+import io.aurora.booking.audit.AuditContext;
+import io.aurora.booking.audit.AuditEntry;
 import io.aurora.booking.bookings.SeatAllocation.Decided;
 import io.aurora.booking.bookings.SeatAllocation.Decision;
 import io.aurora.booking.bookings.SeatAllocation.EventState;
@@ -8,6 +12,7 @@ import io.aurora.booking.events.SeatsReturned;
 import io.aurora.booking.notifications.Notification;
 import io.aurora.booking.notifications.Outbox;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -49,21 +54,28 @@ public final class SeatLedger {
   private final int maxBookingsPerUser;
   private final SeatsReturned seatsReturned;
   private final Outbox outbox;
+  private final Audit audit;
+  /** The audit chain of this ledger's decisions: the worker's shard's (one writer), or the API's. */
+  private final String chain;
 
   /**
    * A ledger that books only, and files its notifications under partition 0 (tools and tests that decide jobs
    * without a shard; the worker's ledger files them under the event's shard).
    */
   public SeatLedger(Pool pool, int maxBookingsPerUser) {
-    this(pool, maxBookingsPerUser, SeatsReturned.NONE, new Outbox(eventId -> 0));
+    this(pool, maxBookingsPerUser, SeatsReturned.NONE, new Outbox(eventId -> 0), Audit.ON, Audit.shardChain(0));
   }
 
   /**
    * A ledger that also cancels, telling the queue inside the transaction that a seat came back. Every decision
-   * and cancellation writes its notifications to {@code outbox} in its own transaction.
+   * and cancellation writes its notifications to {@code outbox}, and its audit rows to {@code audit} on
+   * {@code chain}, in its own transaction.
    */
-  public SeatLedger(Pool pool, int maxBookingsPerUser, SeatsReturned seatsReturned, Outbox outbox) {
+  public SeatLedger(Pool pool, int maxBookingsPerUser, SeatsReturned seatsReturned, Outbox outbox, Audit audit,
+                    String chain) {
     this.pool = pool;
+    this.audit = audit;
+    this.chain = chain;
     this.maxBookingsPerUser = maxBookingsPerUser;
     this.seatsReturned = seatsReturned;
     this.outbox = outbox;
@@ -98,7 +110,8 @@ public final class SeatLedger {
         // fail, the decision fails and the job is decided again.
         JobOutcome outcome = JobOutcome.failed(job.jobId(), reason);
         return pool.withTransaction(conn -> outbox.append(conn, eventId, List.of(Notification.failed(job.jobId(), eventId,
-                job.userId(), job.seats(), outcome.reasonLabel(), outcome.message()))))
+                job.userId(), job.seats(), outcome.reasonLabel(), outcome.message())))
+                .compose(fresh -> audit.append(conn, chain, DecisionAudit.of(eventId, jobs, List.of(outcome), fresh))))
             .map(new EventDecision(List.of(outcome), null));
       }
       int half = jobs.size() / 2;
@@ -144,7 +157,9 @@ public final class SeatLedger {
           ? Notification.confirmed(job.jobId(), outcome.result().getLong("bookingId"), eventId, job.userId(), job.seats())
           : Notification.failed(job.jobId(), eventId, job.userId(), job.seats(), outcome.reasonLabel(), outcome.message()));
     }
-    return outbox.append(conn, eventId, notifications).map(decision);
+    return outbox.append(conn, eventId, notifications)
+        .compose(fresh -> audit.append(conn, chain, DecisionAudit.of(eventId, jobs, decision.outcomes(), fresh)))
+        .map(decision);
   }
 
   private Future<EventDecision> decideLocked(SqlConnection conn, Row event, List<TakenJob> jobs) {
@@ -211,7 +226,7 @@ public final class SeatLedger {
    * ({@link SeatsReturned}), which stops the sold-out fast path for the event; if that fails, nothing is
    * cancelled. Cancelling twice is harmless. Returns the booking's final status.
    */
-  public Future<String> cancel(long bookingId, long eventId) {
+  public Future<String> cancel(long bookingId, long eventId, AuditContext who) {
     return pool.withTransaction(conn -> conn.preparedQuery(BookingSql.LOCK_EVENT).execute(Tuple.of(eventId))
         .compose(event -> conn.preparedQuery(BookingSql.LOCK_BOOKING).execute(Tuple.of(bookingId)))
         .compose(rows -> {
@@ -223,6 +238,10 @@ public final class SeatLedger {
               .compose(v -> conn.preparedQuery(BookingSql.REMOVE_SEATS).execute(Tuple.of(eventId, booking.getInteger("seats"))))
               .compose(v -> outbox.append(conn, eventId, List.of(Notification.cancelled(bookingId, booking.getString("job_id"),
                   eventId, booking.getLong("user_id"), booking.getInteger("seats")))))
+              .compose(v -> audit.append(conn, chain, List.of(AuditEntry.of(AuditAction.BOOKING_CANCELLED, who)
+                  .target("booking", bookingId).event(eventId).job(booking.getString("job_id"))
+                  .change(new JsonObject().put("status", "CONFIRMED").put("seats", booking.getInteger("seats"))
+                      .put("userId", booking.getLong("user_id")), new JsonObject().put("status", "CANCELLED")))))
               .compose(v -> seatsReturned.seatsMayHaveReturned(eventId))
               .map("CANCELLED");
         }));

@@ -24,6 +24,7 @@ public final class AppConfig {
       .put("httpInstances", 0)
       .put("httpBodyLimit", 65_536)
       .put("pgUrl", "")
+      .put("pgMigrationUrl", "")
       .put("pgPoolSize", 0)
       .put("redisUrl", "")
       .put("redisPoolSize", 0)
@@ -93,7 +94,9 @@ public final class AppConfig {
       .put("webhookTimeoutMillis", 10_000)
       .put("webhookAllowPrivateNetworks", false)
       .put("smtpUrl", "")
-      .put("mailFrom", "bookings@aurora.local");
+      .put("mailFrom", "bookings@aurora.local")
+      .put("auditEnabled", true)
+      .put("auditRetentionMonths", 24);
 
   /** Every configuration key. */
   public static Set<String> keys() {
@@ -127,6 +130,15 @@ public final class AppConfig {
   public int httpInstances() { int n = json.getInteger("httpInstances"); return n > 0 ? n : cores(); }
   public int httpBodyLimit() { return json.getInteger("httpBodyLimit"); }
   public String pgUrl() { return json.getString("pgUrl"); }
+  /**
+   * The owner role's URL, for migrations and audit partition upkeep (DDL); empty means {@link #pgUrl()}, with
+   * a warning when PostgreSQL is external (the service then holds DDL rights it does not need).
+   */
+  public String pgMigrationUrl() { String url = json.getString("pgMigrationUrl"); return url.isBlank() ? pgUrl() : url; }
+  /** Whether changes and booking decisions write audit rows (off only to measure what the audit log costs). */
+  public boolean auditEnabled() { return json.getBoolean("auditEnabled"); }
+  /** Whole months of audit rows kept before the current one; older monthly partitions are dropped. */
+  public int auditRetentionMonths() { return json.getInteger("auditRetentionMonths"); }
   /** PostgreSQL connections per pool; 0 means sized from the core count. */
   public int pgPoolSize() { int n = json.getInteger("pgPoolSize"); return n > 0 ? n : Math.max(4, 2 * cores()); }
   public String redisUrl() { return json.getString("redisUrl"); }

@@ -85,6 +85,7 @@ public final class ConfigLoader {
     range("leaseMillis", c.leaseMillis(), 1_000, 3_600_000);
     range("maxAttempts", c.maxAttempts(), 1, 100);
     range("bcryptCost", c.bcryptCost(), 4, 31);
+    range("auditRetentionMonths", c.auditRetentionMonths(), 1, 1_200);
     range("embeddedRestartAttempts", c.embeddedRestartAttempts(), 0, 100);
     range("connectTimeoutMillis", c.connectTimeoutMillis(), 100, 600_000);
     range("requestTimeoutMillis", c.requestTimeoutMillis(), 100, 600_000);

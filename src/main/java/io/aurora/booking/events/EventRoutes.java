@@ -1,5 +1,9 @@
 package io.aurora.booking.events;
 
+import io.aurora.booking.audit.Audit;
+import io.aurora.booking.audit.AuditAction;
+import io.aurora.booking.audit.AuditEntry;
+
 import io.aurora.booking.auth.Authentication;
 import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.ErrorCode;
@@ -30,13 +34,16 @@ public final class EventRoutes {
   private final Authentication auth;
   private final SeatsReturned seatsReturned;
   private final ApiContract contract;
+  private final Audit audit;
 
   /**
    * @param seatsReturned told, inside the transaction, of more capacity, a new date and a deletion (a deleted
    *                      event's jobs are answered EVENT_NOT_FOUND); if it fails, the change rolls back
    */
-  public EventRoutes(Pool pool, EventCache cache, Authentication auth, SeatsReturned seatsReturned, ApiContract contract) {
+  public EventRoutes(Pool pool, EventCache cache, Authentication auth, SeatsReturned seatsReturned, ApiContract contract,
+                     Audit audit) {
     this.contract = contract;
+    this.audit = audit;
     this.pool = pool;
     this.cache = cache;
     this.auth = auth;
@@ -74,8 +81,10 @@ public final class EventRoutes {
     Instant startsAt = startsAt(body, true);
     int capacity = body.getInteger("capacity");
     requireFuture(startsAt);
-    pool.preparedQuery(EventSql.INSERT).execute(Tuple.of(name, venue, utc(startsAt), capacity))
-        .map(rows -> EventJson.of(rows.iterator().next()))
+    pool.withTransaction(conn -> conn.preparedQuery(EventSql.INSERT).execute(Tuple.of(name, venue, utc(startsAt), capacity))
+            .map(rows -> EventJson.of(rows.iterator().next()))
+            .compose(event -> audit.append(conn, audited(ctx, AuditAction.EVENT_CREATED, event.getLong("id")).change(null, event))
+                .map(event)))
         .compose(event -> cache.invalidate(event.getLong("id")).map(event))
         .onSuccess(event -> sendJson(ctx, 201, event))
         .onFailure(ctx::fail);
@@ -106,9 +115,11 @@ public final class EventRoutes {
               startsAt != null ? utc(startsAt) : row.getOffsetDateTime("starts_at"),
               newCapacity))
               .compose(updated -> changesSeatsOrDate(row, newCapacity, startsAt)
-                  ? seatsReturned.seatsMayHaveReturned(id).map(updated) : Future.succeededFuture(updated));
+                  ? seatsReturned.seatsMayHaveReturned(id).map(updated) : Future.succeededFuture(updated))
+              .map(rows -> EventJson.of(rows.iterator().next()))
+              .compose(event -> audit.append(conn, audited(ctx, AuditAction.EVENT_UPDATED, id).change(EventJson.of(row), event))
+                  .map(event));
         }))
-        .map(rows -> EventJson.of(rows.iterator().next()))
         .compose(event -> cache.invalidate(id).map(event))
         .onSuccess(event -> sendJson(ctx, 200, event))
         .onFailure(ctx::fail);
@@ -125,12 +136,19 @@ public final class EventRoutes {
           return conn.preparedQuery(EventSql.CANCEL_ALL_BOOKINGS).execute(Tuple.of(id))
               .compose(cancelled -> conn.preparedQuery(EventSql.SOFT_DELETE).execute(Tuple.of(id))
                   .compose(v -> seatsReturned.seatsMayHaveReturned(id))
+                  .compose(v -> audit.append(conn, audited(ctx, AuditAction.EVENT_DELETED, id).change(EventJson.of(row),
+                      new JsonObject().put("deleted", true).put("cancelledBookings", cancelled.rowCount()))))
                   .map(v -> cancelled.rowCount()));
         }))
         .compose(cancelled -> cache.invalidate(id).map(cancelled))
         .onSuccess(cancelled -> sendJson(ctx, 200, new JsonObject()
             .put("message", "Event deleted").put("id", id).put("cancelledBookings", cancelled)))
         .onFailure(ctx::fail);
+  }
+
+  /** The audit row of an admin's change to event {@code id}. */
+  private static AuditEntry audited(RoutingContext ctx, AuditAction action, long id) {
+    return AuditEntry.of(action, Authentication.audited(ctx)).target("event", id).event(id);
   }
 
   /**

@@ -10,6 +10,9 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -77,7 +80,16 @@ public final class EmbeddedServices implements AutoCloseable {
       Path pgDir = dataDir.resolve("postgres");
       EmbeddedServer postgres = EmbeddedPostgresServer.start(pgDir, dataDir.resolve("postgres.log"), freePort(), durable);
       servers.add(postgres);
-      overrides.put("pgUrl", "postgresql://postgres@127.0.0.1:" + postgres.port() + "/postgres");
+      String host = "127.0.0.1:" + postgres.port() + "/postgres";
+      String ownerPassword = generatedSecret(dataDir.resolve("pg-owner-password"));
+      String appPassword = generatedSecret(dataDir.resolve("pg-app-password"));
+      try (Connection superuser = DriverManager.getConnection("jdbc:postgresql://" + host, "postgres", null)) {
+        DatabaseRoles.prepare(superuser, DatabaseRoles.OWNER, ownerPassword, DatabaseRoles.APP, appPassword);
+      } catch (SQLException e) {
+        throw new IOException("Embedded PostgreSQL: could not prepare the owner and app roles: " + e.getMessage(), e);
+      }
+      overrides.put("pgMigrationUrl", "postgresql://" + DatabaseRoles.OWNER + ":" + ownerPassword + "@" + host);
+      overrides.put("pgUrl", "postgresql://" + DatabaseRoles.APP + ":" + appPassword + "@" + host);
       LOG.info("Embedded PostgreSQL on port {} with data in {}", postgres.port(), pgDir);
     }
     if (config.embeddedRedis()) {
@@ -105,7 +117,11 @@ public final class EmbeddedServices implements AutoCloseable {
       throw new IllegalStateException("BOOKING_JWT_SECRET is required (at least " + MIN_SECRET_BYTES
           + " bytes) when PostgreSQL is external; refusing to start with a guessable token key");
     }
-    Path file = dataDir.resolve("jwt-secret");
+    return generatedSecret(dataDir.resolve("jwt-secret"));
+  }
+
+  /** A random secret generated once and kept in {@code file} (0600): the JWT key, the database roles' passwords. */
+  private static String generatedSecret(Path file) throws IOException {
     if (Files.exists(file)) {
       OwnerOnlyFiles.restrict(file);
       return Files.readString(file).trim();

@@ -8,7 +8,8 @@ final class NotificationSql {
       INSERT INTO outbox (partition, event_type, dedup_key, user_id, payload)
       SELECT $1, t.event_type, t.dedup_key, t.user_id, t.payload::jsonb
       FROM UNNEST($2::text[], $3::text[], $4::bigint[], $5::text[]) AS t(event_type, dedup_key, user_id, payload)
-      ON CONFLICT (dedup_key) DO NOTHING""";
+      ON CONFLICT (dedup_key) DO NOTHING
+      RETURNING dedup_key""";
 
   /**
    * One statement, so atomic: takes up to $2 outbox rows of partition $1 not yet fanned out, writes one

@@ -4,7 +4,9 @@ import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Writes notifications into the outbox on the connection of the transaction that makes the change they
@@ -25,10 +27,14 @@ public final class Outbox {
     this.partitions = partitions;
   }
 
-  /** Appends {@code notifications} of event {@code eventId} inside the transaction {@code conn} is in. */
-  public Future<Void> append(SqlConnection conn, long eventId, List<Notification> notifications) {
+  /**
+   * Appends {@code notifications} of event {@code eventId} inside the transaction {@code conn} is in. Returns the
+   * dedup keys of the facts this call announced first (not those announced before: a job decided again), so the
+   * caller can write what else belongs once per fact (the audit row of a decision).
+   */
+  public Future<Set<String>> append(SqlConnection conn, long eventId, List<Notification> notifications) {
     if (notifications.isEmpty()) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(Set.of());
     }
     String[] types = new String[notifications.size()];
     String[] keys = new String[notifications.size()];
@@ -44,6 +50,10 @@ public final class Outbox {
     return conn.preparedQuery(NotificationSql.APPEND)
         .execute(Tuple.tuple().addInteger(partitions.of(eventId)).addArrayOfString(types).addArrayOfString(keys)
             .addArrayOfLong(users).addArrayOfString(payloads))
-        .mapEmpty();
+        .map(rows -> {
+          Set<String> fresh = new HashSet<>();
+          rows.forEach(row -> fresh.add(row.getString(0)));
+          return fresh;
+        });
   }
 }

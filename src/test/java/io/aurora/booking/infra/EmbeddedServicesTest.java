@@ -92,6 +92,36 @@ class EmbeddedServicesTest {
   }
 
   @Test
+  void theServiceGetsTheAppRoleAndTheMigrationsTheOwnerEachWithAGeneratedPassword() throws SQLException, IOException {
+    URI app = URI.create(services.config().pgUrl());
+    URI owner = URI.create(services.config().pgMigrationUrl());
+    assertEquals(DatabaseRoles.APP, app.getUserInfo().split(":")[0]);
+    assertEquals(DatabaseRoles.OWNER, owner.getUserInfo().split(":")[0]);
+    assertEquals(Files.readString(dataDir.resolve("pg-app-password")).trim(), app.getUserInfo().split(":")[1]);
+    assertEquals("rw-------", mode(dataDir.resolve("pg-app-password")));
+    assertEquals("rw-------", mode(dataDir.resolve("pg-owner-password")));
+    try (Connection c = jdbc(); Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT rolname, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles"
+          + " WHERE rolname IN ('aurora_app', 'aurora_owner') ORDER BY 1")) {
+        for (int i = 0; i < 2; i++) {
+          assertTrue(rs.next());
+          assertTrue(!rs.getBoolean(2) && !rs.getBoolean(3) && !rs.getBoolean(4), rs.getString(1) + " is no superuser");
+        }
+      }
+      // A table an earlier version made as the superuser goes to the owner (what every start does).
+      s.execute("CREATE TABLE made_by_an_earlier_version (id int)");
+      DatabaseRoles.prepare(c, DatabaseRoles.OWNER, "owner-password-0123456789", DatabaseRoles.APP, "app-password-0123456789");
+      try (ResultSet rs = s.executeQuery("SELECT tableowner FROM pg_tables WHERE tablename = 'made_by_an_earlier_version'")) {
+        assertTrue(rs.next());
+        assertEquals(DatabaseRoles.OWNER, rs.getString(1));
+      }
+      s.execute("DROP TABLE made_by_an_earlier_version");
+      // Put the passwords back as the data directory has them.
+      DatabaseRoles.prepare(c, DatabaseRoles.OWNER, owner.getUserInfo().split(":")[1], DatabaseRoles.APP, app.getUserInfo().split(":")[1]);
+    }
+  }
+
+  @Test
   void aSecretFileLeftReadableByAnEarlierVersionIsMadeOwnerOnly() throws IOException {
     Path old = parent.resolve("old-data");
     Files.createDirectories(old);

@@ -80,7 +80,8 @@ public final class LocalCluster implements AutoCloseable {
     for (int i = 0; i < plannedNodes; i++) {
       clusterPorts.add(TestServices.freePort());
     }
-    env.put("BOOKING_PG_URL", pgUrl);
+    env.put("BOOKING_PG_URL", TestServices.roleUrls(pgUrl).get("pgUrl"));
+    env.put("BOOKING_PG_MIGRATION_URL", TestServices.roleUrls(pgUrl).get("pgMigrationUrl"));
     env.put("BOOKING_REDIS_URL", redisUrl);
     env.put("BOOKING_JWT_SECRET", TestApp.SECRET);
     // The suite logs the admin in once and keeps the token for a run longer than an access token's default 15 minutes.

@@ -117,7 +117,7 @@ public final class TestApp implements AutoCloseable {
 
   /** A test config: everything the server needs, small and quick (cheap bcrypt, short idle polls). */
   public static JsonObject baseConfig(String pgUrl, String redisUrl) {
-    return new JsonObject()
+    JsonObject config = new JsonObject()
         .put("httpHost", "127.0.0.1")
         .put("httpPort", TestServices.freePort())
         .put("httpInstances", 2)
@@ -136,6 +136,9 @@ public final class TestApp implements AutoCloseable {
         // limits are out of the way (the per-user ones stay as configured by default).
         .put("bookingRatePerIp", 60_000_000).put("bookingBurstPerIp", 10_000_000)
         .put("loginRatePerIp", 60_000_000).put("loginBurstPerIp", 10_000_000);
+    // The application runs as the app role (row privileges only) and migrates as the owner, as in production.
+    TestServices.roleUrls(pgUrl).forEach(config::put);
+    return config;
   }
 
   /** Stops the application as a shutdown does (undeploys it), keeping its database and Redis. */

@@ -1,5 +1,6 @@
 package io.aurora.booking.testing;
 
+import io.aurora.booking.infra.DatabaseRoles;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.LoggerFactory;
 import redis.embedded.RedisServer;
@@ -16,6 +17,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
@@ -36,6 +39,10 @@ public final class TestServices {
   public static final String FAST_SERVERS = "booking.test.fastServers";
   private static final AtomicInteger DATABASES = new AtomicInteger();
   private static final AtomicInteger REDIS_DBS = new AtomicInteger();
+  /** The test roles' passwords (the embedded test server trusts local connections; an external one may not). */
+  public static final String OWNER_PASSWORD = "aurora_test_owner_password";
+  public static final String APP_PASSWORD = "aurora_test_app_password";
+  private static final Set<String> ROLE_DATABASES = ConcurrentHashMap.newKeySet();
   private static TestServices instance;
 
   private final String pgBaseUrl;
@@ -174,7 +181,11 @@ public final class TestServices {
     }
   }
 
-  /** A new, empty database; returns its URL. */
+  /**
+   * A new, empty database; returns its URL, as the superuser (for the tests' own set-up and assertions). The
+   * database belongs to the owner role, as in production: the application gets the owner's and the app role's
+   * URLs from {@link #roleUrls} (TestApp's base config does it), so the whole suite runs with least privilege.
+   */
   public String newDatabase() {
     String name = "aurora_t" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();
     try (Connection c = jdbc(pgBaseUrl); Statement s = c.createStatement()) {
@@ -183,7 +194,32 @@ public final class TestServices {
     } catch (SQLException e) {
       throw new IllegalStateException("Cannot create test database on " + pgBaseUrl, e);
     }
-    return pgBaseUrl.substring(0, pgBaseUrl.lastIndexOf('/') + 1) + name;
+    String url = pgBaseUrl.substring(0, pgBaseUrl.lastIndexOf('/') + 1) + name;
+    try (Connection c = jdbc(url)) {
+      DatabaseRoles.prepare(c, DatabaseRoles.OWNER, OWNER_PASSWORD, DatabaseRoles.APP, APP_PASSWORD);
+    } catch (SQLException e) {
+      throw new IllegalStateException("Cannot prepare the owner and app roles on " + name, e);
+    }
+    ROLE_DATABASES.add(name);
+    return url;
+  }
+
+  /**
+   * For a URL of a database of {@link #newDatabase} (directly or through a proxy): {@code pgUrl} as the app role
+   * and {@code pgMigrationUrl} as the owner; for any other database, nothing (it runs as the URL's user).
+   */
+  public static Map<String, String> roleUrls(String pgUrl) {
+    if (pgUrl == null || pgUrl.isBlank() || !ROLE_DATABASES.contains(pgUrl.substring(pgUrl.lastIndexOf('/') + 1))) {
+      return Map.of();
+    }
+    return Map.of("pgUrl", asRole(pgUrl, DatabaseRoles.APP, APP_PASSWORD),
+        "pgMigrationUrl", asRole(pgUrl, DatabaseRoles.OWNER, OWNER_PASSWORD));
+  }
+
+  /** {@code url} with another user and password. */
+  public static String asRole(String url, String role, String password) {
+    URI uri = URI.create(url);
+    return uri.getScheme() + "://" + role + ":" + password + "@" + uri.getHost() + ":" + uri.getPort() + uri.getPath();
   }
 
   public void dropDatabase(String url) {
