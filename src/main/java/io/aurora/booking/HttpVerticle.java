@@ -9,6 +9,7 @@ import io.aurora.booking.auth.PasswordHasher;
 import io.aurora.booking.auth.Revocations;
 import io.aurora.booking.auth.Tokens;
 import io.aurora.booking.bookings.BookingRoutes;
+import io.aurora.booking.bookings.Waitlist;
 import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
@@ -102,8 +103,9 @@ public final class HttpVerticle extends VerticleBase {
     new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens, auth, revocations, config, limiter, clients, contract).mount(router);
     ShardQueue queue = new ShardQueue(redis);
     SeatsReturned seatsReturned = eventId -> queue.seatsMayHaveReturned(Sharding.shardOf(eventId, config.shards()), eventId);
-    new EventRoutes(pool, eventCache, auth, seatsReturned, contract).mount(router);
     Outbox outbox = new Outbox(eventId -> Sharding.shardOf(eventId, config.shards()));
+    new EventRoutes(pool, eventCache, auth, seatsReturned, new Waitlist(outbox, config.maxBookingsPerUserPerEvent()), contract)
+        .mount(router);
     new BookingRoutes(config, pool, eventCache, requests, auth, seatsReturned, outbox, limiter, clients, contract).mount(router);
     if (config.benchMode()) {
       new BenchRoutes(pool, tokens, auth, contract).mount(router);

@@ -49,6 +49,7 @@ public final class SeatLedger {
   private final int maxBookingsPerUser;
   private final SeatsReturned seatsReturned;
   private final Outbox outbox;
+  private final Waitlist waitlist;
 
   /**
    * A ledger that books only, and files its notifications under partition 0 (tools and tests that decide jobs
@@ -67,6 +68,7 @@ public final class SeatLedger {
     this.maxBookingsPerUser = maxBookingsPerUser;
     this.seatsReturned = seatsReturned;
     this.outbox = outbox;
+    this.waitlist = new Waitlist(outbox, maxBookingsPerUser);
   }
 
   /**
@@ -124,7 +126,7 @@ public final class SeatLedger {
           Row event = rows.size() == 0 ? null : rows.iterator().next();
           if (event == null || event.getValue("deleted_at") != null) {
             return Future.succeededFuture(new EventDecision(outcomes(SeatAllocation.decide(null, jobs, Map.of(), Map.of(),
-                Set.of(), maxBookingsPerUser, Instant.now()), Map.of()), null));
+                Set.of(), maxBookingsPerUser, Instant.now()), Map.of(), Map.of()), null));
           }
           return decideLocked(conn, event, jobs);
         })
@@ -140,9 +142,16 @@ public final class SeatLedger {
     for (int i = 0; i < jobs.size(); i++) {
       TakenJob job = jobs.get(i);
       JobOutcome outcome = decision.outcomes().get(i);
-      notifications.add(outcome.completed()
-          ? Notification.confirmed(job.jobId(), outcome.result().getLong("bookingId"), eventId, job.userId(), job.seats())
-          : Notification.failed(job.jobId(), eventId, job.userId(), job.seats(), outcome.reasonLabel(), outcome.message()));
+      if (outcome.completed()) {
+        notifications.add(Notification.confirmed(job.jobId(), outcome.result().getLong("bookingId"), eventId, job.userId(),
+            job.seats()));
+      } else if (outcome.waitlisted()) {
+        notifications.add(Notification.waitlisted(job.jobId(), eventId, job.userId(), job.seats(),
+            outcome.result().getLong("waitlistPosition")));
+      } else {
+        notifications.add(Notification.failed(job.jobId(), eventId, job.userId(), job.seats(), outcome.reasonLabel(),
+            outcome.message()));
+      }
     }
     return outbox.append(conn, eventId, notifications).map(decision);
   }
@@ -173,10 +182,18 @@ public final class SeatLedger {
     });
   }
 
+  /** Books the accepted jobs, then writes the places of the waitlisted ones (after: their positions come last). */
   private Future<List<JobOutcome>> book(SqlConnection conn, long eventId, List<Decision> decisions) {
+    return insertBookings(conn, eventId, decisions).compose(bookingIds ->
+        waitlist.place(conn, eventId, SeatAllocation.toWaitlist(decisions))
+            .map(positions -> outcomes(decisions, bookingIds, positions)));
+  }
+
+  /** The booking id of each accepted job, by job id. */
+  private Future<Map<String, Long>> insertBookings(SqlConnection conn, long eventId, List<Decision> decisions) {
     List<TakenJob> accepted = SeatAllocation.toBook(decisions);
     if (accepted.isEmpty()) {
-      return Future.succeededFuture(outcomes(decisions, Map.of()));
+      return Future.succeededFuture(Map.of());
     }
     Long[] users = accepted.stream().map(TakenJob::userId).toArray(Long[]::new);
     Integer[] seats = accepted.stream().map(TakenJob::seats).toArray(Integer[]::new);
@@ -194,20 +211,27 @@ public final class SeatLedger {
       }
       Map<String, Long> bookingIds = new HashMap<>();
       insert.result().forEach(row -> bookingIds.put(row.getString("job_id"), row.getLong("id")));
-      return Future.succeededFuture(outcomes(decisions, bookingIds));
+      return Future.succeededFuture(bookingIds);
     });
   }
 
-  /** The outcome of every decision; booked jobs get their new booking id. */
-  private static List<JobOutcome> outcomes(List<Decision> decisions, Map<String, Long> bookingIds) {
-    return decisions.stream().map(decision -> decision instanceof Decided decided ? decided.outcome()
-        : JobOutcome.completed(decision.job().jobId(), bookingIds.get(decision.job().jobId()),
-            decision.job().eventId(), decision.job().seats())).toList();
+  /** The outcome of every decision; booked jobs get their new booking id, waitlisted ones their user's position. */
+  private static List<JobOutcome> outcomes(List<Decision> decisions, Map<String, Long> bookingIds, Map<Long, Long> positions) {
+    return decisions.stream().map(decision -> {
+      TakenJob job = decision.job();
+      if (decision instanceof Decided decided) {
+        return decided.outcome();
+      }
+      if (decision instanceof SeatAllocation.Waitlist) {
+        return JobOutcome.waitlisted(job.jobId(), job.eventId(), job.seats(), positions.getOrDefault(job.userId(), 0L));
+      }
+      return JobOutcome.completed(job.jobId(), bookingIds.get(job.jobId()), job.eventId(), job.seats());
+    }).toList();
   }
 
   /**
-   * Cancels a booking and gives its seats back, under the same event row lock as booking, so a freed
-   * seat goes to the next job in line. Before the commit, the queue is told that a seat came back
+   * Cancels a booking and gives its seats back, under the same event row lock as booking: the freed seats go
+   * first to the event's waitlist, in this transaction ({@link Waitlist#seatsFreed}), then to the next job in line. Before the commit, the queue is told that a seat came back
    * ({@link SeatsReturned}), which stops the sold-out fast path for the event; if that fails, nothing is
    * cancelled. Cancelling twice is harmless. Returns the booking's final status.
    */
@@ -223,6 +247,7 @@ public final class SeatLedger {
               .compose(v -> conn.preparedQuery(BookingSql.REMOVE_SEATS).execute(Tuple.of(eventId, booking.getInteger("seats"))))
               .compose(v -> outbox.append(conn, eventId, List.of(Notification.cancelled(bookingId, booking.getString("job_id"),
                   eventId, booking.getLong("user_id"), booking.getInteger("seats")))))
+              .compose(v -> waitlist.seatsFreed(conn, eventId))
               .compose(v -> seatsReturned.seatsMayHaveReturned(eventId))
               .map("CANCELLED");
         }));
