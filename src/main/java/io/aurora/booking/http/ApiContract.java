@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Operation;
@@ -62,7 +63,8 @@ public final class ApiContract {
    * body that is not a JSON object at all is {@code INVALID_JSON}, as {@link Input#jsonBody} says. Mount it
    * after the route's guard, so that a caller without a token learns no more than 401.
    *
-   * <p>What a schema cannot say stays in the handlers: trimming, an email's shape, bcrypt's byte limit, a
+   * <p>The route's handler reads the checked request through {@link Validated#of}, without checking it again.
+   * What a schema cannot say stays in the handlers: trimming, an email's shape, bcrypt's byte limit, a
    * start in the future.
    *
    * @throws IllegalArgumentException at mount time when the document has no such operation
@@ -75,11 +77,12 @@ public final class ApiContract {
     boolean jsonBody = operation.getRequestBody() != null;
     boolean bodyRequired = jsonBody && operation.getRequestBody().isRequired();
     return ctx -> {
-      if (jsonBody) {
-        Input.jsonBody(ctx, !bodyRequired);
-      }
+      JsonObject body = jsonBody ? Input.jsonBody(ctx, !bodyRequired) : null;
       validator.validate(new RoutedRequest(ctx, jsonBody), operationId)
-          .onSuccess(validated -> ctx.next())
+          .onSuccess(validated -> {
+            Validated.attach(ctx, validated, body);
+            ctx.next();
+          })
           .onFailure(failure -> ctx.fail(rejection(failure)));
     };
   }
