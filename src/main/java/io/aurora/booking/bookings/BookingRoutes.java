@@ -228,7 +228,7 @@ public final class BookingRoutes {
   /** Gives the caller's place on the event's waitlist up; 404 when they hold none. */
   private void leaveWaitlist(RoutingContext ctx) {
     Caller caller = Authentication.caller(ctx);
-    long eventId = Input.pathId(ctx, "eventId");
+    long eventId = Validated.of(ctx).pathId("eventId");
     pool.withTransaction(conn -> conn.preparedQuery(WaitlistSql.LEAVE).execute(Tuple.of(eventId, caller.id())))
         .compose(rows -> rows.rowCount() == 0
             ? Future.failedFuture(ErrorCode.NOT_FOUND.error("You hold no place on the waitlist of event " + eventId))
