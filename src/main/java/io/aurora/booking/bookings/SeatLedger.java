@@ -231,9 +231,9 @@ public final class SeatLedger {
 
   /**
    * Cancels a booking and gives its seats back, under the same event row lock as booking: the freed seats go
-   * first to the event's waitlist, in this transaction ({@link Waitlist#seatsFreed}), then to the next job in line. Before the commit, the queue is told that a seat came back
-   * ({@link SeatsReturned}), which stops the sold-out fast path for the event; if that fails, nothing is
-   * cancelled. Cancelling twice is harmless. Returns the booking's final status.
+   * first to the event's waitlist, in this transaction ({@link Waitlist#seatsFreed}), then to the next job in
+   * line. Before the commit, the queue is told that a seat came back ({@link SeatsReturned}), which stops the
+   * sold-out fast path for the event; if that fails, nothing is cancelled. Cancelling twice is harmless. Returns the booking's final status.
    */
   public Future<String> cancel(long bookingId, long eventId) {
     return pool.withTransaction(conn -> conn.preparedQuery(BookingSql.LOCK_EVENT).execute(Tuple.of(eventId))

@@ -245,6 +245,9 @@ class WaitlistTest {
     assertEquals(404, again.statusCode());
     assertEquals("NOT_FOUND", again.bodyAsJsonObject().getString("error"));
     assertEquals(400, app.delete("/api/bookings/waitlist/abc", me.token()).statusCode());
+    HttpResponse<Buffer> badFlag = app.post("/api/bookings/" + first + "/book", me.token(), new JsonObject().put("waitlist", "yes"));
+    assertEquals(400, badFlag.statusCode());
+    assertEquals("VALIDATION_FAILED", badFlag.bodyAsJsonObject().getString("error"));
     assertEquals(401, app.get("/api/bookings/waitlist", null).statusCode());
     assertEquals(List.of(second), app.get("/api/bookings/waitlist", me.token()).bodyAsJsonObject().getJsonArray("waitlist")
         .stream().map(p -> ((JsonObject) p).getLong("eventId")).toList());
