@@ -124,11 +124,14 @@ public final class LocalCluster implements AutoCloseable {
     return nodes.stream().filter(NodeProcess::isAlive).toList();
   }
 
-  /** Waits until each node answers /ready (it has joined the cluster and deployed everything). */
+  /**
+   * Waits until each node answers /ready (it has joined the cluster and deployed everything); a start on a
+   * machine at load average 30 has taken over two minutes.
+   */
   public void awaitReady(List<NodeProcess> starting) {
     for (NodeProcess node : starting) {
       try {
-        awaitCondition(node + " to be ready", Duration.ofSeconds(120), () -> {
+        awaitCondition(node + " to be ready", Duration.ofSeconds(300), () -> {
           if (!node.isAlive()) {
             throw new AssertionError(node + " exited:\n" + node.logTail(60));
           }
