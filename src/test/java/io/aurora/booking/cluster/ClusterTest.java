@@ -334,6 +334,36 @@ class ClusterTest {
         + (System.nanoTime() - deletedAt) / 1_000_000 + " ms (published revocation; goal: within a second)");
   }
 
+  @Test
+  void aDisabledAccountsTokenAndALoggedOutSessionAreRefusedOnEveryNode() {
+    List<NodeProcess> nodes = liveNodes(2);
+    NodeProcess one = nodes.get(0);
+    NodeProcess other = nodes.get(1);
+    TestUser user = cluster.users(1).get(0);
+    assertEquals(200, historyStatus(other, user.token()));
+    long disabledAt = System.nanoTime();
+    assertEquals(200, await(cluster.http.post(one.httpPort, "127.0.0.1", "/api/admin/users/" + user.id() + "/disable")
+        .bearerTokenAuthentication(cluster.adminToken()).send()).statusCode());
+    awaitCondition(other + " to refuse the disabled account's token", Duration.ofSeconds(30),
+        () -> historyStatus(other, user.token()) == 401);
+    record("account disabled on " + one.name + ": its token refused on " + other.name + " after "
+        + (System.nanoTime() - disabledAt) / 1_000_000 + " ms (published revocation)");
+
+    JsonObject session = await(cluster.http.post(one.httpPort, "127.0.0.1", "/api/auth/register").sendJsonObject(new JsonObject()
+        .put("name", "Logout").put("email", "logout-" + System.nanoTime() + "@cluster.test").put("password", "cluster-user-password")))
+        .bodyAsJsonObject();
+    assertEquals(200, historyStatus(other, session.getString("token")));
+    assertEquals(200, await(cluster.http.post(one.httpPort, "127.0.0.1", "/api/auth/logout")
+        .bearerTokenAuthentication(session.getString("token")).send()).statusCode());
+    awaitCondition(other + " to refuse the logged-out session's token", Duration.ofSeconds(30),
+        () -> historyStatus(other, session.getString("token")) == 401);
+  }
+
+  private int historyStatus(NodeProcess node, String token) {
+    return await(cluster.http.get(node.httpPort, "127.0.0.1", "/api/bookings/history").bearerTokenAuthentication(token).send())
+        .statusCode();
+  }
+
   // ---- fixtures ----
 
   /** New events until every shard has at least {@code perShard}; capacities alternate 100 and 1,000 seats. */

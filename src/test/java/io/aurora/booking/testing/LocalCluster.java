@@ -83,6 +83,8 @@ public final class LocalCluster implements AutoCloseable {
     env.put("BOOKING_PG_URL", pgUrl);
     env.put("BOOKING_REDIS_URL", redisUrl);
     env.put("BOOKING_JWT_SECRET", TestApp.SECRET);
+    // The suite logs the admin in once and keeps the token for a run longer than an access token's default 15 minutes.
+    env.put("BOOKING_ACCESS_TOKEN_TTL_SECONDS", "86400");
     env.put("BOOKING_ADMIN_EMAIL", ADMIN_EMAIL);
     env.put("BOOKING_ADMIN_PASSWORD", ADMIN_PASSWORD);
     env.put("BOOKING_BCRYPT_COST", "4");
