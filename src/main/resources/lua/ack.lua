@@ -24,7 +24,7 @@ for i = 4, #ARGV, 5 do
   end
   local f = redis.call('HMGET', key, 'status', 'user', 'event')
   local status = f[1]
-  if status and status ~= 'completed' and status ~= 'failed' then
+  if status and status ~= 'completed' and status ~= 'failed' and status ~= 'waitlisted' then
     finisher.finish(id, ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], nil, f[2], f[3])
     if ARGV[i + 4] ~= '0' then
       redis.call('HINCRBY', KEYS[2], 'retried', tonumber(ARGV[i + 4]))

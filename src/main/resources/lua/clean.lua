@@ -6,7 +6,7 @@ local dropped = 0
 for _, id in ipairs(old) do
   local key = ARGV[1] .. id
   local status = redis.call('HGET', key, 'status')
-  if not status or status == 'completed' or status == 'failed' then
+  if not status or status == 'completed' or status == 'failed' or status == 'waitlisted' then
     redis.call('DEL', key)
     dropped = dropped + 1
   end

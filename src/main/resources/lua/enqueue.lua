@@ -10,6 +10,8 @@
 --       9 admission deadline (ms; '0': none): the job's request still awaits its limits' verdicts, checked in
 --         the same pipeline in other slots. Until confirm.lua clears the mark (or the deadline passes, which
 --         only a node lost in between lets happen) take.lua stops at the job; withdraw.lua removes it.
+--       10 '1': the request asked for a waitlist place should the event be sold out (kept as the job's 'waitlist'
+--          field: take.lua never answers such a job on the sold-out fast path, the worker decides it)
 -- Returns {1, job id, seq, taken} for a new job, {0, existing job id} for a repeated idempotency key,
 -- {2, live job id, seq, taken, status} for the user's job for this event still waiting or in process.
 -- 'taken' also counts the withdrawn jobs between the shard's taken sequence and the job, so that the place
@@ -40,6 +42,9 @@ redis.call('HSET', KEYS[5], 'user', ARGV[2], 'event', ARGV[3], 'seats', ARGV[4],
   'seq', seq, 'enqueuedAt', ARGV[5], 'attempts', 0)
 if ARGV[9] ~= '0' then
   redis.call('HSET', KEYS[5], 'admitBy', ARGV[9])
+end
+if ARGV[10] == '1' then
+  redis.call('HSET', KEYS[5], 'waitlist', '1')
 end
 redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('HINCRBY', KEYS[4], 'enqueued', 1)

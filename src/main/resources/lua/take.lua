@@ -7,7 +7,7 @@
 --       passed are dropped here)
 -- ARGV: 1 job key prefix, 2 N, 3 lease deadline (ms), 4 now (ms), 5 the caller's fencing epoch ('0': unfenced),
 --       6 most jobs to answer SOLD_OUT in this call (0: fast path off)
--- Returns {taken, answered}: taken = {{id, user, event, seats, attempts, enqueuedAt, seatEpoch}, ...} to decide
+-- Returns {taken, answered}: taken = {{id, user, event, seats, attempts, enqueuedAt, seatEpoch, waitlist}, ...} to decide
 -- in PostgreSQL, answered = {id, event, enqueuedAt, user, id, event, ...} (flat: one reply value less per job)
 -- failed as SOLD_OUT here; both empty when paused or idle.
 -- Fails with FENCED when the shard has been claimed with a newer epoch than the caller's (see claim.lua).
@@ -17,7 +17,8 @@
 -- change that may bring seats back (a cancellation, a capacity or date change) bumps the epoch inside its
 -- own transaction, before it commits. So a mark can never outlive a seat coming back, and the next job
 -- goes to PostgreSQL, which gives the freed seat to the first job still waiting. Jobs delivered before
--- (attempts > 0) always go to PostgreSQL: one may have booked already and must find its booking.
+-- (attempts > 0) always go to PostgreSQL: one may have booked already and must find its booking. So do jobs
+-- that asked for a waitlist place (their 'waitlist' field): the place is written in PostgreSQL by the worker.
 --
 -- An answer costs one read of the job and its place in the answered set (one ZADD per thousand jobs): the
 -- answer is final from here on (status.lua and enqueue.lua read it from the set), while the job's record
@@ -71,16 +72,17 @@ end
 -- Takes the job at the head (of what is left): false when it does not fit in this call, so it stays first.
 local function take_one(id)
   local key = ARGV[1] .. id
-  local f = redis.call('HMGET', key, 'user', 'event', 'seats', 'seq', 'enqueuedAt', 'status', 'attempts', 'admitBy')
+  local f = redis.call('HMGET', key, 'user', 'event', 'seats', 'seq', 'enqueuedAt', 'status', 'attempts', 'admitBy',
+    'waitlist')
   -- A record dropped by clean (or expired) leaves nothing to decide; a finished one is not done twice.
-  if not f[1] or f[6] == 'completed' or f[6] == 'failed' then
+  if not f[1] or f[6] == 'completed' or f[6] == 'failed' or f[6] == 'waitlisted' then
     return true
   end
   -- Its request's limits are not known yet (enqueue.lua, confirm.lua, withdraw.lua): it and all behind wait.
   if f[8] and tonumber(f[8]) > now then
     return false
   end
-  local fast = (f[7] or '0') == '0' and is_sold_out(f[2])
+  local fast = (f[7] or '0') == '0' and not f[9] and is_sold_out(f[2])
   if fast then
     if n_answered >= fast_limit then
       return false
@@ -107,7 +109,7 @@ local function take_one(id)
     end
     local attempts = tonumber(f[7] or '0') + 1
     redis.call('HSET', key, 'status', 'processing', 'startedAt', ARGV[4], 'attempts', attempts)
-    out[#out + 1] = {id, f[1], f[2], f[3], attempts, f[5], seat_epoch(f[2])}
+    out[#out + 1] = {id, f[1], f[2], f[3], attempts, f[5], seat_epoch(f[2]), f[9] or '0'}
   end
   local seq = tonumber(f[4])
   if seq > taken then

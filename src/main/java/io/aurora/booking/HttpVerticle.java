@@ -13,6 +13,7 @@ import io.aurora.booking.auth.PasswordHasher;
 import io.aurora.booking.auth.Revocations;
 import io.aurora.booking.auth.Tokens;
 import io.aurora.booking.bookings.BookingRoutes;
+import io.aurora.booking.bookings.Waitlist;
 import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
@@ -111,8 +112,9 @@ public final class HttpVerticle extends VerticleBase {
     new AccountAdminRoutes(pool, auth, revocations, contract).mount(router);
     ShardQueue queue = new ShardQueue(redis);
     SeatsReturned seatsReturned = eventId -> queue.seatsMayHaveReturned(Sharding.shardOf(eventId, config.shards()), eventId);
-    new EventRoutes(pool, eventCache, auth, seatsReturned, contract, audit).mount(router);
     Outbox outbox = new Outbox(eventId -> Sharding.shardOf(eventId, config.shards()));
+    new EventRoutes(pool, eventCache, auth, seatsReturned, new Waitlist(outbox, config.maxBookingsPerUserPerEvent()), contract,
+        audit).mount(router);
     new BookingRoutes(config, pool, eventCache, requests, auth, seatsReturned, outbox, limiter, clients, contract, audit)
         .mount(router);
     if (config.benchMode()) {

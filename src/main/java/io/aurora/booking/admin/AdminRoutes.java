@@ -106,6 +106,7 @@ public final class AdminRoutes {
             int booked = row.getInteger("booked");
             capacity.add(new JsonObject().put("id", row.getLong("id")).put("name", row.getString("name"))
                 .put("capacity", cap).put("booked", booked).put("seatsLeft", cap - booked)
+                .put("waitlisted", row.getLong("waitlisted"))
                 .put("utilisation", cap == 0 ? 0.0 : Math.round(booked * 1000.0 / cap) / 10.0));
           });
           return new JsonObject()

@@ -13,9 +13,12 @@ final class AnalyticsSql {
       SELECT id, name, impressions FROM events WHERE deleted_at IS NULL
       ORDER BY impressions DESC, id LIMIT 10""";
 
+  /** {@code waitlisted}: the length of the event's waitlist (places held, V4). */
   static final String UTILISATION = """
-      SELECT id, name, capacity, booked, starts_at FROM events WHERE deleted_at IS NULL
-      ORDER BY starts_at, id LIMIT 200""";
+      SELECT e.id, e.name, e.capacity, e.booked, e.starts_at,
+             (SELECT count(*) FROM waitlist w WHERE w.event_id = e.id) AS waitlisted
+      FROM events e WHERE e.deleted_at IS NULL
+      ORDER BY e.starts_at, e.id LIMIT 200""";
 
   private AnalyticsSql() {
   }

@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
 import static io.aurora.booking.http.Responses.sendJson;
 
 /**
- * The user's side of booking. A booking request never touches PostgreSQL: it is checked against the
+ * The user's side of booking, and of the waitlist. A booking request never touches PostgreSQL: it is checked against the
  * event cache and handed to the queue, and answered 202 with a job to follow.
  */
 public final class BookingRoutes {
@@ -84,6 +84,10 @@ public final class BookingRoutes {
         .handler(this::bookingHistory);
     router.delete("/api/bookings/:id/cancel").handler(auth.user()).handler(contract.validate("cancelBooking"))
         .handler(this::cancelBooking);
+    router.get("/api/bookings/waitlist").handler(auth.user()).handler(contract.validate("waitlistPlaces"))
+        .handler(this::waitlistPlaces);
+    router.delete("/api/bookings/waitlist/:eventId").handler(auth.user()).handler(contract.validate("leaveWaitlist"))
+        .handler(this::leaveWaitlist);
   }
 
   private void bookSeats(RoutingContext ctx) {
@@ -92,6 +96,7 @@ public final class BookingRoutes {
     JsonObject body = Input.jsonBody(ctx, true);
     Integer requested = Input.integer(body, "seats", 1, config.maxSeatsPerOrder(), false);
     int seats = requested == null ? 1 : requested;
+    boolean waitlist = Input.optionalBoolean(body, "waitlist");
     String idempotencyKey = ctx.request().getHeader("Idempotency-Key");
     if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
       throw ErrorCode.VALIDATION_FAILED.error("Idempotency-Key must be 1 to 128 visible ASCII characters");
@@ -100,7 +105,7 @@ public final class BookingRoutes {
     events.summary(eventId)
         .compose(event -> checkBookable(event, eventId))
         .compose(event -> requests.<EnqueueReply>send(Addresses.ENQUEUE,
-            new EnqueueRequest(caller.id(), eventId, seats, idempotencyKey, client)))
+            new EnqueueRequest(caller.id(), eventId, seats, idempotencyKey, client, waitlist)))
         .compose(reply -> enforceLimits(ctx, reply))
         .onSuccess(reply -> sendJson(ctx, reply.alreadyLive() ? 200 : 202, new JsonObject()
             .put("message", reply.alreadyLive() ? "Your booking request for this event is already in line"
@@ -195,6 +200,42 @@ public final class BookingRoutes {
                   .put("status", status).put("message", "Booking cancelled")));
         })
         .onSuccess(result -> sendJson(ctx, 200, result))
+        .onFailure(ctx::fail);
+  }
+
+  /** The caller's waitlist places (taken by sold-out requests sent with {@code {"waitlist": true}}), with positions. */
+  private void waitlistPlaces(RoutingContext ctx) {
+    Caller caller = Authentication.caller(ctx);
+    pool.preparedQuery(WaitlistSql.OF_USER).execute(Tuple.of(caller.id()))
+        .map(rows -> {
+          JsonArray places = new JsonArray();
+          rows.forEach(row -> places.add(place(row)));
+          return new JsonObject().put("waitlist", places);
+        })
+        .onSuccess(places -> sendJson(ctx, 200, places))
+        .onFailure(ctx::fail);
+  }
+
+  private static JsonObject place(Row row) {
+    return new JsonObject()
+        .put("eventId", row.getLong("event_id"))
+        .put("eventName", row.getString("name"))
+        .put("startsAt", row.getOffsetDateTime("starts_at").toInstant().toString())
+        .put("position", row.getLong("position"))
+        .put("seats", row.getInteger("seats"))
+        .put("jobId", row.getString("job_id"))
+        .put("since", row.getOffsetDateTime("created_at").toInstant().toString());
+  }
+
+  /** Gives the caller's place on the event's waitlist up; 404 when they hold none. */
+  private void leaveWaitlist(RoutingContext ctx) {
+    Caller caller = Authentication.caller(ctx);
+    long eventId = Validated.of(ctx).pathId("eventId");
+    pool.withTransaction(conn -> conn.preparedQuery(WaitlistSql.LEAVE).execute(Tuple.of(eventId, caller.id())))
+        .compose(rows -> rows.rowCount() == 0
+            ? Future.failedFuture(ErrorCode.NOT_FOUND.error("You hold no place on the waitlist of event " + eventId))
+            : Future.succeededFuture(new JsonObject().put("eventId", eventId).put("message", "You left the waitlist")))
+        .onSuccess(left -> sendJson(ctx, 200, left))
         .onFailure(ctx::fail);
   }
 }

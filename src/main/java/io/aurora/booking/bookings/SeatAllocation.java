@@ -17,7 +17,8 @@ import java.util.Set;
  * already has its booking (a redelivery) is completed with that booking; then the event must not have
  * started, the user must exist, hold fewer than the allowed bookings for the event, and find enough
  * seats left. Jobs are decided in queue order, so an earlier job's seats and bookings count against the
- * later ones of the same batch.
+ * later ones of the same batch. A job that finds too few seats and asked for the waitlist takes a place on it
+ * instead of failing {@code SOLD_OUT} (a user at the bookings limit is still {@code ALREADY_BOOKED}, no place).
  */
 public final class SeatAllocation {
 
@@ -30,12 +31,16 @@ public final class SeatAllocation {
   }
 
   /** What the rule decided for one job. */
-  public sealed interface Decision permits Book, Decided {
+  public sealed interface Decision permits Book, Decided, Waitlist {
     TakenJob job();
   }
 
   /** The job gets its seats: the ledger inserts its booking. */
   public record Book(TakenJob job) implements Decision {
+  }
+
+  /** Sold out, and the job asked for the waitlist: the ledger writes its place. */
+  public record Waitlist(TakenJob job) implements Decision {
   }
 
   /** The job's outcome is known without writing anything (a refusal, or a booking made earlier). */
@@ -82,6 +87,9 @@ public final class SeatAllocation {
         refusal = FailureReason.USER_NOT_FOUND;
       } else if (perUser.getOrDefault(job.userId(), 0L) >= maxPerUser) {
         refusal = FailureReason.ALREADY_BOOKED;
+      } else if (job.seats() > seatsLeft && job.waitlist()) {
+        decisions.add(new Waitlist(job));
+        continue;
       } else if (job.seats() > seatsLeft) {
         refusal = FailureReason.SOLD_OUT;
       } else {
@@ -97,6 +105,11 @@ public final class SeatAllocation {
 
   private static Decided completed(TakenJob job, PriorBooking booking, long eventId) {
     return new Decided(job, JobOutcome.completed(job.jobId(), booking.bookingId(), eventId, booking.seats()));
+  }
+
+  /** The jobs to put on the waitlist, in order. */
+  public static List<TakenJob> toWaitlist(List<Decision> decisions) {
+    return decisions.stream().filter(d -> d instanceof Waitlist).map(Decision::job).toList();
   }
 
   /** The jobs to book, in order. */

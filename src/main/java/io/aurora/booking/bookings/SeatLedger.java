@@ -57,6 +57,7 @@ public final class SeatLedger {
   private final Audit audit;
   /** The audit chain of this ledger's decisions: the worker's shard's (one writer), or the API's. */
   private final String chain;
+  private final Waitlist waitlist;
 
   /**
    * A ledger that books only, and files its notifications under partition 0 (tools and tests that decide jobs
@@ -79,6 +80,7 @@ public final class SeatLedger {
     this.maxBookingsPerUser = maxBookingsPerUser;
     this.seatsReturned = seatsReturned;
     this.outbox = outbox;
+    this.waitlist = new Waitlist(outbox, maxBookingsPerUser);
   }
 
   /**
@@ -137,7 +139,7 @@ public final class SeatLedger {
           Row event = rows.size() == 0 ? null : rows.iterator().next();
           if (event == null || event.getValue("deleted_at") != null) {
             return Future.succeededFuture(new EventDecision(outcomes(SeatAllocation.decide(null, jobs, Map.of(), Map.of(),
-                Set.of(), maxBookingsPerUser, Instant.now()), Map.of()), null));
+                Set.of(), maxBookingsPerUser, Instant.now()), Map.of(), Map.of()), null));
           }
           return decideLocked(conn, event, jobs);
         })
@@ -153,9 +155,16 @@ public final class SeatLedger {
     for (int i = 0; i < jobs.size(); i++) {
       TakenJob job = jobs.get(i);
       JobOutcome outcome = decision.outcomes().get(i);
-      notifications.add(outcome.completed()
-          ? Notification.confirmed(job.jobId(), outcome.result().getLong("bookingId"), eventId, job.userId(), job.seats())
-          : Notification.failed(job.jobId(), eventId, job.userId(), job.seats(), outcome.reasonLabel(), outcome.message()));
+      if (outcome.completed()) {
+        notifications.add(Notification.confirmed(job.jobId(), outcome.result().getLong("bookingId"), eventId, job.userId(),
+            job.seats()));
+      } else if (outcome.waitlisted()) {
+        notifications.add(Notification.waitlisted(job.jobId(), eventId, job.userId(), job.seats(),
+            outcome.result().getLong("waitlistPosition")));
+      } else {
+        notifications.add(Notification.failed(job.jobId(), eventId, job.userId(), job.seats(), outcome.reasonLabel(),
+            outcome.message()));
+      }
     }
     return outbox.append(conn, eventId, notifications)
         .compose(fresh -> audit.append(conn, chain, DecisionAudit.of(eventId, jobs, decision.outcomes(), fresh)))
@@ -188,10 +197,18 @@ public final class SeatLedger {
     });
   }
 
+  /** Books the accepted jobs, then writes the places of the waitlisted ones (after: their positions come last). */
   private Future<List<JobOutcome>> book(SqlConnection conn, long eventId, List<Decision> decisions) {
+    return insertBookings(conn, eventId, decisions).compose(bookingIds ->
+        waitlist.place(conn, eventId, SeatAllocation.toWaitlist(decisions))
+            .map(positions -> outcomes(decisions, bookingIds, positions)));
+  }
+
+  /** The booking id of each accepted job, by job id. */
+  private Future<Map<String, Long>> insertBookings(SqlConnection conn, long eventId, List<Decision> decisions) {
     List<TakenJob> accepted = SeatAllocation.toBook(decisions);
     if (accepted.isEmpty()) {
-      return Future.succeededFuture(outcomes(decisions, Map.of()));
+      return Future.succeededFuture(Map.of());
     }
     Long[] users = accepted.stream().map(TakenJob::userId).toArray(Long[]::new);
     Integer[] seats = accepted.stream().map(TakenJob::seats).toArray(Integer[]::new);
@@ -209,22 +226,29 @@ public final class SeatLedger {
       }
       Map<String, Long> bookingIds = new HashMap<>();
       insert.result().forEach(row -> bookingIds.put(row.getString("job_id"), row.getLong("id")));
-      return Future.succeededFuture(outcomes(decisions, bookingIds));
+      return Future.succeededFuture(bookingIds);
     });
   }
 
-  /** The outcome of every decision; booked jobs get their new booking id. */
-  private static List<JobOutcome> outcomes(List<Decision> decisions, Map<String, Long> bookingIds) {
-    return decisions.stream().map(decision -> decision instanceof Decided decided ? decided.outcome()
-        : JobOutcome.completed(decision.job().jobId(), bookingIds.get(decision.job().jobId()),
-            decision.job().eventId(), decision.job().seats())).toList();
+  /** The outcome of every decision; booked jobs get their new booking id, waitlisted ones their user's position. */
+  private static List<JobOutcome> outcomes(List<Decision> decisions, Map<String, Long> bookingIds, Map<Long, Long> positions) {
+    return decisions.stream().map(decision -> {
+      TakenJob job = decision.job();
+      if (decision instanceof Decided decided) {
+        return decided.outcome();
+      }
+      if (decision instanceof SeatAllocation.Waitlist) {
+        return JobOutcome.waitlisted(job.jobId(), job.eventId(), job.seats(), positions.getOrDefault(job.userId(), 0L));
+      }
+      return JobOutcome.completed(job.jobId(), bookingIds.get(job.jobId()), job.eventId(), job.seats());
+    }).toList();
   }
 
   /**
-   * Cancels a booking and gives its seats back, under the same event row lock as booking, so a freed
-   * seat goes to the next job in line. Before the commit, the queue is told that a seat came back
-   * ({@link SeatsReturned}), which stops the sold-out fast path for the event; if that fails, nothing is
-   * cancelled. Cancelling twice is harmless. Returns the booking's final status.
+   * Cancels a booking and gives its seats back, under the same event row lock as booking: the freed seats go
+   * first to the event's waitlist, in this transaction ({@link Waitlist#seatsFreed}), then to the next job in
+   * line. Before the commit, the queue is told that a seat came back ({@link SeatsReturned}), which stops the
+   * sold-out fast path for the event; if that fails, nothing is cancelled. Cancelling twice is harmless. Returns the booking's final status.
    */
   public Future<String> cancel(long bookingId, long eventId, AuditContext who) {
     return pool.withTransaction(conn -> conn.preparedQuery(BookingSql.LOCK_EVENT).execute(Tuple.of(eventId))
@@ -242,6 +266,7 @@ public final class SeatLedger {
                   .target("booking", bookingId).event(eventId).job(booking.getString("job_id"))
                   .change(new JsonObject().put("status", "CONFIRMED").put("seats", booking.getInteger("seats"))
                       .put("userId", booking.getLong("user_id")), new JsonObject().put("status", "CANCELLED")))))
+              .compose(v -> waitlist.seatsFreed(conn, eventId))
               .compose(v -> seatsReturned.seatsMayHaveReturned(eventId))
               .map("CANCELLED");
         }));

@@ -6,12 +6,18 @@ package io.aurora.booking.bookings;
  * @param seatEpoch the event's seat epoch when the job was taken: how many times seats may have come back to
  *                  it (cancellations, event changes). A worker that sees the event sell out marks it sold out
  *                  under this epoch, so a mark is void once a seat has come back since ({@link JobQueue#markSoldOut}).
+ * @param waitlist  the request asked for a place on the event's waitlist should the event be sold out
  */
 public record TakenJob(String jobId, long userId, long eventId, int seats, int attempts, long enqueuedAt,
-                       long seatEpoch) {
+                       long seatEpoch, boolean waitlist) {
+
+  /** A job without the waitlist flag. */
+  public TakenJob(String jobId, long userId, long eventId, int seats, int attempts, long enqueuedAt, long seatEpoch) {
+    this(jobId, userId, eventId, seats, attempts, enqueuedAt, seatEpoch, false);
+  }
 
   /** A job taken before any seat of its event came back. */
   public TakenJob(String jobId, long userId, long eventId, int seats, int attempts, long enqueuedAt) {
-    this(jobId, userId, eventId, seats, attempts, enqueuedAt, 0);
+    this(jobId, userId, eventId, seats, attempts, enqueuedAt, 0, false);
   }
 }

@@ -17,9 +17,16 @@ public final class Messages {
 
   /**
    * A booking request to accept into the queue, subject to the booking limits of its user and of its client
-   * address (checked in the same pipeline as the enqueue).
+   * address (checked in the same pipeline as the enqueue). {@code waitlist}: when the event is sold out, the job
+   * takes a place on its waitlist instead of failing (the flag travels in the job's record).
    */
-  public record EnqueueRequest(long userId, long eventId, int seats, String idempotencyKey, String clientAddress) {
+  public record EnqueueRequest(long userId, long eventId, int seats, String idempotencyKey, String clientAddress,
+                               boolean waitlist) {
+
+    /** A request without the waitlist flag. */
+    public EnqueueRequest(long userId, long eventId, int seats, String idempotencyKey, String clientAddress) {
+      this(userId, eventId, seats, idempotencyKey, clientAddress, false);
+    }
   }
 
   /**

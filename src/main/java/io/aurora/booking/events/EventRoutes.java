@@ -33,15 +33,19 @@ public final class EventRoutes {
   private final EventCache cache;
   private final Authentication auth;
   private final SeatsReturned seatsReturned;
+  private final Waitlists waitlists;
   private final ApiContract contract;
   private final Audit audit;
 
   /**
    * @param seatsReturned told, inside the transaction, of more capacity, a new date and a deletion (a deleted
    *                      event's jobs are answered EVENT_NOT_FOUND); if it fails, the change rolls back
+   * @param waitlists     told, inside the transaction, of more capacity (the first waitlisted users are booked)
+   *                      and of a deletion (the waitlist goes)
    */
-  public EventRoutes(Pool pool, EventCache cache, Authentication auth, SeatsReturned seatsReturned, ApiContract contract,
-                     Audit audit) {
+  public EventRoutes(Pool pool, EventCache cache, Authentication auth, SeatsReturned seatsReturned, Waitlists waitlists,
+                     ApiContract contract, Audit audit) {
+    this.waitlists = waitlists;
     this.contract = contract;
     this.audit = audit;
     this.pool = pool;
@@ -114,6 +118,10 @@ public final class EventRoutes {
               venue != null ? venue : row.getString("venue"),
               startsAt != null ? utc(startsAt) : row.getOffsetDateTime("starts_at"),
               newCapacity))
+              .compose(updated -> newCapacity > row.getInteger("capacity")
+                  ? waitlists.seatsFreed(conn, id).compose(promoted -> promoted == 0 ? Future.succeededFuture(updated)
+                      : conn.preparedQuery(EventSql.LOCK).execute(Tuple.of(id)))
+                  : Future.succeededFuture(updated))
               .compose(updated -> changesSeatsOrDate(row, newCapacity, startsAt)
                   ? seatsReturned.seatsMayHaveReturned(id).map(updated) : Future.succeededFuture(updated))
               .map(rows -> EventJson.of(rows.iterator().next()))
@@ -134,7 +142,8 @@ public final class EventRoutes {
                 "The event has " + row.getInteger("booked") + " booked seats; pass ?force=true to cancel them and delete"));
           }
           return conn.preparedQuery(EventSql.CANCEL_ALL_BOOKINGS).execute(Tuple.of(id))
-              .compose(cancelled -> conn.preparedQuery(EventSql.SOFT_DELETE).execute(Tuple.of(id))
+              .compose(cancelled -> waitlists.eventDeleted(conn, id)
+                  .compose(v -> conn.preparedQuery(EventSql.SOFT_DELETE).execute(Tuple.of(id)))
                   .compose(v -> seatsReturned.seatsMayHaveReturned(id))
                   .compose(v -> audit.append(conn, audited(ctx, AuditAction.EVENT_DELETED, id).change(EventJson.of(row),
                       new JsonObject().put("deleted", true).put("cancelledBookings", cancelled.rowCount()))))

@@ -155,6 +155,18 @@ public final class Input {
     return (int) d;
   }
 
+  /** A JSON boolean field; false when absent or null. */
+  public static boolean optionalBoolean(JsonObject body, String field) {
+    Object value = value(body, field, false);
+    if (value == null) {
+      return false;
+    }
+    if (!(value instanceof Boolean b)) {
+      throw ErrorCode.VALIDATION_FAILED.error("'" + field + "' must be true or false");
+    }
+    return b;
+  }
+
   /** An ISO-8601 instant with an offset, e.g. {@code 2027-05-01T19:30:00Z}. */
   public static Instant instant(JsonObject body, String field, boolean required) {
     String raw = string(body, field, 1, 64, required);

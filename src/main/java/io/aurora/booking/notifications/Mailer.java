@@ -86,6 +86,16 @@ public final class Mailer {
         subject = "Your booking was cancelled";
         line = "Your booking " + data.getValue("bookingId") + " for event " + data.getValue("eventId") + " was cancelled.";
       }
+      case "booking.waitlisted" -> {
+        subject = "You are on the waitlist";
+        line = "Event " + data.getValue("eventId") + " is sold out. You hold place " + data.getValue("position")
+            + " on its waitlist and will be booked when a seat is freed.";
+      }
+      case "booking.promoted" -> {
+        subject = "A seat was freed: your booking is confirmed";
+        line = "A seat of event " + data.getValue("eventId") + " was freed and went to you from the waitlist: your booking "
+            + data.getValue("bookingId") + " is confirmed (" + data.getValue("seats") + " seat(s)).";
+      }
       case "booking.failed" -> {
         subject = "Your booking could not be made";
         line = "Your booking request for event " + data.getValue("eventId") + " could not be made: "

@@ -35,6 +35,23 @@ public record Notification(NotificationEvent type, String dedupKey, Long userId,
         Instant.now());
   }
 
+  /**
+   * A job found its event sold out and took a place on the waitlist ({@code position}: 1 is next). The job's
+   * outcome, like confirmed or failed, so it shares their dedup key.
+   */
+  public static Notification waitlisted(String jobId, long eventId, long userId, int seats, long position) {
+    return new Notification(NotificationEvent.BOOKING_WAITLISTED, "job:" + jobId, userId, new JsonObject()
+        .put("jobId", jobId).put("eventId", eventId).put("userId", userId).put("seats", seats).put("position", position),
+        Instant.now());
+  }
+
+  /** A waitlisted job was booked when a seat was freed: its booking carries the job's id. */
+  public static Notification promoted(String jobId, long bookingId, long eventId, long userId, int seats) {
+    return new Notification(NotificationEvent.BOOKING_PROMOTED, "promote:" + jobId, userId, new JsonObject()
+        .put("jobId", jobId).put("bookingId", bookingId).put("eventId", eventId).put("userId", userId).put("seats", seats),
+        Instant.now());
+  }
+
   /** The body every channel sends: {@code {"type", "timestamp", "data"}}. */
   public JsonObject payload() {
     return new JsonObject().put("type", type.wireName()).put("timestamp", at.toString()).put("data", data);

@@ -8,9 +8,9 @@ public enum NotificationEvent {
   BOOKING_CONFIRMED("booking.confirmed"),
   BOOKING_FAILED("booking.failed"),
   BOOKING_CANCELLED("booking.cancelled"),
-  /** Declared for the waitlist (not written yet). */
+  /** A sold-out booking request took a place on the event's waitlist. */
   BOOKING_WAITLISTED("booking.waitlisted"),
-  /** Declared for the waitlist (not written yet). */
+  /** A waitlisted user was booked when a seat was freed. */
   BOOKING_PROMOTED("booking.promoted");
 
   private final String wireName;

@@ -179,7 +179,8 @@ public final class QueueVerticle extends VerticleBase {
       Future<Integer> key = checkIdempotencyKey(connection, request);
       Future<ShardQueue.Enqueued> enqueued = queue.enqueue(connection::send, shard, jobId, request.userId(),
           request.eventId(), request.seats(), request.idempotencyKey(), config.idempotencyTtlSeconds(),
-          config.resultTtlSeconds(), held(request) ? System.currentTimeMillis() + ADMIT_HOLD_MILLIS : 0);
+          config.resultTtlSeconds(), held(request) ? System.currentTimeMillis() + ADMIT_HOLD_MILLIS : 0,
+          request.waitlist());
       return Future.join(verdicts, enqueued, key).transform(done -> {
         if (key.failed() || key.result() == KEY_REUSED) {
           return refuseKey(shard, request, verdicts, enqueued, key);
@@ -214,7 +215,7 @@ public final class QueueVerticle extends VerticleBase {
     if (request.idempotencyKey() == null) {
       return Future.succeededFuture(1);
     }
-    String fingerprint = request.eventId() + ":" + request.seats();
+    String fingerprint = request.eventId() + ":" + request.seats() + (request.waitlist() ? ":w" : "");
     return IDEMPOTENCY.call(connection::send, List.of(LimitKeys.idempotency(request.userId(), request.idempotencyKey())),
         List.of(fingerprint, Integer.toString(config.idempotencyTtlSeconds()))).map(r -> r.toInteger());
   }

@@ -80,18 +80,20 @@ public final class ShardQueue implements JobQueue {
   public Future<Enqueued> enqueue(int shard, String jobId, long userId, long eventId, int seats,
                                   String idempotencyKey, int idempotencyTtlSeconds, int liveHoldSeconds) {
     return enqueue(redis::send, shard, jobId, userId, eventId, seats, idempotencyKey, idempotencyTtlSeconds,
-        liveHoldSeconds, 0);
+        liveHoldSeconds, 0, false);
   }
 
   /**
    * {@link #enqueue} sent through {@code send}: {@code RedisConnection::send} to pipeline it on one connection
    * behind the request's limits (QueueVerticle). With an {@code admitByMillis} (0: none) a new job is not
    * handed to a worker until {@link #confirm}ed (its limits passed) or that time; {@link #withdraw} removes it
-   * when a limit refused.
+   * when a limit refused. A {@code waitlist} job takes a place on its event's waitlist when it finds the event
+   * sold out; the flag is kept in the job's record, so take.lua hands it to the worker instead of answering it on
+   * the sold-out fast path.
    */
   public Future<Enqueued> enqueue(Function<Request, Future<Response>> send, int shard, String jobId, long userId,
                                   long eventId, int seats, String idempotencyKey, int idempotencyTtlSeconds,
-                                  int liveHoldSeconds, long admitByMillis) {
+                                  int liveHoldSeconds, long admitByMillis, boolean waitlist) {
     boolean idem = idempotencyKey != null;
     return ENQUEUE.call(send,
         List.of(waiting(shard), seq(shard), taken(shard), stats(shard), jobPrefix(shard) + jobId,
@@ -99,7 +101,7 @@ public final class ShardQueue implements JobQueue {
             withdrawn(shard), answered(shard)),
         List.of(jobId, Long.toString(userId), Long.toString(eventId), Integer.toString(seats),
             Long.toString(System.currentTimeMillis()), idem ? Integer.toString(idempotencyTtlSeconds) : "0",
-            jobPrefix(shard), Integer.toString(liveHoldSeconds), Long.toString(admitByMillis)))
+            jobPrefix(shard), Integer.toString(liveHoldSeconds), Long.toString(admitByMillis), waitlist ? "1" : "0"))
         .map(r -> switch (r.get(0).toInteger()) {
           case 1 -> new Enqueued(r.get(1).toString(), true, false, r.get(2).toLong(), r.get(3).toLong(), false);
           case 2 -> new Enqueued(r.get(1).toString(), false, true, r.get(2).toLong(), r.get(3).toLong(),
@@ -159,7 +161,8 @@ public final class ShardQueue implements JobQueue {
           List<TakenJob> jobs = new ArrayList<>(taken.size());
           for (Response job : taken) {
             jobs.add(new TakenJob(job.get(0).toString(), job.get(1).toLong(), job.get(2).toLong(),
-                job.get(3).toInteger(), job.get(4).toInteger(), job.get(5).toLong(), job.get(6).toLong()));
+                job.get(3).toInteger(), job.get(4).toInteger(), job.get(5).toLong(), job.get(6).toLong(),
+                "1".equals(job.get(7).toString())));
           }
           // Flat: id, event, enqueuedAt, user of each answered job.
           List<TakenBatch.AnsweredSoldOut> soldOut = new ArrayList<>(answered.size() / 4);
@@ -239,7 +242,7 @@ public final class ShardQueue implements JobQueue {
     for (JobOutcome o : outcomes) {
       args.add(o.jobId());
       args.add(o.status());
-      args.add(o.completed() ? o.result().encode() : "");
+      args.add(o.result() != null ? o.result().encode() : "");
       args.add(o.completed() ? "" : o.reason().name());
       args.add(Integer.toString(o.retries()));
     }
@@ -307,8 +310,8 @@ public final class ShardQueue implements JobQueue {
           Integer.parseInt(fields.getString("attempts", "0")),
           Long.parseLong(fields.getString("enqueuedAt", "0")),
           "queued".equals(status) ? position() : null,
-          "completed".equals(status) && result != null ? new JsonObject(result) : null,
-          "failed".equals(status) && error != null ? FailureReason.valueOf(error) : null,
+          !"failed".equals(status) && result != null && !result.isEmpty() ? new JsonObject(result) : null,
+          !"completed".equals(status) && error != null && !error.isEmpty() ? FailureReason.valueOf(error) : null,
           finishedAt == null ? null : Long.parseLong(finishedAt));
     }
   }
@@ -413,9 +416,9 @@ public final class ShardQueue implements JobQueue {
     return redis.send(Request.cmd(Command.ZCARD).arg(answered(shard))).map(Response::toLong);
   }
 
-  /** Total decided (completed + failed) of a shard: the basis of the measured processing rate. */
+  /** Total decided (completed + failed + waitlisted) of a shard: the basis of the measured processing rate. */
   Future<Long> decided(int shard) {
-    return redis.send(Request.cmd(Command.HMGET).arg(stats(shard)).arg("completed").arg("failed"))
-        .map(r -> counter(r, 0) + counter(r, 1));
+    return redis.send(Request.cmd(Command.HMGET).arg(stats(shard)).arg("completed").arg("failed").arg("waitlisted"))
+        .map(r -> counter(r, 0) + counter(r, 1) + counter(r, 2));
   }
 }

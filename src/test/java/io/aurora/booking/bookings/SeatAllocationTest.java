@@ -38,7 +38,7 @@ class SeatAllocationTest {
   private static List<String> verdicts(List<Decision> decisions) {
     List<String> out = new ArrayList<>();
     for (Decision d : decisions) {
-      out.add(d instanceof Book ? "BOOK"
+      out.add(d instanceof Book ? "BOOK" : d instanceof SeatAllocation.Waitlist ? "WAITLIST"
           : ((Decided) d).outcome().completed() ? "completed" : ((Decided) d).outcome().reason().name());
     }
     return out;
@@ -46,6 +46,18 @@ class SeatAllocationTest {
 
   private static List<Decision> decide(EventState event, List<TakenJob> jobs, Set<Long> users) {
     return SeatAllocation.decide(event, jobs, Map.of(), Map.of(), users, 1, NOW);
+  }
+
+  private static TakenJob waitlistJob(String id, long user) {
+    return new TakenJob(id, user, EVENT, 1, 1, 0, 0, true);
+  }
+
+  @Test
+  void aSoldOutJobThatAskedForTheWaitlistTakesAPlaceAndOneAtItsLimitIsStillAlreadyBooked() {
+    List<TakenJob> jobs = List.of(waitlistJob("a", 1), waitlistJob("b", 2), job("c", 3), waitlistJob("d", 4));
+    List<Decision> decisions = SeatAllocation.decide(event(10, 9), jobs, Map.of(), Map.of(4L, 1L), Set.of(1L, 2L, 3L, 4L), 1, NOW);
+    assertEquals(List.of("BOOK", "WAITLIST", "SOLD_OUT", "ALREADY_BOOKED"), verdicts(decisions));
+    assertEquals(List.of(jobs.get(1)), SeatAllocation.toWaitlist(decisions));
   }
 
   @Test

@@ -23,25 +23,25 @@ import static io.aurora.booking.testing.TestApp.await;
  * refuses (500) the first {@code failuresPerMessage} attempts of each {@code webhook-id}, and deduplicates the
  * accepted ones by {@code webhook-id}, as a receiver following Standard Webhooks does.
  */
-final class WebhookReceiver implements AutoCloseable {
+public final class WebhookReceiver implements AutoCloseable {
 
   /** One call as received: its headers of interest, raw body, and the answer it got. */
-  record Call(String path, String id, String timestamp, String signature, String body, int answered) {
-    JsonObject json() {
+  public record Call(String path, String id, String timestamp, String signature, String body, int answered) {
+    public JsonObject json() {
       return new JsonObject(body);
     }
   }
 
-  final List<Call> calls = new CopyOnWriteArrayList<>();
+  public final List<Call> calls = new CopyOnWriteArrayList<>();
   /** The accepted messages after deduplication by webhook-id: id to body. */
-  final Map<String, String> accepted = new ConcurrentHashMap<>();
+  public final Map<String, String> accepted = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
   /** Paths whose calls are refused, whatever the attempt, while they are in here. */
-  final Set<String> refusing = ConcurrentHashMap.newKeySet();
+  public final Set<String> refusing = ConcurrentHashMap.newKeySet();
   private final HttpServer server;
   private final int failuresPerMessage;
 
-  WebhookReceiver(Vertx vertx, int failuresPerMessage) {
+  public WebhookReceiver(Vertx vertx, int failuresPerMessage) {
     this.failuresPerMessage = failuresPerMessage;
     this.server = await(vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
       String id = request.getHeader("webhook-id");
@@ -57,17 +57,17 @@ final class WebhookReceiver implements AutoCloseable {
     })).listen(0, "127.0.0.1"));
   }
 
-  String url(String path) {
+  public String url(String path) {
     return "http://127.0.0.1:" + server.actualPort() + path;
   }
 
   /** The calls whose body is about job {@code jobId}. */
-  List<Call> callsOfJob(String jobId) {
+  public List<Call> callsOfJob(String jobId) {
     return calls.stream().filter(c -> jobId.equals(c.json().getJsonObject("data").getString("jobId"))).toList();
   }
 
   /** Checks a call's signature as a receiver does: HMAC-SHA256 over "id.timestamp.body" with the secret's key. */
-  static boolean signatureValid(Call call, String secret) {
+  public static boolean signatureValid(Call call, String secret) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(Base64.getDecoder().decode(secret.substring("whsec_".length())), "HmacSHA256"));

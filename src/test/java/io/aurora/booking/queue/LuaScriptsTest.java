@@ -124,7 +124,7 @@ class LuaScriptsTest {
   void aJobAwaitingItsLimitsIsNotTakenAndHoldsBackTheJobsBehindItUntilConfirmed() {
     String a = enqueue(1, EVENT);
     ShardQueue.Enqueued pending = await(queue.enqueue(redis::send, SHARD, Sharding.newJobId(SHARD), 2, EVENT, 1, null, 0,
-        3600, System.currentTimeMillis() + 60_000));
+        3600, System.currentTimeMillis() + 60_000, false));
     String c = enqueue(3, EVENT);
     assertEquals(List.of(a), await(queue.take(SHARD, 10, LEASE)).stream().map(TakenJob::jobId).toList(),
         "take stops at the job whose request's limits are not known yet (FIFO: c waits behind it)");
@@ -136,7 +136,7 @@ class LuaScriptsTest {
   @Test
   void aJobWhoseAdmissionDeadlinePassedIsTakenLikeAnyOther() {
     ShardQueue.Enqueued stale = await(queue.enqueue(redis::send, SHARD, Sharding.newJobId(SHARD), 2, EVENT, 1, null, 0,
-        3600, System.currentTimeMillis() - 1));
+        3600, System.currentTimeMillis() - 1, false));
     assertEquals(List.of(stale.jobId()), await(queue.take(SHARD, 10, LEASE)).stream().map(TakenJob::jobId).toList());
   }
 

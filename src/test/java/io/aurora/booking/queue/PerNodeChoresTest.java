@@ -40,7 +40,7 @@ class PerNodeChoresTest {
       // Every call of a script goes out as EVALSHA first (an EVAL follows only when Redis lacks the script);
       // reap.lua is the only script called with these keys. The decided counter is read by the sampler only.
       long reaps = count(window, "\"evalsha\" \"\\w+\" \"3\" \"\\{s0}:processing\" \"\\{s0}:waiting\" \"\\{s0}:stats\" .*");
-      long samples = count(window, "\"hmget\" \"\\{s0}:stats\" \"completed\" \"failed\"");
+      long samples = count(window, "\"hmget\" \"\\{s0}:stats\" \"completed\" \"failed\" \"waitlisted\"");
 
       // Once a second, give or take a timer firing at either edge of the window: never once per queue verticle.
       // The lower bound only says the chores run at all (a loaded machine may delay a timer; it never adds one).

@@ -178,6 +178,25 @@ class SoldOutFastPathScriptsTest {
     return value == null ? null : value.toString();
   }
 
+  @Test
+  void aJobThatAskedForTheWaitlistIsLeftToPostgresAndTheJobsAroundItAreAnswered(Vertx vertx) {
+    try (TestApp app = TestApp.start(vertx, Map.of("localWorkers", false))) {
+      ShardQueue queue = new ShardQueue(app.redis);
+      int shard = Sharding.shardOf(EVENT, app.config.shards());
+      String before = enqueue(queue, shard, 1).get(0);
+      String flagged = await(queue.enqueue(app.redis::send, shard, Sharding.newJobId(shard), 200, EVENT, 1, null, 0,
+          3600, 0, true)).jobId();
+      String after = await(queue.enqueue(shard, Sharding.newJobId(shard), 300, EVENT, 1, null, 0, 3600)).jobId();
+      assertTrue(await(queue.markSoldOut(shard, EVENT, 0, LATER)));
+
+      TakenBatch batch = await(queue.take(shard, 10, LEASE, JobQueue.UNFENCED, 100));
+      assertEquals(List.of(flagged), batch.jobs().stream().map(TakenJob::jobId).toList(),
+          "the waitlist place is written by the worker in PostgreSQL, never answered in Redis");
+      assertTrue(batch.jobs().get(0).waitlist(), "the flag travels in the job");
+      assertEquals(List.of(before, after), batch.answeredSoldOut().stream().map(TakenBatch.AnsweredSoldOut::jobId).toList());
+    }
+  }
+
   private static List<String> enqueue(ShardQueue queue, int shard, int count) {
     return java.util.stream.IntStream.range(0, count)
         .mapToObj(i -> await(queue.enqueue(shard, Sharding.newJobId(shard), 100 + i, EVENT, 1, null, 0, 3600)).jobId())

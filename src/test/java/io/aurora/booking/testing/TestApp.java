@@ -281,13 +281,13 @@ public final class TestApp implements AutoCloseable {
     return response.bodyAsJsonObject().getString("jobId");
   }
 
-  /** Polls the job's status (as admin) until it is completed or failed. */
+  /** Polls the job's status (as admin) until it is final: completed, failed or waitlisted. */
   public JsonObject awaitJob(String jobId) {
     JsonObject[] last = new JsonObject[1];
     awaitCondition("job " + jobId + " to finish", Duration.ofSeconds(60), () -> {
       last[0] = get("/api/bookings/status/" + jobId, adminToken()).bodyAsJsonObject();
       String status = last[0].getString("status");
-      return "completed".equals(status) || "failed".equals(status);
+      return "completed".equals(status) || "failed".equals(status) || "waitlisted".equals(status);
     });
     return last[0];
   }
