@@ -113,7 +113,8 @@ public final class HttpVerticle extends VerticleBase {
     ShardQueue queue = new ShardQueue(redis);
     SeatsReturned seatsReturned = eventId -> queue.seatsMayHaveReturned(Sharding.shardOf(eventId, config.shards()), eventId);
     Outbox outbox = new Outbox(eventId -> Sharding.shardOf(eventId, config.shards()));
-    new EventRoutes(pool, eventCache, auth, seatsReturned, new Waitlist(outbox, config.maxBookingsPerUserPerEvent()), contract,
+    new EventRoutes(pool, eventCache, auth, seatsReturned, new Waitlist(outbox, audit, Audit.API_CHAIN,
+        config.maxBookingsPerUserPerEvent()), contract,
         audit).mount(router);
     new BookingRoutes(config, pool, eventCache, requests, auth, seatsReturned, outbox, limiter, clients, contract, audit)
         .mount(router);

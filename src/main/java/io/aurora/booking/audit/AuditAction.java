@@ -4,6 +4,7 @@ package io.aurora.booking.audit;
 public enum AuditAction {
   BOOKING_DECIDED("booking.decided"),
   BOOKING_CANCELLED("booking.cancelled"),
+  BOOKING_PROMOTED("booking.promoted"),
   EVENT_CREATED("event.created"),
   EVENT_UPDATED("event.updated"),
   EVENT_DELETED("event.deleted"),

@@ -80,7 +80,7 @@ public final class SeatLedger {
     this.maxBookingsPerUser = maxBookingsPerUser;
     this.seatsReturned = seatsReturned;
     this.outbox = outbox;
-    this.waitlist = new Waitlist(outbox, maxBookingsPerUser);
+    this.waitlist = new Waitlist(outbox, audit, chain, maxBookingsPerUser);
   }
 
   /**

@@ -1,9 +1,14 @@
 package io.aurora.booking.bookings;
 
+import io.aurora.booking.audit.Audit;
+import io.aurora.booking.audit.AuditAction;
+import io.aurora.booking.audit.AuditContext;
+import io.aurora.booking.audit.AuditEntry;
 import io.aurora.booking.events.Waitlists;
 import io.aurora.booking.notifications.Notification;
 import io.aurora.booking.notifications.Outbox;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
@@ -27,11 +32,18 @@ public final class Waitlist implements Waitlists {
   private static final int HEAD_SLACK = 1_000;
 
   private final Outbox outbox;
+  private final Audit audit;
+  private final String chain;
   private final int maxBookingsPerUser;
 
-  /** Promotions are announced ({@code booking.promoted}) to {@code outbox}, in their transaction. */
-  public Waitlist(Outbox outbox, int maxBookingsPerUser) {
+  /**
+   * Promotions are announced ({@code booking.promoted}) to {@code outbox}, and recorded in {@code audit} on
+   * {@code chain}, in their transaction.
+   */
+  public Waitlist(Outbox outbox, Audit audit, String chain, int maxBookingsPerUser) {
     this.outbox = outbox;
+    this.audit = audit;
+    this.chain = chain;
     this.maxBookingsPerUser = maxBookingsPerUser;
   }
 
@@ -140,8 +152,13 @@ public final class Waitlist implements Waitlists {
           inserted.forEach(row -> bookingIds.put(row.getString("job_id"), row.getLong("id")));
           List<Notification> promoted = book.stream().map(place -> Notification.promoted(place.jobId(),
               bookingIds.get(place.jobId()), eventId, place.userId(), place.seats())).toList();
+          List<AuditEntry> audited = book.stream().map(place -> AuditEntry.of(AuditAction.BOOKING_PROMOTED, AuditContext.SYSTEM)
+              .target("booking", bookingIds.get(place.jobId())).event(eventId).job(place.jobId())
+              .change(new JsonObject().put("status", "WAITLISTED"), new JsonObject().put("status", "CONFIRMED")
+                  .put("userId", place.userId()).put("seats", place.seats()))).toList();
           return conn.preparedQuery(BookingSql.ADD_SEATS).execute(Tuple.of(eventId, seats))
-              .compose(v -> outbox.append(conn, eventId, promoted));
+              .compose(v -> outbox.append(conn, eventId, promoted))
+              .compose(fresh -> audit.append(conn, chain, audited));
         })
         .map(book.size());
   }

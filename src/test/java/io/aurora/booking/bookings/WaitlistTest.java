@@ -118,6 +118,9 @@ class WaitlistTest {
     assertEquals(0, app.queryLong("SELECT count(*) FROM waitlist WHERE event_id = $1", eventId));
     assertEquals(1, app.queryLong("SELECT booked FROM events WHERE id = $1", eventId));
     long bookingId = promoted.get(0).getLong("id");
+    // Audited in the promotion's transaction: one row, by the system, for B's job and booking.
+    assertEquals(1, app.queryLong("SELECT count(*) FROM audit_log WHERE action = 'booking.promoted' AND job_id = $1"
+        + " AND target_id = $2 AND actor_role = 'SYSTEM'", bJob, Long.toString(bookingId)));
 
     // Webhook: booking.waitlisted, then booking.promoted, each signed.
     awaitCondition("the promotion webhook", Duration.ofSeconds(30), () -> receiver.callsOfJob(bJob).stream()
