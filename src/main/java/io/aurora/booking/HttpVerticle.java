@@ -22,6 +22,9 @@ import io.aurora.booking.infra.Clients;
 import io.aurora.booking.infra.ServiceHealth;
 import io.aurora.booking.limits.ClientAddress;
 import io.aurora.booking.limits.RateLimiter;
+import io.aurora.booking.live.StatusStreamRoutes;
+import io.aurora.booking.live.StatusStreams;
+import io.aurora.booking.live.StreamSlots;
 import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.metrics.MetricsRoutes;
 import io.aurora.booking.notifications.Outbox;
@@ -63,12 +66,23 @@ public final class HttpVerticle extends VerticleBase {
   private Pool pool;
   private Router router;
   private final ApiContract contract;
+  private final StreamSlots streamSlots;
+  private StatusStreams streams;
 
-  /** @param contract the API document ({@link ApiContract#load}), which validates requests and is served */
-  public HttpVerticle(BookingMetrics metrics, ServiceHealth health, ApiContract contract) {
+  /** A verticle whose status streams count against no other's (tests of the routes). */
+  HttpVerticle(BookingMetrics metrics, ServiceHealth health, ApiContract contract) {
+    this(metrics, health, contract, null);
+  }
+
+  /**
+   * @param contract the API document ({@link ApiContract#load}), which validates requests and is served
+   * @param streamSlots the node's open status streams, shared by its HTTP verticles (the cap is per node)
+   */
+  public HttpVerticle(BookingMetrics metrics, ServiceHealth health, ApiContract contract, StreamSlots streamSlots) {
     this.metrics = metrics;
     this.health = health;
     this.contract = contract;
+    this.streamSlots = streamSlots;
   }
 
   /** The routes this verticle serves (for the test that they are the contract's operations). */
@@ -105,6 +119,9 @@ public final class HttpVerticle extends VerticleBase {
     new EventRoutes(pool, eventCache, auth, seatsReturned, contract).mount(router);
     Outbox outbox = new Outbox(eventId -> Sharding.shardOf(eventId, config.shards()));
     new BookingRoutes(config, pool, eventCache, requests, auth, seatsReturned, outbox, limiter, clients, contract).mount(router);
+    streams = new StatusStreams(vertx, config, requests,
+        streamSlots != null ? streamSlots : new StreamSlots(config.sseMaxStreams(), config.shards()), metrics);
+    new StatusStreamRoutes(streams, auth, redis).mount(router);
     if (config.benchMode()) {
       new BenchRoutes(pool, tokens, auth, contract).mount(router);
     }
@@ -125,17 +142,22 @@ public final class HttpVerticle extends VerticleBase {
         .setIdleTimeout(120);
     return eventCache.start()
         .compose(v -> revocations.start())
+        .compose(v -> streams.start())
         .compose(v -> vertx.createHttpServer(options).invalidRequestHandler(ErrorHandler::invalidRequest).requestHandler(router).listen())
         .map(HttpServer::actualPort);
   }
 
   /**
-   * Shutdown: stop taking requests (503, and /ready fails so a load balancer stops sending), give the
-   * requests already in flight a moment, then let Vert.x close the server.
+   * Shutdown: stop taking requests (503, and /ready fails so a load balancer stops sending), end the status
+   * streams (their clients reconnect, to another node), give the requests already in flight a moment, then let
+   * Vert.x close the server.
    */
   @Override
   public Future<?> stop() {
     draining = true;
+    if (streams != null) {
+      streams.stop();
+    }
     io.vertx.core.Promise<Void> grace = io.vertx.core.Promise.promise();
     vertx.setTimer(Math.min(1_000, Math.max(1, shutdownGraceMillis)), id -> grace.complete());
     return grace.future().compose(v -> eventCache.stop()).compose(v -> revocations.stop()).eventually(() -> redis.close().recover(e -> Future.succeededFuture()));

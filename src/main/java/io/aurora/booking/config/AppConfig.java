@@ -91,7 +91,9 @@ public final class AppConfig {
       .put("webhookTimeoutMillis", 10_000)
       .put("webhookAllowPrivateNetworks", false)
       .put("smtpUrl", "")
-      .put("mailFrom", "bookings@aurora.local");
+      .put("mailFrom", "bookings@aurora.local")
+      .put("sseHeartbeatMillis", 15_000)
+      .put("sseMaxStreams", 50_000);
 
   /** Every configuration key. */
   public static Set<String> keys() {
@@ -286,4 +288,8 @@ public final class AppConfig {
   public String smtpUrl() { return json.getString("smtpUrl"); }
   /** The From address of the users' emails. */
   public String mailFrom() { return json.getString("mailFrom"); }
+  /** How often an open status stream (SSE) gets a comment line, so proxies do not take it for idle. */
+  public long sseHeartbeatMillis() { return json.getLong("sseHeartbeatMillis"); }
+  /** Status streams (SSE) one node holds open at most; one more is refused 503 with Retry-After. */
+  public int sseMaxStreams() { return json.getInteger("sseMaxStreams"); }
 }
