@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -186,20 +188,18 @@ public final class StatusStreams {
   }
 
   private void heads(QueueHeads heads) {
-    List<String> toCheck = new ArrayList<>();
-    for (Map.Entry<String, List<StatusStream>> job : byJob.entrySet()) {
-      for (StatusStream stream : job.getValue()) {
-        QueueHead head = stream.shard < heads.byShard().length ? heads.byShard()[stream.shard] : null;
-        if (head == null || !stream.open()) {
-          continue;
-        }
-        stream.place(head.placeOf(stream.seq()));
-        if (stream.ticksTaken >= TAKEN_TICKS_BEFORE_CHECK) {
-          stream.ticksTaken = 0;
-          toCheck.add(job.getKey());
-        }
+    Set<String> toCheck = new HashSet<>();
+    each(stream -> {
+      QueueHead head = stream.shard < heads.byShard().length ? heads.byShard()[stream.shard] : null;
+      if (head == null || !stream.open()) {
+        return;
       }
-    }
+      stream.place(head.placeOf(stream.seq()));
+      if (stream.ticksTaken >= TAKEN_TICKS_BEFORE_CHECK) {
+        stream.ticksTaken = 0;
+        toCheck.add(stream.jobId);
+      }
+    });
     for (String jobId : toCheck) {
       List<StatusStream> streams = byJob.get(jobId);
       if (streams != null) {
@@ -208,6 +208,7 @@ public final class StatusStreams {
     }
   }
 
+  /** Over a copy: an action may end a stream, which leaves the registry. */
   private void each(Consumer<StatusStream> action) {
     List<StatusStream> all = new ArrayList<>();
     byJob.values().forEach(all::addAll);

@@ -60,13 +60,10 @@ class StatusStreamTest {
 
   @Test
   void aStreamFollowsItsJobDownTheLineToItsOutcomeAndEnds() {
-    long eventId = app.createEvent(100);
-    int shard = Sharding.shardOf(eventId, app.config.shards());
-    for (TestUser ahead : app.users(5)) {
-      app.bookJob(ahead.token(), eventId);
-    }
-    TestUser owner = app.user();
-    String jobId = app.bookJob(owner.token(), eventId);
+    InLine line = behind(5);
+    int shard = line.shard();
+    TestUser owner = line.owner();
+    String jobId = line.jobId();
 
     try (EventStreamClient stream = open(jobId, Map.of("Authorization", "Bearer " + owner.token()))) {
       assertEquals(200, stream.status());
@@ -111,13 +108,10 @@ class StatusStreamTest {
 
   @Test
   void aReconnectWithLastEventIdResumesWithoutRepeatsAndAfterTheEndGetsTheOutcomeAgain() {
-    long eventId = app.createEvent(100);
-    int shard = Sharding.shardOf(eventId, app.config.shards());
-    for (TestUser ahead : app.users(4)) {
-      app.bookJob(ahead.token(), eventId);
-    }
-    TestUser owner = app.user();
-    String jobId = app.bookJob(owner.token(), eventId);
+    InLine line = behind(4);
+    int shard = line.shard();
+    TestUser owner = line.owner();
+    String jobId = line.jobId();
     Map<String, String> auth = Map.of("Authorization", "Bearer " + owner.token());
 
     long seen;
@@ -270,6 +264,19 @@ class StatusStreamTest {
       assertEquals("EVENT_STARTED", outcome.data().getString("error"));
       stream.awaitEnd();
     }
+  }
+
+  /** A job of a new event, with {@code ahead} jobs of other users before it in line. */
+  private record InLine(int shard, TestUser owner, String jobId) {
+  }
+
+  private static InLine behind(int ahead) {
+    long eventId = app.createEvent(100);
+    for (TestUser user : app.users(ahead)) {
+      app.bookJob(user.token(), eventId);
+    }
+    TestUser owner = app.user();
+    return new InLine(Sharding.shardOf(eventId, app.config.shards()), owner, app.bookJob(owner.token(), eventId));
   }
 
   private static void take(int shard, int jobs) {
