@@ -7,8 +7,7 @@ import io.aurora.booking.bus.Messages.DetailsRequest;
 import io.aurora.booking.bus.Messages.PauseScope;
 import io.aurora.booking.bus.Requests;
 import io.aurora.booking.http.ApiContract;
-import io.aurora.booking.http.ErrorCode;
-import io.aurora.booking.http.Input;
+import io.aurora.booking.http.Validated;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -57,24 +56,16 @@ public final class AdminRoutes {
   }
 
   private void queueDetails(RoutingContext ctx) {
-    int offset = Input.queryInt(ctx, "offset", 0, 0, 1_000_000);
-    int limit = Input.queryInt(ctx, "limit", 50, 1, 500);
-    forward(ctx, Addresses.ADMIN_DETAILS, new DetailsRequest(offset, limit));
+    Validated request = Validated.of(ctx);
+    forward(ctx, Addresses.ADMIN_DETAILS, new DetailsRequest(request.queryInt("offset", 0), request.queryInt("limit", 50)));
   }
 
   private static PauseScope pauseScope(RoutingContext ctx) {
-    String raw = ctx.queryParams().get("eventId");
-    if (raw == null) {
-      return new PauseScope(null);
-    }
-    if (!raw.matches("^[1-9][0-9]{0,17}$")) {
-      throw ErrorCode.VALIDATION_FAILED.error("'eventId' must be a positive whole number");
-    }
-    return new PauseScope(Long.parseLong(raw));
+    return new PauseScope(Validated.of(ctx).queryId("eventId"));
   }
 
   private void cleanQueue(RoutingContext ctx) {
-    int olderThan = Input.queryInt(ctx, "olderThan", 3_600, 0, 365 * 86_400);
+    int olderThan = Validated.of(ctx).queryInt("olderThan", 3_600);
     forward(ctx, Addresses.ADMIN_CLEAN, new CleanRequest(olderThan));
   }
 

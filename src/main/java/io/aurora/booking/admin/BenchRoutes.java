@@ -4,7 +4,7 @@ import io.aurora.booking.auth.Authentication;
 import io.aurora.booking.auth.Role;
 import io.aurora.booking.auth.Tokens;
 import io.aurora.booking.http.ApiContract;
-import io.aurora.booking.http.Input;
+import io.aurora.booking.http.Validated;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -48,7 +48,7 @@ public final class BenchRoutes {
   }
 
   private void createUsers(RoutingContext ctx) {
-    int count = Input.integer(Input.jsonBody(ctx, false), "count", 1, 50_000, true);
+    int count = Validated.of(ctx).body().getInteger("count");
     String prefix = "bench-" + UUID.randomUUID();
     pool.preparedQuery(INSERT_USERS).execute(Tuple.of(prefix, UNUSABLE_HASH, count))
         .map(rows -> {

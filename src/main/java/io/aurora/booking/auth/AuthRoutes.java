@@ -4,6 +4,7 @@ import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
+import io.aurora.booking.http.Validated;
 import io.aurora.booking.limits.ClientAddress;
 import io.aurora.booking.limits.RateLimit;
 import io.aurora.booking.limits.RateLimiter;
@@ -83,7 +84,7 @@ public final class AuthRoutes {
   }
 
   private void register(RoutingContext ctx) {
-    JsonObject body = Input.jsonBody(ctx, false);
+    JsonObject body = Validated.of(ctx).body();
     String name = Input.string(body, "name", 1, 100, true);
     String email = Input.email(body, "email");
     String password = password(body);
@@ -97,7 +98,7 @@ public final class AuthRoutes {
   }
 
   private void login(RoutingContext ctx) {
-    JsonObject body = Input.jsonBody(ctx, false);
+    JsonObject body = Validated.of(ctx).body();
     String email = Input.email(body, "email");
     String password = Input.exactString(body, "password", 1, 1024);
     admit(ctx, email)

@@ -15,6 +15,7 @@ import io.aurora.booking.events.SeatsReturned;
 import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
+import io.aurora.booking.http.Validated;
 import io.aurora.booking.limits.ClientAddress;
 import io.aurora.booking.limits.RateLimiter;
 import io.aurora.booking.limits.Throttle;
@@ -146,8 +147,9 @@ public final class BookingRoutes {
 
   private void bookingHistory(RoutingContext ctx) {
     Caller caller = Authentication.caller(ctx);
-    int limit = Input.queryInt(ctx, "limit", 50, 1, 500);
-    int offset = Input.queryInt(ctx, "offset", 0, 0, 1_000_000);
+    Validated request = Validated.of(ctx);
+    int limit = request.queryInt("limit", 50);
+    int offset = request.queryInt("offset", 0);
     pool.preparedQuery(BookingSql.HISTORY).execute(Tuple.of(caller.id(), limit, offset))
         .map(rows -> {
           JsonArray bookings = new JsonArray();
@@ -177,7 +179,7 @@ public final class BookingRoutes {
 
   private void cancelBooking(RoutingContext ctx) {
     Caller caller = Authentication.caller(ctx);
-    long bookingId = Input.pathId(ctx, "id");
+    long bookingId = Validated.of(ctx).pathId("id");
     pool.preparedQuery(BookingSql.FIND).execute(Tuple.of(bookingId))
         .compose(rows -> {
           Row booking = rows.size() == 0 ? null : rows.iterator().next();

@@ -4,6 +4,7 @@ import io.aurora.booking.auth.Authentication;
 import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
+import io.aurora.booking.http.Validated;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -59,7 +60,7 @@ public final class EventRoutes {
   }
 
   private void viewEvent(RoutingContext ctx) {
-    long id = Input.pathId(ctx, "id");
+    long id = Validated.of(ctx).pathId("id");
     pool.preparedQuery(EventSql.VIEW).execute(Tuple.of(id))
         .map(rows -> requireRow(rows.size() == 0 ? null : rows.iterator().next(), id))
         .onSuccess(row -> sendJson(ctx, 200, EventJson.of(row)))
@@ -67,11 +68,11 @@ public final class EventRoutes {
   }
 
   private void createEvent(RoutingContext ctx) {
-    JsonObject body = Input.jsonBody(ctx, false);
+    JsonObject body = Validated.of(ctx).body();
     String name = Input.string(body, "name", 1, 200, true);
     String venue = Input.string(body, "venue", 1, 200, true);
     Instant startsAt = startsAt(body, true);
-    int capacity = Input.integer(body, "capacity", 0, MAX_CAPACITY, true);
+    int capacity = body.getInteger("capacity");
     requireFuture(startsAt);
     pool.preparedQuery(EventSql.INSERT).execute(Tuple.of(name, venue, utc(startsAt), capacity))
         .map(rows -> EventJson.of(rows.iterator().next()))
@@ -81,12 +82,12 @@ public final class EventRoutes {
   }
 
   private void updateEvent(RoutingContext ctx) {
-    long id = Input.pathId(ctx, "id");
-    JsonObject body = Input.jsonBody(ctx, false);
+    long id = Validated.of(ctx).pathId("id");
+    JsonObject body = Validated.of(ctx).body();
     String name = Input.string(body, "name", 1, 200, false);
     String venue = Input.string(body, "venue", 1, 200, false);
     Instant startsAt = startsAt(body, false);
-    Integer capacity = Input.integer(body, "capacity", 0, MAX_CAPACITY, false);
+    Integer capacity = body.getInteger("capacity");
     if (name == null && venue == null && startsAt == null && capacity == null) {
       throw ErrorCode.VALIDATION_FAILED.error("Give at least one of name, venue, startsAt, capacity");
     }
@@ -114,8 +115,8 @@ public final class EventRoutes {
   }
 
   private void deleteEvent(RoutingContext ctx) {
-    long id = Input.pathId(ctx, "id");
-    boolean force = Input.flag(ctx, "force");
+    long id = Validated.of(ctx).pathId("id");
+    boolean force = Validated.of(ctx).flag("force");
     pool.withTransaction(conn -> lock(conn, id).compose(row -> {
           if (row.getInteger("booked") > 0 && !force) {
             return Future.failedFuture(ErrorCode.EVENT_HAS_BOOKINGS.error(

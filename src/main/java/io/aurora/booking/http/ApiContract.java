@@ -93,7 +93,8 @@ public final class ApiContract {
    * body that is not a JSON object at all is {@code INVALID_JSON}, as {@link Input#jsonBody} says. Mount it
    * after the route's guard, so that a caller without a token learns no more than 401.
    *
-   * <p>What a schema cannot say stays in the handlers: trimming, an email's shape, bcrypt's byte limit, a
+   * <p>The route's handler reads the checked request through {@link Validated#of}, without checking it again.
+   * What a schema cannot say stays in the handlers: trimming, an email's shape, bcrypt's byte limit, a
    * start in the future.
    *
    * @throws IllegalArgumentException at mount time when the document has no such operation
@@ -106,11 +107,12 @@ public final class ApiContract {
     boolean jsonBody = operation.getRequestBody() != null;
     boolean bodyRequired = jsonBody && operation.getRequestBody().isRequired();
     return ctx -> {
-      if (jsonBody) {
-        Input.jsonBody(ctx, !bodyRequired);
-      }
+      JsonObject body = jsonBody ? Input.jsonBody(ctx, !bodyRequired) : null;
       validator.validate(new RoutedRequest(ctx, jsonBody), operationId)
-          .onSuccess(validated -> ctx.next())
+          .onSuccess(validated -> {
+            Validated.attach(ctx, validated, body);
+            ctx.next();
+          })
           .onFailure(failure -> ctx.fail(rejection(failure)));
     };
   }

@@ -4,6 +4,7 @@ import io.aurora.booking.auth.Authentication;
 import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.Input;
+import io.aurora.booking.http.Validated;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -48,7 +49,7 @@ public final class WebhookRoutes {
   }
 
   private void createWebhook(RoutingContext ctx) {
-    JsonObject body = Input.jsonBody(ctx, false);
+    JsonObject body = Validated.of(ctx).body();
     String url = Input.string(body, "url", 1, 2000, true);
     Set<String> events = events(body);
     String secret = WebhookSignature.newSecret();
@@ -97,7 +98,7 @@ public final class WebhookRoutes {
   }
 
   private void deleteWebhook(RoutingContext ctx) {
-    long id = Input.pathId(ctx, "id");
+    long id = Validated.of(ctx).pathId("id");
     pool.preparedQuery(NotificationSql.DELETE_WEBHOOK).execute(Tuple.of(id))
         .map(rows -> {
           if (rows.size() == 0) {
@@ -110,9 +111,10 @@ public final class WebhookRoutes {
   }
 
   private void deliveries(RoutingContext ctx) {
-    long id = Input.pathId(ctx, "id");
-    int offset = Input.queryInt(ctx, "offset", 0, 0, 1_000_000);
-    int limit = Input.queryInt(ctx, "limit", 50, 1, 500);
+    long id = Validated.of(ctx).pathId("id");
+    Validated request = Validated.of(ctx);
+    int offset = request.queryInt("offset", 0);
+    int limit = request.queryInt("limit", 50);
     pool.preparedQuery(NotificationSql.LIVE_WEBHOOK).execute(Tuple.of(id))
         .compose(live -> {
           if (live.size() == 0) {
@@ -140,8 +142,8 @@ public final class WebhookRoutes {
   }
 
   private void replay(RoutingContext ctx) {
-    long id = Input.pathId(ctx, "id");
-    long deliveryId = Input.pathId(ctx, "deliveryId");
+    long id = Validated.of(ctx).pathId("id");
+    long deliveryId = Validated.of(ctx).pathId("deliveryId");
     pool.preparedQuery(NotificationSql.REPLAY).execute(Tuple.of(id, deliveryId))
         .map(rows -> {
           if (rows.size() == 0) {

@@ -306,6 +306,28 @@ class LuaScriptsTest {
     assertEquals(0, await(queue.reap(SHARD, 100)), "a live lease is not reaped");
   }
 
+  /**
+   * Jobs handed back in two rounds (two batches whose leases ran out one after the other, or more than one
+   * round's limit) join those handed back before in arrival order, not in front of them: the later batch,
+   * returned last, must not overtake the earlier one (first come, first served across a take-over).
+   */
+  @Test
+  void reapKeepsArrivalOrderWhenEarlierJobsHandedBackAreStillWaiting() {
+    List<String> jobs = new ArrayList<>();
+    for (int user = 1; user <= 7; user++) {
+      jobs.add(enqueue(user, EVENT));
+    }
+    await(queue.take(SHARD, 3, LEASE));
+    await(queue.take(SHARD, 3, LEASE));
+    await(queue.releaseLeases(SHARD, jobs.subList(0, 3)));
+    assertEquals(3, await(queue.reap(SHARD, 100)));
+    await(queue.releaseLeases(SHARD, jobs.subList(3, 6)));
+    // A limit below what expired: this round returns a part, the next one the rest.
+    assertEquals(2, await(queue.reap(SHARD, 2)));
+    assertEquals(1, await(queue.reap(SHARD, 2)));
+    assertEquals(jobs, waiting());
+  }
+
   // ---- status.lua ----
 
   @Test
