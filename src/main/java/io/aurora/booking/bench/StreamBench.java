@@ -1,11 +1,8 @@
 package io.aurora.booking.bench;
 
 import io.aurora.booking.BookingApp;
-import io.aurora.booking.bookings.BookingWorker;
 import io.aurora.booking.bus.Addresses;
-import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.live.QueueHeads;
-import io.aurora.booking.queue.ShardQueue;
 import io.aurora.booking.queue.Sharding;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -21,7 +18,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.redis.client.Redis;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,16 +39,16 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Capacity of the live status streams: opens N streams (Server-Sent Events, one HTTP/1.1 connection each, each
- * with its owner's token) of N jobs waiting in one shard's line, and measures what moving the line costs:
- * per round, the bench takes {@code --step} jobs from the head of the line (as a worker would; the server runs no
- * workers), and times from the node's ticker starting its tick to the last stream receiving its new position.
- * Then a real worker decides every job, and it times until every stream has its outcome and has ended.
+ * with its owner's token) of N jobs waiting in one shard's line, and measures what moving the line costs: per
+ * round the server's worker takes a block of {@code --step} jobs ahead of them, and the bench times from the
+ * node's ticker starting the tick that saw it (in-process only) and from the first stream's new position to the
+ * last one's. Then the streamed jobs are decided, and it times until every stream has its outcome and has ended.
  * Prints one JSON object.
  *
  * <pre>
  *   java -cp target/aurora-booking.jar io.aurora.booking.bench.StreamBench --streams 5000
- *   ... --url http://127.0.0.1:8080 --pg-url ... --redis-url ... --admin-email ... --admin-password ...
- *       against a running server started with BOOKING_LOCAL_WORKERS=false BOOKING_BENCH_MODE=true
+ *   ... --url http://127.0.0.1:8080 --admin-email ... --admin-password ...
+ *       against a running server (see --url for the settings it needs)
  *   ... --help   every option with its default
  * </pre>
  *
@@ -73,8 +69,9 @@ public final class StreamBench implements Callable<Integer> {
       description = "Position rounds: each takes --step jobs ahead of the streamed ones (default: ${DEFAULT-VALUE}).")
   int rounds;
 
-  @Option(names = "--step", paramLabel = "S", defaultValue = "100",
-      description = "Jobs taken from the head of the line per round (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--step", paramLabel = "S", defaultValue = "50",
+      description = "Jobs ahead of the streamed ones decided per round, in one take: at most the server's batchSize "
+          + "(default: ${DEFAULT-VALUE}).")
   int step;
 
   @Option(names = "--open-concurrency", paramLabel = "K", defaultValue = "256",
@@ -82,15 +79,9 @@ public final class StreamBench implements Callable<Integer> {
   int openConcurrency;
 
   @Option(names = "--url", paramLabel = "URL",
-      description = "A running server (BOOKING_LOCAL_WORKERS=false, BOOKING_BENCH_MODE=true, BOOKING_SSE_MAX_STREAMS >= N) "
-          + "instead of an in-process one.")
+      description = "A running server (BOOKING_BENCH_MODE=true, BOOKING_SSE_MAX_STREAMS >= N, a per-address booking limit "
+          + "above N: BOOKING_BOOKING_RATE_PER_IP, BOOKING_BOOKING_BURST_PER_IP) instead of an in-process one.")
   String url;
-
-  @Option(names = "--pg-url", paramLabel = "URL", description = "With --url: its PostgreSQL (for the deciding worker).")
-  String pgUrl;
-
-  @Option(names = "--redis-url", paramLabel = "URL", description = "With --url: its Redis (to queue and move the line).")
-  String redisUrl;
 
   @Option(names = "--shards", paramLabel = "N", defaultValue = "8",
       description = "Shards of the in-process server; with --url, the server's (default: ${DEFAULT-VALUE}).")
@@ -125,8 +116,8 @@ public final class StreamBench implements Callable<Integer> {
             + "must be 1 or more");
       }
     }
-    if (url != null && (pgUrl == null || redisUrl == null || adminEmail == null || adminPassword == null)) {
-      throw new ParameterException(spec.commandLine(), "--url needs --pg-url, --redis-url, --admin-email and --admin-password");
+    if (url != null && (adminEmail == null || adminPassword == null)) {
+      throw new ParameterException(spec.commandLine(), "--url needs --admin-email and --admin-password");
     }
   }
 
@@ -135,8 +126,7 @@ public final class StreamBench implements Callable<Integer> {
     validate();
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     try {
-      JsonObject result = url != null ? run(url, pgUrl, redisUrl, adminEmail, adminPassword, null, "remote: " + url)
-          : runInProcess();
+      JsonObject result = url != null ? run(url, adminEmail, adminPassword, null, "remote: " + url) : runInProcess();
       System.out.println(result.encode());
       return result.getBoolean("complete") ? 0 : 1;
     } finally {
@@ -153,15 +143,15 @@ public final class StreamBench implements Callable<Integer> {
     String password = "bench-admin-" + System.nanoTime();
     JsonObject config = new JsonObject().put("httpHost", "127.0.0.1").put("httpPort", port)
         .put("dataDir", dataDir.toString()).put("adminPassword", password).put("benchMode", true)
-        .put("shards", shards).put("localWorkers", false).put("sseMaxStreams", Math.max(50_000, streams))
-        .put("embeddedDurable", false);
+        .put("shards", shards).put("sseMaxStreams", Math.max(50_000, streams)).put("embeddedDurable", false)
+        // Every simulated user books from this one address: the per-address limit would measure itself.
+        .put("bookingRatePerIp", 60_000_000).put("bookingBurstPerIp", 10_000_000);
     Vertx server = Vertx.vertx();
     BookingApp app = new BookingApp();
     try {
       await(server.deployVerticle(app, new DeploymentOptions().setConfig(config)));
-      AppConfig resolved = app.resolvedConfig();
-      return run("http://127.0.0.1:" + port, resolved.pgUrl(), resolved.redisUrl(), resolved.adminEmail(), password,
-          server, "in-process, embedded PostgreSQL and Redis (not durable), no workers");
+      return run("http://127.0.0.1:" + port, app.resolvedConfig().adminEmail(), password, server,
+          "in-process, embedded PostgreSQL and Redis (not durable)");
     } finally {
       await(server.close());
     }
@@ -179,14 +169,15 @@ public final class StreamBench implements Callable<Integer> {
     final AtomicLong lastOutcomeNanos = new AtomicLong();
   }
 
-  private JsonObject run(String url, String pgUrl, String redisUrl, String adminEmail, String adminPassword,
-                         Vertx serverVertx, String server) {
+  /**
+   * The line, all on one shard: R blocks of --step filler jobs (one event each), then the N streamed jobs (one
+   * event). Every event is paused on its own, so the server's worker takes nothing; a round resumes the next
+   * filler event, whose block the worker takes in one take, and every stream's place drops by --step at the
+   * next tick. Last, the streamed event is resumed and decided.
+   */
+  private JsonObject run(String url, String adminEmail, String adminPassword, Vertx serverVertx, String server) {
     URI uri = URI.create(url);
     WebClient http = WebClient.create(vertx, new WebClientOptions().setDefaultHost(uri.getHost()).setDefaultPort(uri.getPort()));
-    JsonObject workerConfig = new AppConfig(new JsonObject()).toJson().put("pgUrl", pgUrl).put("redisUrl", redisUrl)
-        .put("shards", shards).put("batchSize", 1000).put("pgPoolSize", 4);
-    Redis redis = Redis.createClient(vertx, redisUrl);
-    ShardQueue queue = new ShardQueue(redis);
     List<Long> tickStarts = new java.util.concurrent.CopyOnWriteArrayList<>();
     if (serverVertx != null) {
       // In-process: when the node's ticker starts each tick (same JVM, same clock).
@@ -195,51 +186,60 @@ public final class StreamBench implements Callable<Integer> {
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(uri.getHost())
         .setDefaultPort(uri.getPort()).setKeepAlive(true).setIdleTimeout(0),
         new PoolOptions().setHttp1MaxSize(streams + 16).setMaxWaitQueueSize(-1));
+    HttpClient booking = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(uri.getHost())
+        .setDefaultPort(uri.getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(256).setMaxWaitQueueSize(-1));
     try {
       String admin = await(http.post("/api/auth/login").sendJsonObject(new JsonObject()
           .put("email", adminEmail).put("password", adminPassword))).bodyAsJsonObject().getString("token");
-      int fillers = rounds * step;
-      long eventId = await(http.post("/api/events/create").bearerTokenAuthentication(admin).sendJsonObject(new JsonObject()
-          .put("name", "Stream bench " + Instant.now()).put("venue", "Bench arena")
-          .put("startsAt", Instant.now().plusSeconds(86_400).toString()).put("capacity", Math.max(1, (fillers + streams) / 2))))
-          .bodyAsJsonObject().getLong("id");
-      int shard = Sharding.shardOf(eventId, shards);
+      long streamed = createEvent(http, admin, Math.max(1, streams / 2));
+      int shard = Sharding.shardOf(streamed, shards);
+      List<Long> fillerEvents = new ArrayList<>();
+      while (fillerEvents.size() < rounds) {
+        long event = createEvent(http, admin, step);
+        if (Sharding.shardOf(event, shards) == shard) {
+          fillerEvents.add(event);
+        }
+      }
+      for (long event : fillerEvents) {
+        adminPost(http, admin, "/api/admin/queue/pause?eventId=" + event);
+      }
+      adminPost(http, admin, "/api/admin/queue/pause?eventId=" + streamed);
       List<JsonObject> users = new ArrayList<>();
-      for (int made = 0; made < fillers + streams; made += 10_000) {
+      for (int made = 0; made < rounds * step + streams; made += 10_000) {
         JsonArray batch = await(http.post("/api/admin/bench/users").bearerTokenAuthentication(admin)
-            .sendJsonObject(new JsonObject().put("count", Math.min(10_000, fillers + streams - made))))
+            .sendJsonObject(new JsonObject().put("count", Math.min(10_000, rounds * step + streams - made))))
             .bodyAsJsonObject().getJsonArray("users");
         batch.forEach(u -> users.add((JsonObject) u));
       }
-      // The line: the fillers first (the rounds take them), then the streamed jobs; queued by the queue's own script.
-      String[] jobIds = new String[fillers + streams];
-      await(inFlight(256, jobIds.length, i -> queue.enqueue(shard, Sharding.newJobId(shard), users.get(i).getLong("id"),
-          eventId, 1, null, 0, 86_400).map(enqueued -> {
-            jobIds[i] = enqueued.jobId();
-            return null;
-          })));
+      for (int round = 0; round < rounds; round++) {
+        int first = round * step;
+        String path = "/api/bookings/" + fillerEvents.get(round) + "/book";
+        await(inFlight(256, step, i -> book(booking, path, users.get(first + i).getString("token"), null, 0)));
+      }
+      String[] jobIds = new String[streams];
+      String streamedPath = "/api/bookings/" + streamed + "/book";
+      await(inFlight(256, streams, i -> book(booking, streamedPath, users.get(rounds * step + i).getString("token"), jobIds, i)));
 
       Tally tally = new Tally();
       long openStart = System.nanoTime();
-      await(inFlight(openConcurrency, streams, i -> openStream(client, "/api/bookings/status/" + jobIds[fillers + i] + "/stream",
-          users.get(fillers + i).getString("token"), tally)));
+      await(inFlight(openConcurrency, streams, i -> jobIds[i] == null ? Future.succeededFuture()
+          : openStream(client, "/api/bookings/status/" + jobIds[i] + "/stream",
+              users.get(rounds * step + i).getString("token"), tally)));
       double openSeconds = (System.nanoTime() - openStart) / 1e9;
       int held = tally.held.get();
 
       JsonArray roundResults = new JsonArray();
       boolean complete = held == streams && tally.refused.get() == 0;
       for (int round = 0; round < rounds; round++) {
-        int expected = tally.positions.get() + held;
+        int before = tally.positions.get();
         tally.firstPositionNanos.set(0);
-        int ticksBefore = tickStarts.size();
-        long takenAt = System.nanoTime();
-        int taken = await(queue.take(shard, step, TimeUnit.MINUTES.toMillis(30))).size();
-        boolean all = awaitCount(tally.positions, expected, 60);
-        complete &= all && taken == step;
+        long resumedAt = System.nanoTime();
+        adminPost(http, admin, "/api/admin/queue/resume?eventId=" + fillerEvents.get(round));
+        boolean all = awaitCount(tally.positions, before + held, 60);
+        complete &= all;
         long last = tally.lastPositionNanos.get();
-        Long tickStart = tickStarts.stream().skip(ticksBefore).filter(t -> t >= takenAt).findFirst().orElse(null);
-        JsonObject r = new JsonObject().put("round", round + 1).put("jobsTaken", taken)
-            .put("positionEvents", tally.positions.get() - (expected - held))
+        Long tickStart = tickStarts.stream().filter(t -> t >= resumedAt && t <= last).reduce((a, b) -> b).orElse(null);
+        JsonObject r = new JsonObject().put("round", round + 1).put("positionEvents", tally.positions.get() - before)
             .put("firstToLastEventMillis", round((last - tally.firstPositionNanos.get()) / 1e6));
         if (tickStart != null) {
           r.put("tickStartToLastEventMillis", round((last - tickStart) / 1e6));
@@ -247,14 +247,11 @@ public final class StreamBench implements Callable<Integer> {
         roundResults.add(r);
       }
 
-      // The outcomes: a real worker decides the line; every stream gets its final event and ends.
+      // The outcomes: the streamed event resumed, its jobs decided by the server's worker; every stream ends.
       long decideStart = System.nanoTime();
-      String worker = await(vertx.deployVerticle(new BookingWorker(shard, ShardQueue::new),
-          new DeploymentOptions().setConfig(workerConfig)));
-      boolean allOutcomes = awaitCount(tally.ended, held, 600);
-      complete &= allOutcomes;
+      adminPost(http, admin, "/api/admin/queue/resume?eventId=" + streamed);
+      complete &= awaitCount(tally.ended, held, 600);
       double outcomeSeconds = (tally.lastOutcomeNanos.get() - decideStart) / 1e9;
-      await(vertx.undeploy(worker));
 
       JsonObject settings = new JsonObject().put("streams", streams).put("rounds", rounds).put("step", step)
           .put("shards", shards).put("openConcurrency", openConcurrency).put("server", server)
@@ -263,12 +260,39 @@ public final class StreamBench implements Callable<Integer> {
           .put("held", held).put("refused", tally.refused.get()).put("openSeconds", round(openSeconds))
           .put("rounds", roundResults)
           .put("outcomes", new JsonObject().put("received", tally.outcomes.get()).put("ended", tally.ended.get())
-              .put("secondsFromWorkerStartToLastOutcome", round(outcomeSeconds)));
+              .put("secondsFromResumeToLastOutcome", round(outcomeSeconds)));
     } finally {
       client.close();
+      booking.close();
       http.close();
-      redis.close();
     }
+  }
+
+  private static long createEvent(WebClient http, String admin, int capacity) {
+    return await(http.post("/api/events/create").bearerTokenAuthentication(admin).sendJsonObject(new JsonObject()
+        .put("name", "Stream bench " + System.nanoTime()).put("venue", "Bench arena")
+        .put("startsAt", Instant.now().plusSeconds(86_400).toString()).put("capacity", capacity)))
+        .bodyAsJsonObject().getLong("id");
+  }
+
+  private static void adminPost(WebClient http, String admin, String path) {
+    int status = await(http.post(path).bearerTokenAuthentication(admin).send()).statusCode();
+    if (status != 200) {
+      throw new IllegalStateException(path + " answered " + status);
+    }
+  }
+
+  /** One booking request; its job id into {@code jobIds[i]} when given. */
+  private static Future<Void> book(HttpClient client, String path, String token, String[] jobIds, int i) {
+    return client.request(HttpMethod.POST, path)
+        .compose(request -> request.putHeader("Authorization", "Bearer " + token).send())
+        .compose(response -> response.body().map(body -> {
+          if (jobIds != null && response.statusCode() == 202) {
+            jobIds[i] = body.toJsonObject().getString("jobId");
+          }
+          return (Void) null;
+        }))
+        .otherwise(failure -> null);
   }
 
   /** Opens one stream and counts what it receives: a chunk with a position, an outcome, the end. */
