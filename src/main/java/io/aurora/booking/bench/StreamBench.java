@@ -74,7 +74,7 @@ public final class StreamBench implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   int step;
 
-  @Option(names = "--open-concurrency", paramLabel = "K", defaultValue = "256",
+  @Option(names = "--open-concurrency", paramLabel = "K", defaultValue = "64",
       description = "Streams being opened at once (default: ${DEFAULT-VALUE}).")
   int openConcurrency;
 
@@ -98,6 +98,9 @@ public final class StreamBench implements Callable<Integer> {
 
   @Spec
   CommandSpec spec;
+
+  /** Tries of a booking or a stream answered 503 (or not at all) before it counts as refused. */
+  private static final int RETRIES = 5;
 
   private Vertx vertx;
 
@@ -224,11 +227,12 @@ public final class StreamBench implements Callable<Integer> {
       long openStart = System.nanoTime();
       await(inFlight(openConcurrency, streams, i -> jobIds[i] == null ? Future.succeededFuture()
           : openStream(client, "/api/bookings/status/" + jobIds[i] + "/stream",
-              users.get(rounds * step + i).getString("token"), tally)));
+              users.get(rounds * step + i).getString("token"), tally, 0)));
       double openSeconds = (System.nanoTime() - openStart) / 1e9;
       int held = tally.held.get();
 
       JsonArray roundResults = new JsonArray();
+      long booked = java.util.Arrays.stream(jobIds).filter(id -> id != null).count();
       boolean complete = held == streams && tally.refused.get() == 0;
       for (int round = 0; round < rounds; round++) {
         int before = tally.positions.get();
@@ -257,7 +261,7 @@ public final class StreamBench implements Callable<Integer> {
           .put("shards", shards).put("openConcurrency", openConcurrency).put("server", server)
           .put("client", "one Vert.x event loop, one HTTP/1.1 connection per stream, owner's bearer token");
       return new JsonObject().put("settings", settings).put("complete", complete)
-          .put("held", held).put("refused", tally.refused.get()).put("openSeconds", round(openSeconds))
+          .put("booked", booked).put("held", held).put("refused", tally.refused.get()).put("openSeconds", round(openSeconds))
           .put("rounds", roundResults)
           .put("outcomes", new JsonObject().put("received", tally.outcomes.get()).put("ended", tally.ended.get())
               .put("secondsFromResumeToLastOutcome", round(outcomeSeconds)));
@@ -282,27 +286,49 @@ public final class StreamBench implements Callable<Integer> {
     }
   }
 
-  /** One booking request; its job id into {@code jobIds[i]} when given. */
-  private static Future<Void> book(HttpClient client, String path, String token, String[] jobIds, int i) {
-    return client.request(HttpMethod.POST, path)
-        .compose(request -> request.putHeader("Authorization", "Bearer " + token).send())
-        .compose(response -> response.body().map(body -> {
-          if (jobIds != null && response.statusCode() == 202) {
-            jobIds[i] = body.toJsonObject().getString("jobId");
-          }
-          return (Void) null;
-        }))
-        .otherwise(failure -> null);
+  /**
+   * One booking request; its job id into {@code jobIds[i]} when given. A 503 (the box too busy to answer in
+   * time) is sent again with the same Idempotency-Key, as a client does, a few times.
+   */
+  private Future<Void> book(HttpClient client, String path, String token, String[] jobIds, int i) {
+    return book(client, path, token, jobIds, i, "stream-bench-" + i + "-" + path.hashCode(), 0);
   }
 
-  /** Opens one stream and counts what it receives: a chunk with a position, an outcome, the end. */
-  private static Future<Void> openStream(HttpClient client, String path, String token, Tally tally) {
+  private Future<Void> book(HttpClient client, String path, String token, String[] jobIds, int i, String key, int attempt) {
+    return client.request(HttpMethod.POST, path)
+        .compose(request -> request.putHeader("Authorization", "Bearer " + token).putHeader("Idempotency-Key", key).send())
+        .compose(response -> response.body().map(body -> response.statusCode() < 300
+            ? body.toJsonObject().getString("jobId") : null))
+        .otherwise(failure -> null)
+        .compose(jobId -> {
+          if (jobId == null && attempt < RETRIES) {
+            return later(200L << attempt).compose(v -> book(client, path, token, jobIds, i, key, attempt + 1));
+          }
+          if (jobIds != null) {
+            jobIds[i] = jobId;
+          }
+          return Future.succeededFuture();
+        });
+  }
+
+  private Future<Void> later(long millis) {
+    io.vertx.core.Promise<Void> promise = io.vertx.core.Promise.promise();
+    vertx.setTimer(millis, id -> promise.complete());
+    return promise.future();
+  }
+
+  /**
+   * Opens one stream (a 503 or a failed connection is tried again a few times, as an EventSource does) and
+   * counts what it receives: a chunk with a position, an outcome, the end.
+   */
+  private Future<Void> openStream(HttpClient client, String path, String token, Tally tally, int attempt) {
     return client.request(HttpMethod.GET, path)
         .compose(request -> request.putHeader("Authorization", "Bearer " + token).send())
-        .map((HttpClientResponse response) -> {
+        .compose((HttpClientResponse response) -> {
           if (response.statusCode() != 200) {
-            tally.refused.incrementAndGet();
-            return null;
+            return response.body().transform(ignored -> attempt < RETRIES
+                ? later(200L << attempt).compose(v -> openStream(client, path, token, tally, attempt + 1))
+                : Future.failedFuture("status " + response.statusCode()));
           }
           tally.held.incrementAndGet();
           response.handler((Buffer chunk) -> {
@@ -319,11 +345,14 @@ public final class StreamBench implements Callable<Integer> {
             }
           });
           response.endHandler(v -> tally.ended.incrementAndGet());
-          return (Void) null;
+          return Future.<Void>succeededFuture();
         })
-        .otherwise(failure -> {
+        .recover(failure -> {
+          if (attempt < RETRIES && !(failure.getMessage() != null && failure.getMessage().startsWith("status "))) {
+            return later(200L << attempt).compose(v -> openStream(client, path, token, tally, attempt + 1));
+          }
           tally.refused.incrementAndGet();
-          return null;
+          return Future.succeededFuture();
         });
   }
 
