@@ -279,6 +279,28 @@ class StatusStreamTest {
     return new InLine(Sharding.shardOf(eventId, app.config.shards()), owner, app.bookJob(owner.token(), eventId));
   }
 
+  /** A node stopping ends its streams (their clients reconnect elsewhere) instead of leaving them hanging. */
+  @Test
+  void aStoppingNodeEndsItsStreams() {
+    long eventId = app.createEvent(100);
+    TestUser owner = app.user();
+    String jobId = app.bookJob(owner.token(), eventId);
+    try (EventStreamClient stream = open(jobId, Map.of("Authorization", "Bearer " + owner.token()))) {
+      stream.awaitEvent("the current state", e -> true);
+      app.stopServer();
+      try {
+        stream.awaitEnd();
+        assertTrue(stream.events().stream().noneMatch(e -> "completed".equals(e.event()) || "failed".equals(e.event())),
+            "ended, not decided: " + stream.events());
+      } finally {
+        app.restartServer();
+      }
+    }
+    try (EventStreamClient again = open(jobId, Map.of("Authorization", "Bearer " + owner.token()))) {
+      assertEquals("queued", again.awaitEvent("the state after the restart", e -> true).data().getString("status"));
+    }
+  }
+
   private static void take(int shard, int jobs) {
     assertEquals(jobs, await(queue.take(shard, jobs, 60_000)).size());
   }
