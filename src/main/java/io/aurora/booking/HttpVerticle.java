@@ -3,6 +3,7 @@ package io.aurora.booking;
 import io.aurora.booking.admin.AdminConsole;
 import io.aurora.booking.admin.AdminRoutes;
 import io.aurora.booking.admin.BenchRoutes;
+import io.aurora.booking.auth.AccountAdminRoutes;
 import io.aurora.booking.auth.AuthRoutes;
 import io.aurora.booking.auth.Authentication;
 import io.aurora.booking.auth.PasswordHasher;
@@ -97,8 +98,9 @@ public final class HttpVerticle extends VerticleBase {
     pool = Clients.pgPool(vertx, config, "booking-http");
     redis = Clients.redis(vertx, config, Clients.instanceName("booking-http"));
     eventCache = new EventCache(vertx, pool, redis, config.eventCacheSeconds());
-    Tokens tokens = new Tokens(vertx, config.jwtSecret(), config.jwtTtlSeconds(), config.tokenCacheSize());
-    revocations = new Revocations(vertx, pool, REVOCATION_REFRESH_MILLIS);
+    Tokens tokens = new Tokens(vertx, config.jwtKeys(), config.accessTokenTtlSeconds(), config.tokenCacheSize());
+    // A revoked session is remembered as long as one of its access tokens can live, plus a minute of clock skew.
+    revocations = new Revocations(vertx, pool, REVOCATION_REFRESH_MILLIS, (config.accessTokenTtlSeconds() + 60) * 1000L);
     Authentication auth = new Authentication(tokens, revocations);
     Requests requests = new Requests(vertx);
     RateLimiter limiter = new RateLimiter(redis, metrics, config.rateLimitsEnabled());
@@ -114,6 +116,7 @@ public final class HttpVerticle extends VerticleBase {
     router.get(ApiContract.PATH).handler(contract::serve);
     new MetricsRoutes(config, metrics).mount(router);
     new AuthRoutes(pool, new PasswordHasher(vertx, config.bcryptCost()), tokens, auth, revocations, config, limiter, clients, contract).mount(router);
+    new AccountAdminRoutes(pool, auth, revocations, contract).mount(router);
     ShardQueue queue = new ShardQueue(redis);
     SeatsReturned seatsReturned = eventId -> queue.seatsMayHaveReturned(Sharding.shardOf(eventId, config.shards()), eventId);
     new EventRoutes(pool, eventCache, auth, seatsReturned, contract).mount(router);

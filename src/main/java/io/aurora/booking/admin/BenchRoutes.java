@@ -29,6 +29,8 @@ public final class BenchRoutes {
       RETURNING id, email""";
   /** Shaped like a bcrypt hash but matching no password. */
   private static final String UNUSABLE_HASH = "!bench-user-no-login!" + "x".repeat(40);
+  /** A bench run may outlast an access token (15 minutes by default); these users have no session to refresh. */
+  private static final int BENCH_TOKEN_TTL_SECONDS = 86_400;
 
   private final Pool pool;
   private final Tokens tokens;
@@ -54,7 +56,7 @@ public final class BenchRoutes {
         .map(rows -> {
           JsonArray users = new JsonArray();
           rows.forEach(row -> users.add(new JsonObject().put("id", row.getLong("id"))
-              .put("token", tokens.issue(row.getLong("id"), row.getString("email"), Role.USER))));
+              .put("token", tokens.issue(row.getLong("id"), row.getString("email"), Role.USER, 0, BENCH_TOKEN_TTL_SECONDS))));
           return new JsonObject().put("users", users);
         })
         .onSuccess(body -> sendJson(ctx, 201, body))

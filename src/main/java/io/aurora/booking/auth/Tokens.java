@@ -1,5 +1,6 @@
 package io.aurora.booking.auth;
 
+import io.aurora.booking.config.JwtKey;
 import io.aurora.booking.http.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -10,11 +11,23 @@ import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 
-/** Issues and checks HS256 JWTs carrying the user's id, email and role. */
+import java.util.List;
+
+/**
+ * Issues and checks HS256 JWTs carrying the user's id, email and role, their token generation and session.
+ *
+ * <p>Keys rotate: every token names its key ({@code kid}); the first key signs, every configured key is
+ * accepted, and a token naming a key no longer configured is refused. The library picks a random key when
+ * it signs with several, so signing and checking are two providers: one with the current key only, one
+ * with all of them (a token without {@code kid}, from before rotation, is tried against every key).
+ */
 public final class Tokens {
 
   private static final String ALGORITHM = "HS256";
 
+  /** Signs with the current key only. */
+  private final JWTAuth signer;
+  /** Checks against every configured key, by the token's {@code kid}. */
   private final JWTAuth jwt;
   private final int ttlSeconds;
   /** Null when off. One per HTTP verticle (so per event loop); its lock is never contended there. */
@@ -26,11 +39,26 @@ public final class Tokens {
 
   /** With a cache of up to {@code cacheSize} verified tokens (0: none), see {@link VerifiedTokens}. */
   public Tokens(Vertx vertx, String secret, int ttlSeconds, int cacheSize) {
+    this(vertx, List.of(new JwtKey(JwtKey.DEFAULT_ID, secret)), ttlSeconds, cacheSize);
+  }
+
+  /** Signs with the first of {@code keys}, accepts tokens of any of them ({@link io.aurora.booking.config.AppConfig#jwtKeys}). */
+  public Tokens(Vertx vertx, List<JwtKey> keys, int ttlSeconds, int cacheSize) {
+    if (keys.isEmpty()) {
+      throw new IllegalArgumentException("at least one token key is needed");
+    }
     this.ttlSeconds = ttlSeconds;
     this.verified = cacheSize > 0 ? new VerifiedTokens(cacheSize) : null;
-    this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
-        .addPubSecKey(new PubSecKeyOptions().setAlgorithm(ALGORITHM).setBuffer(secret))
-        .setJWTOptions(new JWTOptions().setAlgorithm(ALGORITHM).setLeeway(0)));
+    this.signer = JWTAuth.create(vertx, provider(keys.subList(0, 1)));
+    this.jwt = JWTAuth.create(vertx, provider(keys));
+  }
+
+  private static JWTAuthOptions provider(List<JwtKey> keys) {
+    JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(new JWTOptions().setAlgorithm(ALGORITHM).setLeeway(0));
+    for (JwtKey key : keys) {
+      options.addPubSecKey(new PubSecKeyOptions().setAlgorithm(ALGORITHM).setId(key.id()).setBuffer(key.secret()));
+    }
+    return options;
   }
 
   public String issue(long userId, String email, Role role) {
@@ -43,11 +71,19 @@ public final class Tokens {
 
   /** A token of the user's current token {@code generation} ({@link Revocations}). */
   public String issue(long userId, String email, Role role, int generation, int ttl) {
+    return issue(userId, email, role, generation, null, ttl);
+  }
+
+  /** A token of the user's current token {@code generation} and of a login {@code session} (null: none). */
+  public String issue(long userId, String email, Role role, int generation, String session, int ttl) {
     JsonObject claims = new JsonObject().put("sub", Long.toString(userId)).put("email", email).put("role", role.name());
     if (generation > 0) {
       claims.put("gen", generation);
     }
-    return jwt.generateToken(claims, new JWTOptions().setAlgorithm(ALGORITHM).setExpiresInSeconds(ttl));
+    if (session != null) {
+      claims.put("sid", session);
+    }
+    return signer.generateToken(claims, new JWTOptions().setAlgorithm(ALGORITHM).setExpiresInSeconds(ttl));
   }
 
   public int ttlSeconds() {
@@ -89,7 +125,7 @@ public final class Tokens {
           throw new IllegalArgumentException("malformed claims");
         }
         Caller caller = new Caller(Long.parseLong(p.getString("sub")), (String) claims.getValue("email"),
-            Role.valueOf(p.getString("role")), claims.getInteger("gen", 0));
+            Role.valueOf(p.getString("role")), claims.getInteger("gen", 0), (String) claims.getValue("sid"));
         if (verified != null) {
           verified.put(token, caller, ((Number) claims.getValue("exp")).longValue());
         }
@@ -119,6 +155,9 @@ public final class Tokens {
       return false;
     }
     if (claims.containsKey("gen") && !(claims.getValue("gen") instanceof Integer gen && gen >= 0)) {
+      return false;
+    }
+    if (claims.containsKey("sid") && !(claims.getValue("sid") instanceof String)) {
       return false;
     }
     return claims.getValue("sub") instanceof String && claims.getValue("email") instanceof String

@@ -8,7 +8,27 @@ final class UserSql {
       RETURNING id, name, email, role, created_at, token_generation""";
 
   static final String BY_EMAIL = """
-      SELECT id, name, email, role, password_hash, created_at, token_generation FROM users WHERE email = $1""";
+      SELECT id, name, email, role, password_hash, created_at, token_generation, disabled_at FROM users WHERE email = $1""";
+
+  static final String PASSWORD_OF = "SELECT password_hash FROM users WHERE id = $1 AND deleted_at IS NULL";
+
+  /** A new password hash; every token issued before is refused (the next generation). */
+  static final String CHANGE_PASSWORD = """
+      UPDATE users SET password_hash = $2, token_generation = token_generation + 1, updated_at = now()
+      WHERE id = $1 AND deleted_at IS NULL
+      RETURNING id, name, email, role, created_at, token_generation""";
+
+  /** Disabled (kept disabled if it was): every token issued before is refused (the next generation). */
+  static final String DISABLE = """
+      UPDATE users SET disabled_at = coalesce(disabled_at, now()), token_generation = token_generation + 1, updated_at = now()
+      WHERE id = $1 AND deleted_at IS NULL
+      RETURNING id, token_generation, disabled_at""";
+
+  /** Enabled again: the user may log in; tokens refused while disabled stay refused (the generation stays). */
+  static final String ENABLE = """
+      UPDATE users SET disabled_at = NULL, updated_at = now()
+      WHERE id = $1 AND deleted_at IS NULL
+      RETURNING id""";
 
   /**
    * Account deletion: the row stays (bookings keep their user) but holds nothing personal any more, cannot

@@ -22,6 +22,7 @@ import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -121,7 +122,8 @@ public final class HotEventBench implements Callable<Integer> {
 
   @Option(names = "--paused",
       description = "Queue the crowd while the queue is paused, then resume it and time until every job is answered "
-          + "(answeredSecondsAfterResume); the outcomes are then read from the queue's totals, not job by job.")
+          + "(answeredSecondsAfterResume); the outcomes are then read from the queue's totals, not job by job. With "
+          + "--enqueue redis, also Redis's used memory before, queued, answered and after a clean (redisUsedMemoryBytes).")
   boolean paused;
 
   @Option(names = "--enqueue", paramLabel = "HOW", defaultValue = "http",
@@ -391,6 +393,8 @@ public final class HotEventBench implements Callable<Integer> {
       Redis redis = direct ? Clients.redis(vertx, serverConfig, "bench") : null;
       ShardQueue queue = direct ? new ShardQueue(redis) : null;
       int[] eventShards = direct ? Arrays.stream(eventIds).mapToInt(id -> Sharding.shardOf(id, serverConfig.shards())).toArray() : null;
+      // Redis's memory at each stage of a queued crowd's life (--paused --enqueue redis): what a backlog costs.
+      JsonObject memory = direct && paused ? new JsonObject().put("before", usedMemory(redis)) : null;
       await(inFlight(concurrency, users, i -> direct
           ? queue.enqueue(eventShards[i % events], Sharding.newJobId(eventShards[i % events]), userIds.get(i), eventIds[i % events], 1,
               null, 0, serverConfig.resultTtlSeconds())
@@ -399,18 +403,42 @@ public final class HotEventBench implements Callable<Integer> {
                 return (Void) null;
               })
           : bookOverHttp(raw, paths[i % events], tokens.get(i), i, latencies, jobIds, non2xx)));
-      if (redis != null) {
-        redis.close();
+      if (memory != null) {
+        memory.put("queued", usedMemory(redis));
       }
       raw.close();
       long enqueueEnd = System.nanoTime();
       JsonObject afterResume = paused ? answerAfterResume(http, admin) : null;
+      if (memory != null) {
+        memory.put("answered", usedMemory(redis));
+        // The fast path's answers get their records written while the shard is idle: wait for all of them.
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        while (awaitingRecords(queue, serverConfig.shards()) > 0 && System.nanoTime() < deadline) {
+          await(Future.future(p -> vertx.setTimer(100, t -> p.complete())));
+        }
+        memory.put("recorded", usedMemory(redis));
+      }
 
       // A resumed crowd is known answered from the queue's totals (a fresh server per run): no need to poll each job.
       DrainResult drain = afterResume != null ? fromTotals(afterResume.getJsonObject("totals"), jobIds) : drain(http, admin, jobIds);
       long decidedEnd = System.nanoTime();
 
       JsonObject verification = verify(db, eventIds, capacity, jobIds, drain);
+      if (memory != null) {
+        // A clean removes a bounded number of records per shard and call: called until it removes none.
+        long removed;
+        do {
+          removed = await(http.post("/api/admin/queue/clean").addQueryParam("olderThan", "0").bearerTokenAuthentication(admin)
+              .send()).bodyAsJsonObject().getLong("removed");
+        } while (removed > 0);
+        memory.put("cleaned", usedMemory(redis))
+            .put("bytesPerWaitingJob", (memory.getLong("queued") - memory.getLong("before")) / users)
+            .put("bytesPerFinishedJob", (memory.getLong("recorded") - memory.getLong("before")) / users)
+            .put("bytesLeftPerJobAfterClean", (memory.getLong("cleaned") - memory.getLong("before")) / users);
+      }
+      if (redis != null) {
+        redis.close();
+      }
       Arrays.sort(latencies);
       double enqueueSeconds = (enqueueEnd - start) / 1e9;
       double totalSeconds = (decidedEnd - start) / 1e9;
@@ -443,6 +471,9 @@ public final class HotEventBench implements Callable<Integer> {
           .put("outcomes", new JsonObject().put("completed", drain.completed).put("failed", drain.failed)
               .put("reasons", new JsonObject(new HashMap<>(drain.reasons))))
           .put("verification", verification);
+      if (memory != null) {
+        result.put("redisUsedMemoryBytes", memory);
+      }
       if (afterResume != null) {
         result.put("answeredSecondsAfterResume", afterResume.getDouble("seconds"))
             .put("answeredPerSecondAfterResume", round(verification.getLong("accepted")
@@ -639,6 +670,21 @@ public final class HotEventBench implements Callable<Integer> {
   private static double millis(long[] sorted, double quantile) {
     int index = (int) Math.min(sorted.length - 1, Math.ceil(quantile * sorted.length) - 1);
     return round(sorted[Math.max(0, index)] / 1e6);
+  }
+
+  private static long awaitingRecords(ShardQueue queue, int shards) {
+    long awaiting = 0;
+    for (int shard = 0; shard < shards; shard++) {
+      awaiting += await(queue.answersAwaitingRecords(shard));
+    }
+    return awaiting;
+  }
+
+  /** Redis's {@code used_memory} (INFO memory), in bytes. */
+  private static long usedMemory(Redis redis) {
+    String info = await(redis.send(Request.cmd(io.vertx.redis.client.Command.INFO).arg("memory"))).toString();
+    return info.lines().filter(line -> line.startsWith("used_memory:")).mapToLong(line -> Long.parseLong(line.substring(12).strip()))
+        .findFirst().orElseThrow(() -> new IllegalStateException("INFO memory has no used_memory"));
   }
 
   private static double round(double value) {

@@ -33,6 +33,11 @@ public final class Addresses {
    * earlier generation are refused), so every node refuses them at once (auth.Revocations).
    */
   public static final String TOKENS_REVOKED = "auth.tokens.revoked";
+  /**
+   * Published when a login session ends (its id, a String: logout or a reused refresh token), so every
+   * node refuses the session's access tokens at once (auth.Revocations).
+   */
+  public static final String SESSION_REVOKED = "auth.session.revoked";
   /** Admin -> the node's shard ownership, local: members, owners and depth of every shard (no body -> JSON). */
   public static final String CLUSTER_STATUS = "cluster.status";
   /**

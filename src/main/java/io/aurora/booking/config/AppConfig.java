@@ -35,7 +35,9 @@ public final class AppConfig {
       .put("requestTimeoutMillis", 3_000)
       .put("httpBodyTimeoutMillis", 10_000)
       .put("jwtSecret", "")
-      .put("jwtTtlSeconds", 86_400)
+      .put("jwtKeys", "")
+      .put("accessTokenTtlSeconds", 900)
+      .put("refreshTokenTtlSeconds", 2_592_000)
       .put("tokenCacheSize", 10_000)
       .put("adminEmail", "admin@aurora.local")
       .put("adminPassword", "")
@@ -152,7 +154,18 @@ public final class AppConfig {
   /** A request body not received this long after its headers is answered 408 and its connection closed. */
   public int httpBodyTimeoutMillis() { return json.getInteger("httpBodyTimeoutMillis"); }
   public String jwtSecret() { return json.getString("jwtSecret"); }
-  public int jwtTtlSeconds() { return json.getInteger("jwtTtlSeconds"); }
+  /**
+   * The keys tokens are signed and checked with: {@code jwtKeys} when set (the first signs, every one is
+   * accepted), else {@code jwtSecret} alone, under the key id {@link JwtKey#DEFAULT_ID}.
+   */
+  public List<JwtKey> jwtKeys() {
+    String list = json.getString("jwtKeys");
+    return list.isBlank() ? List.of(new JwtKey(JwtKey.DEFAULT_ID, jwtSecret())) : JwtKey.parseList(list);
+  }
+  /** Lifetime of an access token (the JWT sent on every request); short, as a refresh token renews it. */
+  public int accessTokenTtlSeconds() { return json.getInteger("accessTokenTtlSeconds"); }
+  /** Lifetime of a refresh token, renewed by each use (a session unused this long ends). */
+  public int refreshTokenTtlSeconds() { return json.getInteger("refreshTokenTtlSeconds"); }
   /** Verified tokens kept per HTTP verticle (each is re-sent by every status poll); 0 turns the cache off. */
   public int tokenCacheSize() { return json.getInteger("tokenCacheSize"); }
   public String adminEmail() { return json.getString("adminEmail"); }

@@ -113,6 +113,15 @@ public final class ConfigLoader {
       }
     }
     range("tokenCacheSize", c.tokenCacheSize(), 0, 1_000_000);
+    range("accessTokenTtlSeconds", c.accessTokenTtlSeconds(), 1, 86_400);
+    range("refreshTokenTtlSeconds", c.refreshTokenTtlSeconds(), 1, 31_536_000);
+    if (!c.toJson().getString("jwtKeys").isBlank()) {
+      if (!c.jwtSecret().isBlank()) {
+        throw new IllegalArgumentException("Both jwtKeys (BOOKING_JWT_KEYS) and jwtSecret (BOOKING_JWT_SECRET) are set: set"
+            + " one of them (list the old secret in jwtKeys as '" + JwtKey.DEFAULT_ID + ":<secret>' to keep its tokens valid)");
+      }
+      c.jwtKeys();
+    }
     range("clusterPort", c.clusterPort(), 1, 65_535);
     range("clusterBusPort", c.clusterBusPort(), 0, 65_535);
     range("clusterFailureSeconds", c.clusterFailureSeconds(), 2, 300);
@@ -229,8 +238,22 @@ public final class ConfigLoader {
     }
   }
 
-  /** The candidate nearest to {@code name} by edit distance, ignoring case. */
+  /**
+   * Keys renamed in a release (old name to new): a file or variable with the old name is still refused, as any
+   * unknown key is, but the suggestion names its successor rather than the nearest spelling.
+   */
+  private static final Map<String, String> RENAMED = Map.of("jwtTtlSeconds", "accessTokenTtlSeconds");
+
+  /** The candidate nearest to {@code name} by edit distance, ignoring case (a renamed key's successor first). */
   static String closest(String name, Set<String> candidates) {
+    for (Map.Entry<String, String> renamed : RENAMED.entrySet()) {
+      if (name.equals(renamed.getKey()) && candidates.contains(renamed.getValue())) {
+        return renamed.getValue();
+      }
+      if (name.equals(envName(renamed.getKey())) && candidates.contains(envName(renamed.getValue()))) {
+        return envName(renamed.getValue());
+      }
+    }
     return candidates.stream()
         .min(Comparator.comparingInt((String c) -> editDistance(name.toLowerCase(java.util.Locale.ROOT), c.toLowerCase(java.util.Locale.ROOT)))
             .thenComparing(Comparator.naturalOrder()))

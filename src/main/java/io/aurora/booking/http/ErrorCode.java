@@ -14,6 +14,8 @@ public enum ErrorCode {
   UNAUTHORIZED(401),
   INVALID_CREDENTIALS(401),
   FORBIDDEN(403),
+  /** The account is disabled by an admin: login refused, tokens refused. */
+  ACCOUNT_DISABLED(403),
   NOT_FOUND(404),
   METHOD_NOT_ALLOWED(405),
   REQUEST_TIMEOUT(408),

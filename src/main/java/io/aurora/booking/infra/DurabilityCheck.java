@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Reads, at start, the server settings the service's promises rest on, and judges each: a 202 means the job
@@ -37,6 +38,12 @@ import java.util.concurrent.TimeUnit;
 public final class DurabilityCheck {
 
   private static final long TIMEOUT_MILLIS = 5_000;
+  /**
+   * Reads a setting is asked for at most this many times: a refusal comes back at once, but a machine so
+   * busy that a read takes longer than {@link #TIMEOUT_MILLIS} (a start at load average 30 did) must not
+   * make a durable embedded server look unverified and refuse to start.
+   */
+  private static final int ATTEMPTS = 4;
 
   public enum Verdict { SAFE, UNSAFE, UNKNOWN }
 
@@ -90,7 +97,8 @@ public final class DurabilityCheck {
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
         .connectingTo(PgConnectOptions.fromUri(config.pgUrl())).using(vertx).build();
     Redis redis = Redis.createClient(vertx, config.redisUrl());
-    Future<Map<String, String>> postgres = pool.query("SELECT name, setting FROM pg_settings WHERE name IN ("
+    Future<Map<String, String>> postgres = attempt(ATTEMPTS, () -> pool
+        .query("SELECT name, setting FROM pg_settings WHERE name IN ("
             + String.join(", ", POSTGRES_SETTINGS.stream().map(n -> "'" + n + "'").toList()) + ")").execute()
         .map(rows -> {
           Map<String, String> values = new HashMap<>();
@@ -98,8 +106,7 @@ public final class DurabilityCheck {
             values.put(row.getString("name"), row.getString("setting"));
           }
           return values;
-        })
-        .timeout(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+        }))
         .otherwise(Map.of());
     List<Future<String>> redisValues = REDIS_SETTINGS.stream().map(name -> redisSetting(redis, name)).toList();
     return Future.join(postgres, Future.join(redisValues)).map(done -> {
@@ -116,10 +123,15 @@ public final class DurabilityCheck {
 
   /** CONFIG GET; "unknown" when refused (managed services often forbid CONFIG) or unanswered. */
   private static Future<String> redisSetting(Redis redis, String name) {
-    return redis.send(Request.cmd(Command.CONFIG).arg("GET").arg(name))
+    return attempt(ATTEMPTS, () -> redis.send(Request.cmd(Command.CONFIG).arg("GET").arg(name)))
         .map(reply -> configValue(reply, name))
-        .timeout(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
         .otherwise(UNKNOWN);
+  }
+
+  /** {@code read}, each attempt bounded by {@link #TIMEOUT_MILLIS}, asked again after a failure, {@code attempts} in all. */
+  private static <T> Future<T> attempt(int attempts, Supplier<Future<T>> read) {
+    Future<T> once = read.get().timeout(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    return attempts <= 1 ? once : once.recover(failure -> attempt(attempts - 1, read));
   }
 
   /** RESP2 answers {@code [name, value]}, RESP3 {@code {name: value}}. */

@@ -87,7 +87,9 @@ public final class EmbeddedServices implements AutoCloseable {
       overrides.put("redisUrl", "redis://127.0.0.1:" + redis.port() + "/0");
       LOG.info("Embedded Redis on port {} with data in {}", redis.port(), redisDir);
     }
-    overrides.put("jwtSecret", resolveSecret(dataDir));
+    if (config.toJson().getString("jwtKeys").isBlank()) {
+      overrides.put("jwtSecret", resolveSecret(dataDir));
+    }
     resolved = config.with(overrides);
   }
 

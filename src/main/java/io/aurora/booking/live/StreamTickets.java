@@ -43,7 +43,7 @@ final class StreamTickets {
     random.nextBytes(bits);
     String ticket = URL_SAFE.encodeToString(bits);
     JsonObject holder = new JsonObject().put("jobId", jobId).put("userId", caller.id()).put("email", caller.email())
-        .put("role", caller.role().name()).put("generation", caller.generation());
+        .put("role", caller.role().name()).put("generation", caller.generation()).put("session", caller.session());
     return redis.send(Request.cmd(Command.SET).arg(key(ticket)).arg(holder.encode()).arg("EX").arg(TTL_SECONDS).arg("NX"))
         .map(ticket);
   }
@@ -62,7 +62,7 @@ final class StreamTickets {
         return Future.failedFuture(refused());
       }
       return Future.succeededFuture(new Caller(holder.getLong("userId"), holder.getString("email"),
-          Role.valueOf(holder.getString("role")), holder.getInteger("generation")));
+          Role.valueOf(holder.getString("role")), holder.getInteger("generation"), holder.getString("session")));
     });
   }
 

@@ -422,6 +422,11 @@ public final class ShardQueue implements JobQueue {
         .map(r -> r.get(0).toLong());
   }
 
+  /** Jobs the sold-out fast path answered whose records answered.lua has not written yet. */
+  public Future<Long> answersAwaitingRecords(int shard) {
+    return redis.send(Request.cmd(Command.ZCARD).arg(answered(shard))).map(Response::toLong);
+  }
+
   /** Total decided (completed + failed) of a shard: the basis of the measured processing rate. */
   Future<Long> decided(int shard) {
     return redis.send(Request.cmd(Command.HMGET).arg(stats(shard)).arg("completed").arg("failed"))

@@ -193,7 +193,9 @@ class AuthApiTest {
         good.copy().put("iss", List.of()),
         good.copy().put("gen", "1"),
         good.copy().put("gen", -1),
-        good.copy().put("gen", 1.5));
+        good.copy().put("gen", 1.5),
+        good.copy().put("sid", 42),
+        good.copy().put("sid", new JsonObject()));
     for (JsonObject claims : malformed) {
       String token = Jwts.hs256(claims, TestApp.SECRET);
       HttpResponse<Buffer> answer = app.get("/api/bookings/history", token);

@@ -87,6 +87,10 @@ class ConfigLoaderTest {
     IllegalArgumentException inFile = assertThrows(IllegalArgumentException.class,
         () -> ConfigLoader.load(Map.of("BOOKING_JWT_SECRT_FILE", "/run/secrets/jwt")));
     assertTrue(inFile.getMessage().contains("did you mean BOOKING_JWT_SECRET_FILE?"), inFile.getMessage());
+    // A renamed key names its successor, not the nearest spelling.
+    IllegalArgumentException renamed = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(Map.of("BOOKING_JWT_TTL_SECONDS", "3600")));
+    assertTrue(renamed.getMessage().contains("did you mean BOOKING_ACCESS_TOKEN_TTL_SECONDS?"), renamed.getMessage());
     // Not keys, and not mistakes: the log format (logback reads it), the test harness's own variables.
     assertEquals(8080, ConfigLoader.load(Map.of("BOOKING_LOG_FORMAT", "json", "BOOKING_TEST_SERVICES", "embedded",
         "OTHER_VARIABLE", "x")).httpPort());
@@ -151,5 +155,33 @@ class ConfigLoaderTest {
       assertTrue(readme.contains("`" + key + "`") && readme.contains("`" + ConfigLoader.envName(key) + "`"),
           "README documents " + key + " / " + ConfigLoader.envName(key));
     }
+  }
+
+  @Test
+  void jwtKeysListTheCurrentKeyFirstAndMayComeFromAFileOnePerLine() throws IOException {
+    String a = "a".repeat(32);
+    String b = "b:with-a-colon-".repeat(3);
+    List<JwtKey> keys = ConfigLoader.load(Map.of("BOOKING_JWT_KEYS", "2026-12:" + a + ", 2026-11:" + b)).jwtKeys();
+    assertEquals(List.of(new JwtKey("2026-12", a), new JwtKey("2026-11", b)), keys);
+    Path file = Files.createTempFile("jwt-keys", "");
+    Files.writeString(file, "2026-12:" + a + "\n2026-11:" + b + "\n");
+    assertEquals(keys, ConfigLoader.load(Map.of("BOOKING_JWT_KEYS_FILE", file.toString())).jwtKeys());
+    // Without jwtKeys, jwtSecret is the one key.
+    assertEquals(List.of(new JwtKey(JwtKey.DEFAULT_ID, a)), ConfigLoader.load(Map.of("BOOKING_JWT_SECRET", a)).jwtKeys());
+
+    Map<String, String> bad = Map.of(
+        "2026-12:short", "at least 32 bytes",
+        "no-id-here", "id:secret",
+        "a b:" + a, "id:secret",
+        "k:" + a + ",k:" + b, "listed twice");
+    for (Map.Entry<String, String> entry : bad.entrySet()) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> ConfigLoader.load(Map.of("BOOKING_JWT_KEYS", entry.getKey())));
+      assertTrue(e.getMessage().contains(entry.getValue()) && e.getMessage().contains("BOOKING_JWT_KEYS"), e.getMessage());
+      assertFalse(e.getMessage().contains(a), "the message never shows a secret");
+    }
+    IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(Map.of("BOOKING_JWT_KEYS", "k:" + a, "BOOKING_JWT_SECRET", b)));
+    assertTrue(both.getMessage().contains("BOOKING_JWT_SECRET"), both.getMessage());
   }
 }

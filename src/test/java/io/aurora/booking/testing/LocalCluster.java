@@ -83,6 +83,8 @@ public final class LocalCluster implements AutoCloseable {
     env.put("BOOKING_PG_URL", pgUrl);
     env.put("BOOKING_REDIS_URL", redisUrl);
     env.put("BOOKING_JWT_SECRET", TestApp.SECRET);
+    // The suite logs the admin in once and keeps the token for a run longer than an access token's default 15 minutes.
+    env.put("BOOKING_ACCESS_TOKEN_TTL_SECONDS", "86400");
     env.put("BOOKING_ADMIN_EMAIL", ADMIN_EMAIL);
     env.put("BOOKING_ADMIN_PASSWORD", ADMIN_PASSWORD);
     env.put("BOOKING_BCRYPT_COST", "4");
@@ -124,11 +126,14 @@ public final class LocalCluster implements AutoCloseable {
     return nodes.stream().filter(NodeProcess::isAlive).toList();
   }
 
-  /** Waits until each node answers /ready (it has joined the cluster and deployed everything). */
+  /**
+   * Waits until each node answers /ready (it has joined the cluster and deployed everything); a start on a
+   * machine at load average 30 has taken over two minutes.
+   */
   public void awaitReady(List<NodeProcess> starting) {
     for (NodeProcess node : starting) {
       try {
-        awaitCondition(node + " to be ready", Duration.ofSeconds(120), () -> {
+        awaitCondition(node + " to be ready", Duration.ofSeconds(300), () -> {
           if (!node.isAlive()) {
             throw new AssertionError(node + " exited:\n" + node.logTail(60));
           }
