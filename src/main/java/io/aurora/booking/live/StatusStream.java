@@ -8,8 +8,7 @@ import io.vertx.core.json.JsonObject;
 /**
  * One open status stream (Server-Sent Events) of one job, on the event loop of the HTTP verticle that took
  * it. Every event carries an id that only grows as the job moves on, reckoned from the job's enqueue sequence
- * {@code seq}: {@code seq - place} while it waits (the places ahead that have gone), {@code seq} once taken,
- * {@code seq + 1} once decided. The same state has the same id on every node, so a reconnect that sends
+ * {@code seq}: {@code seq - place} while it waits (the places ahead that have gone), {@code seq + 1} once decided. The same state has the same id on every node, so a reconnect that sends
  * {@code Last-Event-ID} gets nothing it has seen again, and the final event always has the same id.
  */
 final class StatusStream {
@@ -91,10 +90,9 @@ final class StatusStream {
       return;
     }
     if (place == 0) {
+      // Taken, most likely in process: nothing is sent until the outcome. (A job skipped while its event is
+      // paused, or handed back after its worker died, looks the same from the head; the status answer tells.)
       ticksTaken++;
-      if (seq > lastId) {
-        send("processing", seq, new JsonObject().put("jobId", jobId).put("status", "processing"));
-      }
     } else if (seq - place > lastId && !response.writeQueueFull()) {
       // A client that does not read loses positions (the next one says more), never the final event.
       send("position", seq - place, new JsonObject().put("jobId", jobId).put("status", "queued").put("queuePosition", place));

@@ -340,7 +340,6 @@ class ClusterTest {
    * published cluster-wide once per batch and reaches the stream's node.
    */
   @Test
-  @Order(7)
   void aStatusStreamOnOneNodeGetsTheOutcomeDecidedOnAnother() {
     List<NodeProcess> nodes = liveNodes(2);
     Map<String, List<Integer>> owners = cluster.ownersByName(nodes.get(0));
