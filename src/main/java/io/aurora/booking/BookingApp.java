@@ -18,6 +18,9 @@ import io.aurora.booking.infra.EmbeddedSupervisor;
 import io.aurora.booking.infra.LogContext;
 import io.aurora.booking.infra.Migrations;
 import io.aurora.booking.infra.ServiceHealth;
+import io.aurora.booking.live.QueueHeads;
+import io.aurora.booking.live.StreamSlots;
+import io.aurora.booking.live.StreamTicker;
 import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.metrics.MetricsVerticle;
 import io.aurora.booking.queue.LeaseReaper;
@@ -164,6 +167,7 @@ public final class BookingApp extends VerticleBase {
   private static void registerCodecs(EventBus bus) {
     List<BusCodec<?>> codecs = new ArrayList<>(Messages.codecs());
     codecs.add(BusCodec.local(JobStatus.class));
+    codecs.add(BusCodec.local(QueueHeads.class));
     codecs.forEach(codec -> registerOnce(bus, codec));
   }
 
@@ -185,6 +189,9 @@ public final class BookingApp extends VerticleBase {
     deployments.add(vertx.deployVerticle(new QueueSampler(metrics), new DeploymentOptions(options)));
     deployments.add(vertx.deployVerticle(new AuditUpkeep(), new DeploymentOptions(options)));
     deployments.add(vertx.deployVerticle(new ShardOwnership(clusterManager, metrics), new DeploymentOptions(options)));
+    // The node's status streams: counted once per node (the cap), their shards' heads read once a second per node.
+    StreamSlots streamSlots = new StreamSlots(cfg.sseMaxStreams(), cfg.shards());
+    deployments.add(vertx.deployVerticle(new StreamTicker(streamSlots), new DeploymentOptions(options)));
     if (cfg.metricsEnabled()) {
       deployments.add(vertx.deployVerticle(new MetricsVerticle(metrics), new DeploymentOptions(options)));
     }
@@ -195,7 +202,7 @@ public final class BookingApp extends VerticleBase {
     return Future.all(deployments)
         // The API document is read and checked once; every HTTP verticle shares it (it is immutable).
         .compose(v -> ApiContract.load(vertx))
-        .compose(contract -> vertx.deployVerticle(() -> new HttpVerticle(metrics, health, contract),
+        .compose(contract -> vertx.deployVerticle(() -> new HttpVerticle(metrics, health, contract, streamSlots),
             new DeploymentOptions(options).setInstances(cfg.httpInstances())))
         .recover(failure -> Future.failedFuture(portTaken(failure)
             ? new IllegalStateException("Cannot listen on " + cfg.httpHost() + ":" + cfg.httpPort()

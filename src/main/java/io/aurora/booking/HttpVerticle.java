@@ -27,6 +27,9 @@ import io.aurora.booking.infra.Clients;
 import io.aurora.booking.infra.ServiceHealth;
 import io.aurora.booking.limits.ClientAddress;
 import io.aurora.booking.limits.RateLimiter;
+import io.aurora.booking.live.StatusStreamRoutes;
+import io.aurora.booking.live.StatusStreams;
+import io.aurora.booking.live.StreamSlots;
 import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.metrics.MetricsRoutes;
 import io.aurora.booking.notifications.Outbox;
@@ -68,12 +71,23 @@ public final class HttpVerticle extends VerticleBase {
   private Pool pool;
   private Router router;
   private final ApiContract contract;
+  private final StreamSlots streamSlots;
+  private StatusStreams streams;
 
-  /** @param contract the API document ({@link ApiContract#load}), which validates requests and is served */
-  public HttpVerticle(BookingMetrics metrics, ServiceHealth health, ApiContract contract) {
+  /** A verticle whose status streams count against no other's (tests of the routes). */
+  HttpVerticle(BookingMetrics metrics, ServiceHealth health, ApiContract contract) {
+    this(metrics, health, contract, null);
+  }
+
+  /**
+   * @param contract the API document ({@link ApiContract#load}), which validates requests and is served
+   * @param streamSlots the node's open status streams, shared by its HTTP verticles (the cap is per node)
+   */
+  public HttpVerticle(BookingMetrics metrics, ServiceHealth health, ApiContract contract, StreamSlots streamSlots) {
     this.metrics = metrics;
     this.health = health;
     this.contract = contract;
+    this.streamSlots = streamSlots;
   }
 
   /** The routes this verticle serves (for the test that they are the contract's operations). */
@@ -113,11 +127,13 @@ public final class HttpVerticle extends VerticleBase {
     ShardQueue queue = new ShardQueue(redis);
     SeatsReturned seatsReturned = eventId -> queue.seatsMayHaveReturned(Sharding.shardOf(eventId, config.shards()), eventId);
     Outbox outbox = new Outbox(eventId -> Sharding.shardOf(eventId, config.shards()));
-    new EventRoutes(pool, eventCache, auth, seatsReturned, new Waitlist(outbox, audit, Audit.API_CHAIN,
-        config.maxBookingsPerUserPerEvent()), contract,
-        audit).mount(router);
+    Waitlist waitlist = new Waitlist(outbox, audit, Audit.API_CHAIN, config.maxBookingsPerUserPerEvent());
+    new EventRoutes(pool, eventCache, auth, seatsReturned, waitlist, contract, audit).mount(router);
     new BookingRoutes(config, pool, eventCache, requests, auth, seatsReturned, outbox, limiter, clients, contract, audit)
         .mount(router);
+    streams = new StatusStreams(vertx, config, requests,
+        streamSlots != null ? streamSlots : new StreamSlots(config.sseMaxStreams(), config.shards()), metrics);
+    new StatusStreamRoutes(streams, auth, redis).mount(router);
     if (config.benchMode()) {
       new BenchRoutes(pool, tokens, auth, contract).mount(router);
     }
@@ -139,17 +155,22 @@ public final class HttpVerticle extends VerticleBase {
         .setIdleTimeout(120);
     return eventCache.start()
         .compose(v -> revocations.start())
+        .compose(v -> streams.start())
         .compose(v -> vertx.createHttpServer(options).invalidRequestHandler(ErrorHandler::invalidRequest).requestHandler(router).listen())
         .map(HttpServer::actualPort);
   }
 
   /**
-   * Shutdown: stop taking requests (503, and /ready fails so a load balancer stops sending), give the
-   * requests already in flight a moment, then let Vert.x close the server.
+   * Shutdown: stop taking requests (503, and /ready fails so a load balancer stops sending), end the status
+   * streams (their clients reconnect, to another node), give the requests already in flight a moment, then let
+   * Vert.x close the server.
    */
   @Override
   public Future<?> stop() {
     draining = true;
+    if (streams != null) {
+      streams.stop();
+    }
     io.vertx.core.Promise<Void> grace = io.vertx.core.Promise.promise();
     vertx.setTimer(Math.min(1_000, Math.max(1, shutdownGraceMillis)), id -> grace.complete());
     return grace.future().compose(v -> eventCache.stop()).compose(v -> revocations.stop()).eventually(() -> redis.close().recover(e -> Future.succeededFuture()));

@@ -21,7 +21,8 @@ class ArchitectureTest {
   private static final String[] FEATURES = {
       "io.aurora.booking.auth..", "io.aurora.booking.events..", "io.aurora.booking.bookings..",
       "io.aurora.booking.queue..", "io.aurora.booking.cluster..", "io.aurora.booking.admin..",
-      "io.aurora.booking.metrics..", "io.aurora.booking.notifications..", "io.aurora.booking.audit.."};
+      "io.aurora.booking.metrics..", "io.aurora.booking.notifications..", "io.aurora.booking.audit..",
+      "io.aurora.booking.live.."};
   private static final String[] SHARED = {
       "io.aurora.booking.bus..", "io.aurora.booking.http..", "io.aurora.booking.infra..", "io.aurora.booking.config..",
       "io.aurora.booking.limits.."};

@@ -47,6 +47,20 @@ public final class Authentication {
     return ctx.get(CALLER);
   }
 
+  /**
+   * Lets {@code caller} in as the request's caller when its account's tokens are still good (not revoked:
+   * the account was not deleted meanwhile), for credentials other than a bearer token (a stream ticket
+   * issued to a caller who had one); otherwise 401.
+   */
+  public void admit(RoutingContext ctx, Caller caller) {
+    if (!revocations.accepts(caller)) {
+      ctx.fail(ErrorCode.UNAUTHORIZED.error("The credentials are no longer valid"));
+      return;
+    }
+    ctx.put(CALLER, caller);
+    ctx.next();
+  }
+
   private void authenticate(RoutingContext ctx, boolean required, boolean adminOnly) {
     Optional<String> token = BearerToken.read(ctx.request());
     if (token.isEmpty()) {

@@ -3,6 +3,7 @@ package io.aurora.booking.bookings;
 import io.aurora.booking.audit.Audit;
 import io.aurora.booking.audit.AuditEntry;
 import io.aurora.booking.bus.Addresses;
+import io.aurora.booking.bus.Messages.JobsDecided;
 import io.aurora.booking.bus.Messages.ShardFenced;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.events.EventCache;
@@ -235,6 +236,8 @@ public final class BookingWorker extends VerticleBase {
     }
     answeredSoldOut(batch.answeredSoldOut());
     announceInTurn(batch.answeredSoldOut());
+    announceDecided(batch.answeredSoldOut().stream()
+        .map(job -> JobOutcome.failed(job.jobId(), FailureReason.SOLD_OUT)).toList());
     if (batch.jobs().isEmpty()) {
       return Future.succeededFuture(new Turn(batch.size(), null, null));
     }
@@ -301,6 +304,7 @@ public final class BookingWorker extends VerticleBase {
       acknowledge(outcomes, 0).onComplete(done -> {
         if (done.succeeded() && done.result()) {
           finished(jobs, outcomes, decidedAt - takenAt);
+          announceDecided(outcomes);
         }
         vertx.cancelTimer(renewTimer);
         pendingAcks--;
@@ -380,6 +384,24 @@ public final class BookingWorker extends VerticleBase {
     JobOutcome soldOut = JobOutcome.failed("", FailureReason.SOLD_OUT);
     return answered.stream().filter(job -> fresh.contains("job:" + job.jobId()))
         .map(job -> DecisionAudit.entry(job.eventId(), job.jobId(), job.userId(), null, soldOut)).toList();
+  }
+
+  /**
+   * Tells every node that these outcomes are recorded (final and readable in the queue), in one message for
+   * the whole batch: the nodes holding live status streams of these jobs send them their final event. A
+   * message lost (this node dies right here) leaves those streams to find the outcome by themselves.
+   */
+  private void announceDecided(List<JobOutcome> outcomes) {
+    if (outcomes.isEmpty()) {
+      return;
+    }
+    List<String> ids = new ArrayList<>(outcomes.size());
+    List<String> results = new ArrayList<>(outcomes.size());
+    for (JobOutcome outcome : outcomes) {
+      ids.add(outcome.jobId());
+      results.add(outcome.completed() ? outcome.status() : outcome.reason().name());
+    }
+    vertx.eventBus().publish(Addresses.JOBS_DECIDED, new JobsDecided(shard, ids, results));
   }
 
   /** Counts and times the outcomes now recorded in the queue, and logs each at debug level. */

@@ -7,10 +7,17 @@ import io.vertx.core.json.JsonObject;
 /**
  * Where a booking job stands, as the queue records it, and the one place that decides what of it a caller
  * may see ({@link #viewFor}). {@code queuePosition} is set while queued, {@code result} once completed,
- * {@code error} once failed, {@code finishedAt} once decided.
+ * {@code error} once failed, {@code finishedAt} once decided. {@code seq} is the job's enqueue sequence number in
+ * its shard (never shown): a live status stream reckons the job's place from it and the shard's head.
  */
 public record JobStatus(String jobId, String status, long userId, long eventId, int seats, int attempts,
-                        long enqueuedAt, Long queuePosition, JsonObject result, FailureReason error, Long finishedAt) {
+                        long enqueuedAt, Long queuePosition, JsonObject result, FailureReason error, Long finishedAt,
+                        long seq) {
+
+  /** Whether the job is decided: {@code completed}, {@code failed} or {@code waitlisted}, for good. */
+  public boolean decided() {
+    return "completed".equals(status) || "failed".equals(status) || "waitlisted".equals(status);
+  }
 
   /**
    * Anyone holding the random job id may see where the job stands, but only its owner (or an admin) sees

@@ -52,6 +52,18 @@ public final class Addresses {
    */
   public static final String NODE_LEAVING = "cluster.node.leaving";
 
+  /**
+   * Published by a worker once per batch whose outcomes it recorded (and once per take that the sold-out fast
+   * path answered), to every node ({@link Messages.JobsDecided}): the nodes' live status streams of those jobs
+   * send their final event.
+   */
+  public static final String JOBS_DECIDED = "booking.jobs.decided";
+  /**
+   * The node's stream ticker -> its HTTP verticles, local, once a second: the heads of the shards that have
+   * open status streams on this node ({@code live.QueueHeads}), from which each stream's position is computed.
+   */
+  public static final String STREAM_HEADS = "booking.stream.heads";
+
   private static final String SHARD_PREFIX = "booking.shard.";
 
   private Addresses() {

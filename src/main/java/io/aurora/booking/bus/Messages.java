@@ -1,14 +1,15 @@
 package io.aurora.booking.bus;
 
 import io.aurora.booking.limits.Verdict;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 
 /**
  * Bodies of the event-bus messages (see {@link Addresses} for who sends which). Requests between the HTTP
- * side and the queue stay on their node and pass the record itself; only {@link NodeLeaving} crosses nodes,
- * as JSON. Each record has its codec in {@link #codecs()}, registered once by the application root.
+ * side and the queue stay on their node and pass the record itself; only {@link NodeLeaving} and {@link JobsDecided}
+ * cross nodes, as JSON. Each record has its codec in {@link #codecs()}, registered once by the application root.
  */
 public final class Messages {
 
@@ -76,6 +77,23 @@ public final class Messages {
   }
 
   /**
+   * Jobs of one shard whose outcomes were just recorded: {@code outcomes.get(i)} is {@code completed} or the
+   * failure reason of {@code jobIds.get(i)}. One message per batch, not per job: the booking path publishes it
+   * whether or not anyone follows those jobs, so it must stay one small message however large the batch.
+   */
+  public record JobsDecided(int shard, List<String> jobIds, List<String> outcomes) {
+    JsonObject toJson() {
+      return new JsonObject().put("shard", shard).put("jobIds", new JsonArray(jobIds)).put("outcomes", new JsonArray(outcomes));
+    }
+
+    @SuppressWarnings("unchecked")
+    static JobsDecided fromJson(JsonObject json) {
+      return new JobsDecided(json.getInteger("shard"), json.getJsonArray("jobIds").getList(),
+          json.getJsonArray("outcomes").getList());
+    }
+  }
+
+  /**
    * The queue's figures as last sampled, per shard (index = shard): measured decisions per second and
    * whether the shard is paused. The sampler makes new arrays for every message; nobody changes them.
    */
@@ -93,6 +111,7 @@ public final class Messages {
         BusCodec.local(CleanRequest.class),
         BusCodec.local(ShardFenced.class),
         BusCodec.wire(NodeLeaving.class, NodeLeaving::toJson, NodeLeaving::fromJson),
+        BusCodec.wire(JobsDecided.class, JobsDecided::toJson, JobsDecided::fromJson),
         BusCodec.local(QueueFigures.class));
   }
 }

@@ -96,7 +96,9 @@ public final class AppConfig {
       .put("smtpUrl", "")
       .put("mailFrom", "bookings@aurora.local")
       .put("auditEnabled", true)
-      .put("auditRetentionMonths", 24);
+      .put("auditRetentionMonths", 24)
+      .put("sseHeartbeatMillis", 15_000)
+      .put("sseMaxStreams", 50_000);
 
   /** Every configuration key. */
   public static Set<String> keys() {
@@ -311,4 +313,8 @@ public final class AppConfig {
   public String smtpUrl() { return json.getString("smtpUrl"); }
   /** The From address of the users' emails. */
   public String mailFrom() { return json.getString("mailFrom"); }
+  /** How often an open status stream (SSE) gets a comment line, so proxies do not take it for idle. */
+  public long sseHeartbeatMillis() { return json.getLong("sseHeartbeatMillis"); }
+  /** Status streams (SSE) one node holds open at most; one more is refused 503 with Retry-After. */
+  public int sseMaxStreams() { return json.getInteger("sseMaxStreams"); }
 }

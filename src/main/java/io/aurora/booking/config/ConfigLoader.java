@@ -132,6 +132,8 @@ public final class ConfigLoader {
     range("notificationConcurrency", c.notificationConcurrency(), 1, 1_000);
     range("notificationPollMillis", (int) c.notificationPollMillis(), 10, 60_000);
     range("webhookTimeoutMillis", (int) c.webhookTimeoutMillis(), 100, 600_000);
+    range("sseHeartbeatMillis", (int) c.sseHeartbeatMillis(), 100, 600_000);
+    range("sseMaxStreams", c.sseMaxStreams(), 1, 1_000_000);
     String smtp = c.smtpUrl().trim();
     if (!smtp.isEmpty() && !smtp.matches("(?i)smtps?://([^@/]+@)?[^@/:]+(:[0-9]{1,5})?/?")) {
       throw new IllegalArgumentException("smtpUrl (" + envName("smtpUrl")

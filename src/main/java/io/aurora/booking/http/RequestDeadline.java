@@ -49,7 +49,8 @@ public final class RequestDeadline implements Handler<RoutingContext> {
 
   private void answerWithin(RoutingContext ctx) {
     long timer = ctx.vertx().setTimer(answerMillis, id -> {
-      if (!ctx.response().ended()) {
+      // An answer under way (its head is written: a live status stream) is not late; only one not begun is.
+      if (!ctx.response().ended() && !ctx.response().headWritten()) {
         ErrorHandler.send(ctx, ErrorCode.SERVICE_UNAVAILABLE.error(
             "The service could not answer in time (a backing service is slow or unavailable); please retry shortly"));
       }

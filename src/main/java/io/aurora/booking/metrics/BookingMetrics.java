@@ -5,6 +5,7 @@ import io.aurora.booking.bookings.JobOutcome;
 import io.aurora.booking.bookings.WorkerMeters;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.limits.ThrottleMeters;
+import io.aurora.booking.live.StreamMeters;
 import io.aurora.booking.queue.QueueMeters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -32,7 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * left, dependency health).
  *
  * <p>One instance per application, handed to its verticles as the meters each feature asks for
- * ({@link QueueMeters}, {@link WorkerMeters}): the features do not depend on this one. Recording is in-memory only (counter
+ * ({@link QueueMeters}, {@link WorkerMeters}, {@link StreamMeters}): the features do not depend on this one. Recording is in-memory only (counter
  * increments, histogram buckets): no I/O per request or per job. Labels have bounded values (shard,
  * outcome, failure reason, the ids of at most {@link MetricsVerticle#SEAT_GAUGE_EVENTS} events);
  * never user ids or job ids.
@@ -41,7 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * own Prometheus registry when Vert.x was built with metrics ({@link Metrics#vertxOptions}), else into
  * a registry of the application's own, so {@code /metrics} still serves the domain meters.
  */
-public final class BookingMetrics implements QueueMeters, WorkerMeters, ThrottleMeters, AutoCloseable {
+public final class BookingMetrics implements QueueMeters, WorkerMeters, ThrottleMeters, StreamMeters, AutoCloseable {
 
   private final MeterRegistry registry;
   private final PrometheusMeterRegistry prometheus;
@@ -66,6 +67,8 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, Throttle
   private final Map<Long, SeatGauge> seatsLeft = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> dependencyUp = new ConcurrentHashMap<>();
   private final Map<String, Counter> throttled = new ConcurrentHashMap<>();
+  private final AtomicLong streamsOpen = new AtomicLong();
+  private final Counter streamEvents;
 
   private record SeatGauge(AtomicLong value, Gauge gauge) {
   }
@@ -113,6 +116,11 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, Throttle
         .description("Jobs of one event decided in one committed transaction (one row lock, one commit)")
         .baseUnit("jobs")
         .serviceLevelObjectives(powersOfTwoUpTo(maxBatchSize))
+        .register(registry));
+    keep(Gauge.builder("booking.status.streams.open", streamsOpen, AtomicLong::get)
+        .description("Live status streams (Server-Sent Events) open on this node").register(registry));
+    streamEvents = keep(Counter.builder("booking.status.stream.events")
+        .description("Events sent on live status streams: initial states, positions and final outcomes (not heartbeats)")
         .register(registry));
     waiting = new AtomicLong[shards];
     inProcess = new AtomicLong[shards];
@@ -224,6 +232,23 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, Throttle
     } else {
       faultedTransactions.record(nanos, TimeUnit.NANOSECONDS);
     }
+  }
+
+  // ---- live status streams ----
+
+  @Override
+  public void streamOpened() {
+    streamsOpen.incrementAndGet();
+  }
+
+  @Override
+  public void streamClosed() {
+    streamsOpen.decrementAndGet();
+  }
+
+  @Override
+  public void streamEventsSent(int events) {
+    streamEvents.increment(events);
   }
 
   // ---- sampled from PostgreSQL and Redis ----

@@ -56,6 +56,7 @@ public final class ShardQueue implements JobQueue {
   private static final LuaScript STATUS = LuaScript.load("status");
   private static final LuaScript CLEAN = LuaScript.load("clean");
   private static final LuaScript DETAILS = LuaScript.load("details");
+  private static final LuaScript HEAD = LuaScript.load("head");
 
   private static final Logger LOG = LoggerFactory.getLogger(ShardQueue.class);
 
@@ -291,7 +292,7 @@ public final class ShardQueue implements JobQueue {
       if (!"queued".equals(fields.getString("status"))) {
         return 0;
       }
-      return Math.max(1, Long.parseLong(fields.getString("seq", "0")) - taken);
+      return QueueHead.place(Long.parseLong(fields.getString("seq", "0")), taken);
     }
 
     /** The job as its status is shown; null when there is no record. */
@@ -312,8 +313,25 @@ public final class ShardQueue implements JobQueue {
           "queued".equals(status) ? position() : null,
           !"failed".equals(status) && result != null && !result.isEmpty() ? new JsonObject(result) : null,
           !"completed".equals(status) && error != null && !error.isEmpty() ? FailureReason.valueOf(error) : null,
-          finishedAt == null ? null : Long.parseLong(finishedAt));
+          finishedAt == null ? null : Long.parseLong(finishedAt),
+          Long.parseLong(fields.getString("seq", "0")));
     }
+  }
+
+  /**
+   * The head of the shard's line in one call (head.lua): its taken sequence and up to {@code maxWithdrawn}
+   * withdrawn jobs still ahead. Past that many, places further back read a little high until the take passes them.
+   */
+  public Future<QueueHead> head(int shard, int maxWithdrawn) {
+    return HEAD.call(redis, List.of(taken(shard), withdrawn(shard)), List.of(Integer.toString(maxWithdrawn)))
+        .map(r -> {
+          Response seqs = r.get(1);
+          long[] withdrawnAhead = new long[seqs.size()];
+          for (int i = 0; i < withdrawnAhead.length; i++) {
+            withdrawnAhead[i] = (long) Double.parseDouble(seqs.get(i).toString());
+          }
+          return new QueueHead(Long.parseLong(r.get(0).toString()), withdrawnAhead);
+        });
   }
 
   /**

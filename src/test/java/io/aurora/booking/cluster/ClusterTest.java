@@ -5,6 +5,7 @@ import io.aurora.booking.queue.ShardQueue;
 import io.aurora.booking.queue.Sharding;
 import io.aurora.booking.testing.BookingStream;
 import io.aurora.booking.testing.BookingStream.Booking;
+import io.aurora.booking.testing.EventStreamClient;
 import io.aurora.booking.testing.LocalCluster;
 import io.aurora.booking.testing.NodeProcess;
 import io.aurora.booking.testing.PrometheusText;
@@ -332,6 +333,41 @@ class ClusterTest {
             .bearerTokenAuthentication(user.token()).send()).statusCode() == 401);
     record("account deleted on " + nodes.get(0).name + ": its token refused on " + other.name + " after "
         + (System.nanoTime() - deletedAt) / 1_000_000 + " ms (published revocation; goal: within a second)");
+  }
+
+  /**
+   * A live status stream on one node follows a job that a worker on another node decides: the outcome is
+   * published cluster-wide once per batch and reaches the stream's node.
+   */
+  @Test
+  void aStatusStreamOnOneNodeGetsTheOutcomeDecidedOnAnother() {
+    List<NodeProcess> nodes = liveNodes(2);
+    Map<String, List<Integer>> owners = cluster.ownersByName(nodes.get(0));
+    long eventId = cluster.createEvent(nodes.get(0), 5);
+    int shard = Sharding.shardOf(eventId, SHARDS);
+    String owner = owners.entrySet().stream().filter(e -> e.getValue().contains(shard)).findFirst().orElseThrow().getKey();
+    NodeProcess front = nodes.stream().filter(n -> !n.name.equals(owner)).findFirst().orElseThrow();
+    TestUser user = cluster.users(1).get(0);
+    String admin = cluster.adminToken();
+
+    // Paused, so the job is still in line when its stream opens: its outcome can only come from the other node.
+    assertEquals(200, await(cluster.http.post(front.httpPort, "127.0.0.1", "/api/admin/queue/pause")
+        .bearerTokenAuthentication(admin).send()).statusCode());
+    String jobId = await(cluster.http.post(front.httpPort, "127.0.0.1", "/api/bookings/" + eventId + "/book")
+        .bearerTokenAuthentication(user.token()).send()).bodyAsJsonObject().getString("jobId");
+    try (EventStreamClient stream = EventStreamClient.open(cluster.vertx, front.httpPort,
+        "/api/bookings/status/" + jobId + "/stream", Map.of("Authorization", "Bearer " + user.token()))) {
+      assertEquals("queued", stream.awaitEvent("the job in line", e -> true).data().getString("status"));
+      assertEquals(200, await(cluster.http.post(front.httpPort, "127.0.0.1", "/api/admin/queue/resume")
+          .bearerTokenAuthentication(admin).send()).statusCode());
+      JsonObject outcome = stream.awaitEvent("the outcome", e -> "completed".equals(e.event())).data();
+      stream.awaitEnd();
+      long bookingId = outcome.getJsonObject("result").getLong("bookingId");
+      assertEquals(user.id(), cluster.queryLong("SELECT user_id FROM bookings WHERE id = $1 AND job_id = $2", bookingId, jobId));
+      assertNotEquals(owner, front.name, "streamed on one node, decided by the owner of shard " + shard + " on another");
+    } finally {
+      await(cluster.http.post(front.httpPort, "127.0.0.1", "/api/admin/queue/resume").bearerTokenAuthentication(admin).send());
+    }
   }
 
   @Test

@@ -127,9 +127,12 @@ public final class ContractCheck {
     return body == null || body.length() <= 300 ? String.valueOf(body) : body.substring(0, 300) + "...";
   }
 
-  /** Prometheus' {@code text/plain; version=0.0.4; charset=utf-8} is the document's {@code text/plain}. */
+  /**
+   * Prometheus' {@code text/plain; version=0.0.4; charset=utf-8} is the document's {@code text/plain}; so is the
+   * status stream's {@code text/event-stream}, as the validator was given it ({@link ApiContract#EVENT_STREAM}).
+   */
   private static String mediaType(String contentType) {
-    return contentType.startsWith("text/plain") ? "text/plain" : contentType;
+    return contentType.startsWith("text/plain") || contentType.equals(ApiContract.EVENT_STREAM) ? "text/plain" : contentType;
   }
 
   private static Future<Void> routerError(HttpResponse<Buffer> response) {
