@@ -7,7 +7,6 @@ import io.aurora.booking.queue.ShardQueue;
 import io.aurora.booking.queue.Sharding;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -28,6 +27,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -50,7 +50,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The hot-event load test: one event of capacity C, U distinct users each sending one booking request,
@@ -141,11 +140,8 @@ public final class HotEventBench implements Callable<Integer> {
   @Option(names = "--pg-url", paramLabel = "URL", description = "With --url: its PostgreSQL, for the verification.")
   String pgUrl;
 
-  @Option(names = "--admin-email", paramLabel = "EMAIL", description = "With --url: an admin's email.")
-  String adminEmail;
-
-  @Option(names = "--admin-password", paramLabel = "PASSWORD", description = "With --url: that admin's password.")
-  String adminPassword;
+  @Mixin
+  AdminLogin admin = new AdminLogin();
 
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
   boolean help;
@@ -183,7 +179,7 @@ public final class HotEventBench implements Callable<Integer> {
     }
     batchSizes.forEach(size -> positive("--batch-sizes", size));
     if (url != null) {
-      if (pgUrl == null || adminEmail == null || adminPassword == null) {
+      if (pgUrl == null || !admin.given()) {
         throw new ParameterException(spec.commandLine(), "--url needs --pg-url, --admin-email and --admin-password");
       }
       if (batchSizes.size() > 1 || !serverSettings.isEmpty() || variants.size() > 1 || enqueue == Enqueue.redis) {
@@ -280,7 +276,7 @@ public final class HotEventBench implements Callable<Integer> {
   }
 
   private JsonObject runOnce(Load load, int batchSize, String variant) throws Exception {
-    return url != null ? runAgainst(load, url, pgUrl, adminEmail, adminPassword, null)
+    return url != null ? runAgainst(load, url, pgUrl, admin.email, admin.password, null)
         : runInProcess(load, batchSize, variant);
   }
 
@@ -399,7 +395,7 @@ public final class HotEventBench implements Callable<Integer> {
       int[] eventShards = direct ? Arrays.stream(eventIds).mapToInt(id -> Sharding.shardOf(id, serverConfig.shards())).toArray() : null;
       // Redis's memory at each stage of a queued crowd's life (--paused --enqueue redis): what a backlog costs.
       JsonObject memory = direct && paused ? new JsonObject().put("before", usedMemory(redis)) : null;
-      await(inFlight(concurrency, users, i -> direct
+      await(InFlight.run(vertx, concurrency, users, i -> direct
           ? queue.enqueue(eventShards[i % events], Sharding.newJobId(eventShards[i % events]), userIds.get(i), eventIds[i % events], 1,
               null, 0, serverConfig.resultTtlSeconds())
               .map(enqueued -> {
@@ -644,32 +640,6 @@ public final class HotEventBench implements Callable<Integer> {
     return new JsonObject().put("correct", correct).put("accepted", accepted).put("confirmed", confirmed)
         .put("expectedConfirmed", expected).put("unsureAnswers", unsureTotal).put("oversold", oversold).put("duplicates", duplicates)
         .put("bookedMatchesRows", bookedMatchesRows).put("lost", drain.lost);
-  }
-
-  /** Runs {@code total} tasks with at most {@code lanes} of them in flight. */
-  private Future<Void> inFlight(int lanes, int total, java.util.function.IntFunction<Future<Void>> task) {
-    Promise<Void> done = Promise.promise();
-    AtomicInteger next = new AtomicInteger();
-    AtomicInteger running = new AtomicInteger(Math.min(lanes, total));
-    if (total == 0) {
-      return Future.succeededFuture();
-    }
-    for (int lane = 0; lane < Math.min(lanes, total); lane++) {
-      vertx.runOnContext(v -> lane(next, total, task, running, done));
-    }
-    return done.future();
-  }
-
-  private void lane(AtomicInteger next, int total, java.util.function.IntFunction<Future<Void>> task,
-                    AtomicInteger running, Promise<Void> done) {
-    int i = next.getAndIncrement();
-    if (i >= total) {
-      if (running.decrementAndGet() == 0) {
-        done.complete();
-      }
-      return;
-    }
-    task.apply(i).onComplete(ar -> lane(next, total, task, running, done));
   }
 
   /** The job id of a 202 body, without building a JSON tree for it. */

@@ -20,6 +20,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -87,11 +88,8 @@ public final class StreamBench implements Callable<Integer> {
       description = "Shards of the in-process server; with --url, the server's (default: ${DEFAULT-VALUE}).")
   int shards;
 
-  @Option(names = "--admin-email", paramLabel = "EMAIL", description = "With --url: an admin's email.")
-  String adminEmail;
-
-  @Option(names = "--admin-password", paramLabel = "PASSWORD", description = "With --url: that admin's password.")
-  String adminPassword;
+  @Mixin
+  AdminLogin admin = new AdminLogin();
 
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
   boolean help;
@@ -119,7 +117,7 @@ public final class StreamBench implements Callable<Integer> {
             + "must be 1 or more");
       }
     }
-    if (url != null && (adminEmail == null || adminPassword == null)) {
+    if (url != null && !admin.given()) {
       throw new ParameterException(spec.commandLine(), "--url needs --admin-email and --admin-password");
     }
   }
@@ -129,7 +127,7 @@ public final class StreamBench implements Callable<Integer> {
     validate();
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     try {
-      JsonObject result = url != null ? run(url, adminEmail, adminPassword, null, "remote: " + url) : runInProcess();
+      JsonObject result = url != null ? run(url, admin.email, admin.password, null, "remote: " + url) : runInProcess();
       System.out.println(result.encode());
       return result.getBoolean("complete") ? 0 : 1;
     } finally {
@@ -217,15 +215,15 @@ public final class StreamBench implements Callable<Integer> {
       for (int round = 0; round < rounds; round++) {
         int first = round * step;
         String path = "/api/bookings/" + fillerEvents.get(round) + "/book";
-        await(inFlight(256, step, i -> book(booking, path, users.get(first + i).getString("token"), null, 0)));
+        await(InFlight.run(vertx, 256, step, i -> book(booking, path, users.get(first + i).getString("token"), null, 0)));
       }
       String[] jobIds = new String[streams];
       String streamedPath = "/api/bookings/" + streamed + "/book";
-      await(inFlight(256, streams, i -> book(booking, streamedPath, users.get(rounds * step + i).getString("token"), jobIds, i)));
+      await(InFlight.run(vertx, 256, streams, i -> book(booking, streamedPath, users.get(rounds * step + i).getString("token"), jobIds, i)));
 
       Tally tally = new Tally();
       long openStart = System.nanoTime();
-      await(inFlight(openConcurrency, streams, i -> jobIds[i] == null ? Future.succeededFuture()
+      await(InFlight.run(vertx, openConcurrency, streams, i -> jobIds[i] == null ? Future.succeededFuture()
           : openStream(client, "/api/bookings/status/" + jobIds[i] + "/stream",
               users.get(rounds * step + i).getString("token"), tally, 0)));
       double openSeconds = (System.nanoTime() - openStart) / 1e9;
@@ -371,29 +369,6 @@ public final class StreamBench implements Callable<Integer> {
       }
     }
     return true;
-  }
-
-  /** Runs {@code total} tasks with at most {@code lanes} in flight, on the client's event loop. */
-  private Future<Void> inFlight(int lanes, int total, java.util.function.IntFunction<Future<Void>> task) {
-    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-    AtomicInteger next = new AtomicInteger();
-    AtomicInteger running = new AtomicInteger(Math.min(lanes, total));
-    for (int lane = 0; lane < Math.min(lanes, total); lane++) {
-      vertx.runOnContext(v -> lane(next, total, task, running, done));
-    }
-    return total == 0 ? Future.succeededFuture() : done.future();
-  }
-
-  private void lane(AtomicInteger next, int total, java.util.function.IntFunction<Future<Void>> task, AtomicInteger running,
-                    io.vertx.core.Promise<Void> done) {
-    int i = next.getAndIncrement();
-    if (i >= total) {
-      if (running.decrementAndGet() == 0) {
-        done.complete();
-      }
-      return;
-    }
-    task.apply(i).onComplete(ar -> lane(next, total, task, running, done));
   }
 
   private static double round(double value) {
