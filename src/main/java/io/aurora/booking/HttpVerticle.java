@@ -126,7 +126,7 @@ public final class HttpVerticle extends VerticleBase {
     new AccountAdminRoutes(pool, auth, revocations, contract).mount(router);
     ShardQueue queue = new ShardQueue(redis);
     SeatsReturned seatsReturned = eventId -> queue.seatsMayHaveReturned(Sharding.shardOf(eventId, config.shards()), eventId);
-    Outbox outbox = new Outbox(eventId -> Sharding.shardOf(eventId, config.shards()));
+    Outbox outbox = new Outbox(eventId -> Sharding.shardOf(eventId, config.shards()), config.notificationsEnabled());
     Waitlist waitlist = new Waitlist(outbox, audit, Audit.API_CHAIN, config.maxBookingsPerUserPerEvent());
     new EventRoutes(pool, eventCache, auth, seatsReturned, waitlist, contract, audit).mount(router);
     new BookingRoutes(config, pool, eventCache, requests, auth, seatsReturned, outbox, limiter, clients, contract, audit)

@@ -107,7 +107,7 @@ public final class BookingWorker extends VerticleBase {
     pool = Clients.pgPool(vertx, config, POOL_NAME);
     queue = queues.on(redis);
     // Every job of this worker is of its shard, so the shard is the partition of their notifications.
-    outbox = new Outbox(eventId -> shard);
+    outbox = new Outbox(eventId -> shard, config.notificationsEnabled());
     // The shard's own audit chain: this worker is its only writer, so it never waits for another shard's.
     audit = Audit.enabled(config.auditEnabled());
     ledger = new SeatLedger(pool, config.maxBookingsPerUserPerEvent(), SeatsReturned.NONE, outbox, audit, Audit.shardChain(shard));

@@ -95,6 +95,7 @@ public final class AppConfig {
       .put("webhookAllowPrivateNetworks", false)
       .put("smtpUrl", "")
       .put("mailFrom", "bookings@aurora.local")
+      .put("notificationsEnabled", true)
       .put("auditEnabled", true)
       .put("auditRetentionMonths", 24)
       .put("sseHeartbeatMillis", 15_000)
@@ -139,6 +140,9 @@ public final class AppConfig {
   public String pgMigrationUrl() { String url = json.getString("pgMigrationUrl"); return url.isBlank() ? pgUrl() : url; }
   /** Whether changes and booking decisions write audit rows (off only to measure what the audit log costs). */
   public boolean auditEnabled() { return json.getBoolean("auditEnabled"); }
+
+  /** Off only to measure what notifications cost: no outbox rows, so no webhook or e-mail. */
+  public boolean notificationsEnabled() { return json.getBoolean("notificationsEnabled"); }
   /** Whole months of audit rows kept before the current one; older monthly partitions are dropped. */
   public int auditRetentionMonths() { return json.getInteger("auditRetentionMonths"); }
   /** PostgreSQL connections per pool; 0 means sized from the core count. */
