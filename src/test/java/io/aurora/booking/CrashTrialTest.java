@@ -1,6 +1,7 @@
 package io.aurora.booking;
 
 import io.aurora.booking.testing.JarProcess;
+import io.aurora.booking.testing.JdkHttp;
 import io.aurora.booking.testing.TestServices;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -8,7 +9,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -259,21 +259,7 @@ class CrashTrialTest {
   }
 
   private String post(String path, String token, String body) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    try {
-      HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-      assertTrue(response.statusCode() / 100 == 2, path + ": " + response.statusCode() + " " + response.body());
-      return response.body();
-    } catch (IOException e) {
-      throw new AssertionError(path + " failed: " + e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted");
-    }
+    return JdkHttp.postOk(http, uri(path), token, body);
   }
 
   private HttpRequest get(String path, String token) {

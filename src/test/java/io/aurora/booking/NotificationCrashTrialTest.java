@@ -3,6 +3,7 @@ package io.aurora.booking;
 import com.sun.net.httpserver.HttpServer;
 import io.aurora.booking.notifications.WebhookReceiver;
 import io.aurora.booking.testing.JarProcess;
+import io.aurora.booking.testing.JdkHttp;
 import io.aurora.booking.testing.TestServices;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -254,21 +255,7 @@ class NotificationCrashTrialTest {
   }
 
   private String post(String path, String token, String body) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    try {
-      HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-      assertTrue(response.statusCode() / 100 == 2, path + ": " + response.statusCode() + " " + response.body());
-      return response.body();
-    } catch (IOException e) {
-      throw new AssertionError(path + " failed: " + e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted");
-    }
+    return JdkHttp.postOk(http, uri(path), token, body);
   }
 
   private URI uri(String path) {
