@@ -164,7 +164,7 @@ public final class BookingApp extends VerticleBase {
    * The codec of every message record, once per Vert.x: several applications on one Vert.x (tests, a
    * restart) share them, and the codecs hold no state.
    */
-  private static void registerCodecs(EventBus bus) {
+  public static void registerCodecs(EventBus bus) {
     List<BusCodec<?>> codecs = new ArrayList<>(Messages.codecs());
     codecs.add(BusCodec.local(JobStatus.class));
     codecs.add(BusCodec.local(QueueHeads.class));

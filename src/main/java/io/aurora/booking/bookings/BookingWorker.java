@@ -114,7 +114,9 @@ public final class BookingWorker extends VerticleBase {
     sizing = new BatchSizing(config.batchSize(), config.maxBatchSize());
     takeSize = sizing.base();
     wakeups = vertx.eventBus().consumer(Addresses.shard(shard), msg -> wake());
-    return wakeups.completion().onSuccess(v -> poll());
+    // On a cluster, local wake-ups reach the consumer before its registration completes, and one may have
+    // started the first take already: so the first take goes through wake(), never a second poll().
+    return wakeups.completion().onSuccess(v -> wake());
   }
 
   /**
