@@ -96,7 +96,7 @@ public final class AppConfig {
       .put("smtpUrl", "")
       .put("mailFrom", "bookings@aurora.local")
       .put("notificationsEnabled", true)
-      .put("auditEnabled", false)
+      .put("auditEnabled", true)
       .put("auditRetentionMonths", 24)
       .put("sseHeartbeatMillis", 15_000)
       .put("sseMaxStreams", 50_000);

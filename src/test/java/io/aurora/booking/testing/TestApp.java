@@ -128,8 +128,6 @@ public final class TestApp implements AutoCloseable {
         .put("adminEmail", ADMIN_EMAIL)
         .put("adminPassword", ADMIN_PASSWORD)
         .put("bcryptCost", 4)
-        // The audit log is off by default (README, auditEnabled); the suite exercises it on.
-        .put("auditEnabled", true)
         .put("shards", 4)
         .put("workerIdleMillis", 50)
         .put("retryBaseMillis", 20)
