@@ -2,7 +2,7 @@
 -- for the worker's decisions, answered.lua for the records of jobs the sold-out fast path of take.lua
 -- answered): LuaScript prepends this file to them.
 -- Anything a finished job must leave behind (its status and answer, its retention, the finished index for
--- clean, the outcome counters) belongs here, so both paths stay the same.
+-- clean, the outcome counters by status and by reason) belongs here, so both paths stay the same.
 --   local finisher = job_finisher(job key prefix, now (ms), result ttl (s), finished index key, stats key)
 --   finisher.finish(id, status, result JSON, error code[, attempts[, user, event[, finished at (ms)]]])
 --                                                          -- per job; attempts when the caller sets them; user and
@@ -65,6 +65,11 @@ local function job_finisher(prefix, now, ttl, finished_key, stats_key)
       flush_index()
     end
     counts[status] = (counts[status] or 0) + 1
+    if error and error ~= '' then
+      -- The outcomes by reason (SOLD_OUT, WAITLISTED, INTERNAL...): what the console shows instead of one
+      -- "failed" figure, since most of those are the system answering as it should.
+      counts['reason:' .. error] = (counts['reason:' .. error] or 0) + 1
+    end
   end
   function finisher.done()
     flush_index()

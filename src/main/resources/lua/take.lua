@@ -156,6 +156,7 @@ end
 if n_answered > 0 then
   redis.call('HINCRBY', KEYS[8], 'failed', n_answered)
   redis.call('HINCRBY', KEYS[8], 'soldOutFast', n_answered)
+  redis.call('HINCRBY', KEYS[8], 'reason:SOLD_OUT', n_answered)
 end
 redis.call('SET', KEYS[3], taken)
 redis.call('ZREMRANGEBYSCORE', KEYS[11], '-inf', taken)

@@ -7,8 +7,17 @@
   const POLL_MILLIS = 1000;
   const TOKEN_KEY = 'aurora.admin.token';
   const EMAIL_KEY = 'aurora.admin.email';
-  const TOTALS = ['waiting', 'processing', 'enqueued', 'completed', 'failed', 'retried', 'stalledRecovered'];
-  const SHARD_COLUMNS = ['waiting', 'processing', 'decidedPerSecond', 'completed', 'failed', 'retried', 'stalledRecovered'];
+  const TOTALS = ['waiting', 'processing', 'enqueued', 'retried', 'stalledRecovered'];
+  const SHARD_COLUMNS = ['waiting', 'processing', 'decidedPerSecond', 'CONFIRMED', 'SOLD_OUT', 'INTERNAL', 'retried',
+    'stalledRecovered'];
+  // The answers a booking gets, in the order the console shows them. Every one but INTERNAL is the system
+  // working as it should; INTERNAL (a fault whose retries ran out) is shown apart, with the retries.
+  const OUTCOMES = [
+    ['CONFIRMED', 'Confirmed'], ['SOLD_OUT', 'Sold out'], ['WAITLISTED', 'Waitlisted'],
+    ['ALREADY_BOOKED', 'Already booked'], ['EVENT_STARTED', 'Event started'], ['EVENT_NOT_FOUND', 'Event not found'],
+    ['USER_NOT_FOUND', 'Account gone'], ['BOOKING_REFUSED', 'Refused by the database'],
+    ['RATE_LIMITED', 'Rate limited (429)'],
+  ];
 
   const $ = (id) => document.getElementById(id);
   const count = new Intl.NumberFormat('en');
@@ -197,15 +206,45 @@
         : 'Running';
   }
 
+  function outcomeTiles() {
+    return OUTCOMES.map(([key, label]) => {
+      const tile = document.createElement('div');
+      tile.className = key === 'CONFIRMED' ? 'tile good' : 'tile';
+      const name = document.createElement('span');
+      name.className = 'label';
+      name.textContent = label;
+      const value = document.createElement('span');
+      value.className = 'value';
+      value.id = 'outcome-' + outcomeId(key);
+      value.dataset.testid = value.id;
+      value.textContent = '–';
+      tile.append(name, value);
+      return tile;
+    });
+  }
+
+  function outcomeId(key) {
+    return key.toLowerCase().replace(/_/g, '-');
+  }
+
+  function renderOutcomes(outcomes) {
+    OUTCOMES.forEach(([key]) => {
+      $('outcome-' + outcomeId(key)).textContent = count.format(outcomes[key] || 0);
+    });
+    $('outcome-internal').textContent = count.format(outcomes.INTERNAL || 0);
+    $('internal-tile').classList.toggle('nonzero', (outcomes.INTERNAL || 0) > 0);
+  }
+
   function renderStats(stats) {
     const total = stats.total;
     TOTALS.forEach((key) => {
       $('total-' + kebab(key)).textContent = count.format(total[key]);
     });
+    renderOutcomes(total.outcomes);
+    $('retried-tile').classList.toggle('nonzero', total.retried > 0);
     $('total-decided-per-second').textContent = rate.format(total.decidedPerSecond);
     // Requests refused with 429 cluster-wide in the last minute (rate limits, open-job quota, login lockout).
     $('throttled-per-minute').textContent = count.format(stats.throttled ? stats.throttled.lastMinute : 0);
-    $('failed-tile').classList.toggle('nonzero', total.failed > 0);
     const pausedEvents = stats.shards.reduce((n, shard) => n + shard.pausedEvents.length, 0);
     renderQueueState(stats.paused, pausedEvents);
     $('shard-rows').replaceChildren(...stats.shards.map(shardRow));
@@ -219,9 +258,11 @@
       : shard.pausedEvents.length > 0 ? 'events ' + shard.pausedEvents.join(', ') + ' paused' : 'running';
     row.append(cell(state, shard.paused ? 'paused-text' : ''));
     SHARD_COLUMNS.forEach((key) => {
-      const value = key === 'decidedPerSecond' ? rate.format(shard[key]) : count.format(shard[key]);
+      const outcome = key in shard.outcomes;
+      const figure = outcome ? shard.outcomes[key] : shard[key];
+      const value = key === 'decidedPerSecond' ? rate.format(figure) : count.format(figure);
       const td = cell(value, 'num');
-      td.dataset.testid = 'shard-' + shard.shard + '-' + kebab(key);
+      td.dataset.testid = 'shard-' + shard.shard + '-' + (outcome ? outcomeId(key) : kebab(key));
       row.append(td);
     });
     return row;
@@ -332,6 +373,7 @@
 
   // ---- start ----
 
+  $('outcome-tiles').replaceChildren(...outcomeTiles());
   $('login-form').addEventListener('submit', logIn);
   $('logout').addEventListener('click', () => endSession());
   $('pause-queue').addEventListener('click', pauseQueue);

@@ -53,6 +53,8 @@ public final class QueueVerticle extends VerticleBase {
    * enqueues and takes around it (one script of 100,000 did, and outlasted the request's deadline).
    */
   private static final int CLEAN_CHUNK = 5_000;
+  /** The outcome under which the stats count requests refused with 429 (no job was made for them). */
+  static final String RATE_LIMITED = "RATE_LIMITED";
   /** How long one clean request keeps going; what is left is reported ({@code more}) for the next call. */
   private static final long CLEAN_BUDGET_MILLIS = 2_000;
   /**
@@ -389,6 +391,7 @@ public final class QueueVerticle extends VerticleBase {
     return perShard(queue::shardStats).compose(all -> throttled.map(figures -> {
       JsonArray shards = new JsonArray();
       JsonObject total = new JsonObject();
+      JsonObject outcomes = new JsonObject();
       boolean allPaused = true;
       for (ShardStats stats : all) {
         JsonObject shard = stats.toJson(round(rates[stats.shard()]));
@@ -397,7 +400,11 @@ public final class QueueVerticle extends VerticleBase {
         for (String counter : ShardStats.COUNTERS) {
           total.put(counter, total.getLong(counter, 0L) + shard.getLong(counter));
         }
+        stats.outcomes().forEach(e -> outcomes.put(e.getKey(), outcomes.getLong(e.getKey(), 0L) + (Long) e.getValue()));
       }
+      // Requests refused with 429 before any job was made (rate limits, open-job quota): an answer, not a fault.
+      outcomes.put(RATE_LIMITED, figures.getLong("total", 0L));
+      total.put("outcomes", outcomes);
       total.put("decidedPerSecond", round(Arrays.stream(rates).sum()));
       return new JsonObject().put("paused", allPaused).put("total", total).put("throttled", figures).put("shards", shards);
     }));

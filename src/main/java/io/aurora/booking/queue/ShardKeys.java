@@ -9,7 +9,8 @@ package io.aurora.booking.queue;
  *   {sN}:processing   ZSET  job id -> lease deadline (ms)
  *   {sN}:job:ID       HASH  user, event, seats, status, seq, enqueuedAt, attempts, startedAt, result, error, finishedAt
  *   {sN}:seq          next enqueue sequence; {sN}:taken highest sequence taken (position = seq - taken)
- *   {sN}:stats        HASH  enqueued, completed, failed, retried, recovered, soldOutFast
+ *   {sN}:stats        HASH  enqueued, completed, failed, retried, recovered, soldOutFast, and reason:R per failure
+ *                     reason R of finished jobs (SOLD_OUT, WAITLISTED, INTERNAL...: job_finish.lua, take.lua)
  *   {sN}:finished     ZSET  job id -> finish time, for clean
  *   {sN}:paused       flag; {sN}:paused_events SET of paused event ids
  *   {sN}:idem:U:K     idempotency key K of user U -> job id

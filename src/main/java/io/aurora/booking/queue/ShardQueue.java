@@ -366,15 +366,26 @@ public final class ShardQueue implements JobQueue {
             Request.cmd(Command.HMGET).arg(stats(shard)).arg("enqueued").arg("completed").arg("failed")
                 .arg("retried").arg("recovered").arg("soldOutFast"),
             Request.cmd(Command.EXISTS).arg(paused(shard)),
-            Request.cmd(Command.SMEMBERS).arg(pausedEvents(shard))))
+            Request.cmd(Command.SMEMBERS).arg(pausedEvents(shard)),
+            reasonCounters(shard)))
         .map(r -> {
           Response counters = r.get(2);
           List<Long> pausedEvents = new ArrayList<>();
           r.get(4).forEach(e -> pausedEvents.add(Long.parseLong(e.toString())));
+          List<Long> byReason = new ArrayList<>(ShardStats.REASONS.size());
+          for (int i = 0; i < ShardStats.REASONS.size(); i++) {
+            byReason.add(counter(r.get(5), i));
+          }
           return new ShardStats(shard, r.get(0).toLong(), r.get(1).toLong(), counter(counters, 0),
               counter(counters, 1), counter(counters, 2), counter(counters, 3), counter(counters, 4),
-              counter(counters, 5), r.get(3).toInteger() == 1, pausedEvents);
+              counter(counters, 5), r.get(3).toInteger() == 1, pausedEvents, byReason);
         });
+  }
+
+  private static Request reasonCounters(int shard) {
+    Request read = Request.cmd(Command.HMGET).arg(stats(shard));
+    ShardStats.REASONS.forEach(reason -> read.arg(ShardStats.reasonField(reason)));
+    return read;
   }
 
   /** The number at {@code index} of an HMGET answer; 0 for a field not set yet. */

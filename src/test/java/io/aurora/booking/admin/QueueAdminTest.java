@@ -69,6 +69,37 @@ class QueueAdminTest {
     assertEquals(0, app.queryLong("SELECT count(*) FROM bookings WHERE job_id = $1", jobId));
   }
 
+  /**
+   * The stats count decided jobs by outcome, cluster-wide from Redis: confirmed, and every reason a job ends
+   * with. A sold-out answer, a waitlist place and a second booking refused are the system working, each under
+   * its own name; none of them is INTERNAL.
+   */
+  @Test
+  void theStatsCountDecidedJobsByReason() {
+    JsonObject before = app.queueStats().getJsonObject("total").getJsonObject("outcomes");
+    long eventId = app.createEvent(2);
+    List<TestApp.TestUser> users = app.users(4);
+    assertEquals("completed", app.awaitJob(app.bookJob(users.get(0).token(), eventId)).getString("status"));
+    assertEquals("ALREADY_BOOKED", app.awaitJob(app.bookJob(users.get(0).token(), eventId)).getString("error"));
+    assertEquals("completed", app.awaitJob(app.bookJob(users.get(1).token(), eventId)).getString("status"));
+    assertEquals("SOLD_OUT", app.awaitJob(app.bookJob(users.get(2).token(), eventId)).getString("error"));
+    String waitlisted = app.post("/api/bookings/" + eventId + "/book", users.get(3).token(),
+        new JsonObject().put("waitlist", true)).bodyAsJsonObject().getString("jobId");
+    assertEquals("waitlisted", app.awaitJob(waitlisted).getString("status"));
+
+    JsonObject stats = app.queueStats();
+    JsonObject after = stats.getJsonObject("total").getJsonObject("outcomes");
+    Map<String, Long> expected = Map.of("CONFIRMED", 2L, "ALREADY_BOOKED", 1L, "SOLD_OUT", 1L, "WAITLISTED", 1L,
+        "INTERNAL", 0L, "EVENT_STARTED", 0L, "EVENT_NOT_FOUND", 0L);
+    expected.forEach((outcome, n) ->
+        assertEquals(before.getLong(outcome, 0L) + n, after.getLong(outcome), outcome + " in " + after.encode()));
+    assertTrue(after.containsKey("RATE_LIMITED"), "requests refused with 429 are an outcome too: " + after.encode());
+    assertEquals(2, app.queryLong("SELECT count(*) FROM bookings WHERE event_id = $1 AND status = 'CONFIRMED'", eventId));
+
+    JsonObject shard = stats.getJsonArray("shards").getJsonObject(Sharding.shardOf(eventId, app.config.shards()));
+    assertTrue(shard.getJsonObject("outcomes").getLong("SOLD_OUT") >= 1, "and per shard: " + shard.encode());
+  }
+
   @Test
   void pauseHoldsEveryJobAndResumeReleasesThem() {
     long eventId = app.createEvent(10);

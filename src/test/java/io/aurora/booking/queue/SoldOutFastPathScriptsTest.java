@@ -79,6 +79,7 @@ class SoldOutFastPathScriptsTest {
       assertEquals(2, stats.processing(), "the two jobs taken for PostgreSQL are still in hand");
       assertEquals(2, stats.failed(), "answered jobs count as failed, as the worker's SOLD_OUT does");
       assertEquals(2, stats.soldOutFast());
+      assertEquals(2, stats.outcomes().getLong("SOLD_OUT"), "counted under their reason, for the console");
 
       assertEquals(1, await(queue.writeAnsweredRecords(shard, 1, TTL)), "a chunk at a time");
       assertEquals(1, await(queue.writeAnsweredRecords(shard, 10, TTL)));
@@ -96,6 +97,7 @@ class SoldOutFastPathScriptsTest {
             "in the finished index, for clean");
       }
       assertEquals(2, await(queue.shardStats(shard)).failed(), "writing the records counts nothing twice");
+      assertEquals(2, await(queue.shardStats(shard)).outcomes().getLong("SOLD_OUT"), "nor under the reason");
     }
   }
 
