@@ -170,15 +170,17 @@
 
   async function refresh(mine) {
     try {
-      const [stats, analytics] = await Promise.all([
+      const [stats, analytics, timeline] = await Promise.all([
         api('GET', '/api/admin/queue/stats'),
         api('GET', '/api/admin/analytics'),
+        api('GET', '/api/admin/queue/timeline'),
       ]);
       if (mine !== session) {
         return;
       }
       renderStats(stats);
       renderEvents(analytics);
+      renderTimeline(timeline);
       hideBanner();
       $('last-updated').textContent = new Date().toLocaleTimeString('en-GB');
     } catch (error) {
@@ -196,6 +198,57 @@
       }
     }
   }
+
+  // ---- charts (uPlot, vendored: uplot.min.js) ----
+
+  const COLOURS = ['#2f5fd0', '#1f8a4c', '#b86e00', '#8e44ad', '#c62828', '#00838f', '#5d4037', '#37474f'];
+  const charts = {};
+
+  function chartWidth(id) {
+    return Math.max(280, $(id).clientWidth || 320);
+  }
+
+  // x: seconds (uPlot's time axis), shown in the browser's own time zone.
+  function drawChart(id, series, data) {
+    const figure = $(id);
+    figure.dataset.points = String(data[0].length);
+    if (typeof uPlot === 'undefined') {
+      return; // the library did not load: the figures above still tell the story
+    }
+    const existing = charts[id];
+    if (existing && existing.series.length === series.length + 1) {
+      existing.setData(data);
+      return;
+    }
+    if (existing) {
+      existing.destroy();
+    }
+    charts[id] = new uPlot({
+      width: chartWidth(id),
+      height: 180,
+      legend: { live: false },
+      cursor: { drag: { x: false, y: false } },
+      scales: { y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
+      axes: [{}, { values: (u, ticks) => ticks.map((t) => count.format(t)) }],
+      series: [{}].concat(series.map((label, i) => ({
+        label, stroke: COLOURS[i % COLOURS.length], width: 1.5, spanGaps: false,
+        value: (u, v) => (v == null ? '–' : count.format(v)),
+      }))),
+    }, data, figure);
+  }
+
+  function renderTimeline(timeline) {
+    const x = timeline.at.map((ms) => ms / 1000);
+    drawChart('chart-rates', ['Enqueued / s', 'Decided / s', 'Throttled / s'],
+      [x, timeline.enqueuedPerSecond, timeline.decidedPerSecond, timeline.throttledPerSecond]);
+    drawChart('chart-wait', ['p99 wait (ms)'], [x, timeline.p99WaitMillis]);
+    drawChart('chart-depth', timeline.depthPerShard.map((_, shard) => 'Shard ' + shard),
+      [x].concat(timeline.depthPerShard));
+  }
+
+  window.addEventListener('resize', () => {
+    Object.keys(charts).forEach((id) => charts[id].setSize({ width: chartWidth(id), height: 180 }));
+  });
 
   function renderQueueState(paused, pausedEvents) {
     const badge = $('queue-state');
@@ -374,6 +427,7 @@
   // ---- start ----
 
   $('outcome-tiles').replaceChildren(...outcomeTiles());
+  $('time-zone').textContent = Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';
   $('login-form').addEventListener('submit', logIn);
   $('logout').addEventListener('click', () => endSession());
   $('pause-queue').addEventListener('click', pauseQueue);

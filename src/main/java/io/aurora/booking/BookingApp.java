@@ -25,6 +25,7 @@ import io.aurora.booking.metrics.BookingMetrics;
 import io.aurora.booking.metrics.MetricsVerticle;
 import io.aurora.booking.queue.LeaseReaper;
 import io.aurora.booking.queue.QueueSampler;
+import io.aurora.booking.queue.WaitTally;
 import io.aurora.booking.queue.QueueVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -186,9 +187,11 @@ public final class BookingApp extends VerticleBase {
     // per-node chores run once per node, in verticles of their own.
     deployments.add(vertx.deployVerticle(() -> new QueueVerticle(metrics), new DeploymentOptions(options).setInstances(cfg.httpInstances())));
     deployments.add(vertx.deployVerticle(new LeaseReaper(metrics), new DeploymentOptions(options)));
-    deployments.add(vertx.deployVerticle(new QueueSampler(metrics), new DeploymentOptions(options)));
+    // The workers count their jobs' waits in the sampler's tally (the p99 of the operators' timeline).
+    WaitTally waits = new WaitTally(metrics);
+    deployments.add(vertx.deployVerticle(new QueueSampler(metrics, waits), new DeploymentOptions(options)));
     deployments.add(vertx.deployVerticle(new AuditUpkeep(), new DeploymentOptions(options)));
-    deployments.add(vertx.deployVerticle(new ShardOwnership(clusterManager, metrics), new DeploymentOptions(options)));
+    deployments.add(vertx.deployVerticle(new ShardOwnership(clusterManager, waits), new DeploymentOptions(options)));
     // The node's status streams: counted once per node (the cap), their shards' heads read once a second per node.
     StreamSlots streamSlots = new StreamSlots(cfg.sseMaxStreams(), cfg.shards());
     deployments.add(vertx.deployVerticle(new StreamTicker(streamSlots), new DeploymentOptions(options)));

@@ -45,6 +45,7 @@ public final class AdminRoutes {
   public void mount(Router router) {
     router.route("/api/admin/*").handler(auth.admin());
     router.get("/api/admin/queue/stats").handler(ctx -> forward(ctx, Addresses.ADMIN_STATS, null));
+    router.get("/api/admin/queue/timeline").handler(ctx -> forward(ctx, Addresses.ADMIN_TIMELINE, null));
     router.get("/api/admin/queue/details").handler(contract.validate("queueDetails")).handler(this::queueDetails);
     router.post("/api/admin/queue/pause").handler(contract.validate("pauseQueue"))
         .handler(ctx -> forwardAudited(ctx, Addresses.ADMIN_PAUSE, pauseScope(ctx), AuditAction.QUEUE_PAUSED));

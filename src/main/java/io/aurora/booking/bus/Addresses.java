@@ -22,6 +22,8 @@ public final class Addresses {
   public static final String ADMIN_RESUME = "booking.admin.resume";
   /** Admin -> queue, local: drop old job records ({@link Messages.CleanRequest} -> JSON). */
   public static final String ADMIN_CLEAN = "booking.admin.clean";
+  /** Admin -> the node's queue sampler, local: the last 15 minutes of the queue, a point a second (no body -> JSON). */
+  public static final String ADMIN_TIMELINE = "booking.admin.timeline";
   /** Published on pause/resume of the whole queue (Boolean), so every queue verticle answers with the new state at once. */
   public static final String QUEUE_PAUSED = "booking.queue.paused";
   /** Sampler -> this node's queue verticles, local: rates and pause flags ({@link Messages.QueueFigures}). */

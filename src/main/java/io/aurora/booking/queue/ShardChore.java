@@ -43,6 +43,11 @@ abstract class ShardChore extends VerticleBase {
     return redis.close().recover(e -> Future.succeededFuture());
   }
 
+  /** The chore's own Redis client. */
+  protected Redis redis() {
+    return redis;
+  }
+
   /** Set-up once the configuration is known, before the first round. */
   void prepare() {
   }

@@ -260,6 +260,10 @@ class AdminConsoleBrowserTest {
     assertFalse(element("internal-tile").getAttribute("class").contains("nonzero"), "nothing shown as a failure");
     assertEquals(SEATS, app.queryLong("SELECT count(*) FROM bookings WHERE event_id = $1 AND status = 'CONFIRMED'", eventId));
     assertEquals(SEATS, app.queryLong("SELECT booked FROM events WHERE id = $1", eventId));
+    for (String chart : List.of("chart-rates", "chart-wait", "chart-depth")) {
+      waitFor(driver -> Long.parseLong(element(chart).getAttribute("data-points")) > 1, chart + " to have points");
+      assertFalse(browser.findElements(By.cssSelector("[data-testid='" + chart + "'] canvas")).isEmpty(), chart + " is drawn");
+    }
     keepScreenshot("aurora-admin-console-crowd-sold-out");
   }
 

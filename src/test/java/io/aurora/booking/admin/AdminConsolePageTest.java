@@ -59,6 +59,11 @@ class AdminConsolePageTest {
     HttpResponse<Buffer> script = fetch("/admin/app.js");
     assertEquals(200, script.statusCode());
     assertTrue(script.getHeader("Content-Type").contains("javascript"), script.getHeader("Content-Type"));
+    // The chart library (uPlot, MIT), vendored: served from the jar like the page, nothing from elsewhere.
+    HttpResponse<Buffer> charts = fetch("/admin/uplot.min.js");
+    assertEquals(200, charts.statusCode());
+    assertTrue(charts.getHeader("Content-Type").contains("javascript"), charts.getHeader("Content-Type"));
+    assertEquals(200, fetch("/admin/uplot.min.css").statusCode());
     HttpResponse<Buffer> style = fetch("/admin/console.css");
     assertEquals(200, style.statusCode());
     assertTrue(style.getHeader("Content-Type").startsWith("text/css"), style.getHeader("Content-Type"));

@@ -100,6 +100,39 @@ class QueueAdminTest {
     assertTrue(shard.getJsonObject("outcomes").getLong("SOLD_OUT") >= 1, "and per shard: " + shard.encode());
   }
 
+  /**
+   * The timeline a freshly opened console draws: a point a second, kept server-side, with the enqueues and
+   * decisions of a few bookings and the p99 wait of the second they were decided in.
+   */
+  @Test
+  void theTimelineHasAPointASecondWithTheDecisionsAndTheirWait() {
+    long eventId = app.createEvent(3);
+    List<String> jobs = app.users(5).stream().map(user -> app.bookJob(user.token(), eventId)).toList();
+    jobs.forEach(app::awaitJob);
+
+    JsonObject[] timeline = new JsonObject[1];
+    TestApp.awaitCondition("the timeline to count the 5 decisions and their wait", Duration.ofSeconds(20), () -> {
+      timeline[0] = app.get("/api/admin/queue/timeline", app.adminToken()).bodyAsJsonObject();
+      return sum(timeline[0].getJsonArray("decidedPerSecond")) >= 5
+          && timeline[0].getJsonArray("p99WaitMillis").stream().anyMatch(p99 -> p99 != null);
+    });
+    JsonObject body = timeline[0];
+    assertTrue(sum(body.getJsonArray("enqueuedPerSecond")) >= 5, body.encode());
+    JsonArray at = body.getJsonArray("at");
+    assertTrue(at.size() >= 2 && at.size() <= 900, "a point a second, 15 minutes at most: " + at.size());
+    for (int i = 1; i < at.size(); i++) {
+      assertTrue(at.getLong(i) > at.getLong(i - 1), "oldest first");
+    }
+    assertEquals(app.config.shards(), body.getJsonArray("depthPerShard").size());
+    assertEquals(at.size(), body.getJsonArray("depthPerShard").getJsonArray(0).size());
+    assertEquals(3, app.queryLong("SELECT booked FROM events WHERE id = $1", eventId));
+    assertError(app.get("/api/admin/queue/timeline", app.user().token()), 403, "FORBIDDEN");
+  }
+
+  private static long sum(JsonArray figures) {
+    return figures.stream().mapToLong(n -> ((Number) n).longValue()).sum();
+  }
+
   @Test
   void pauseHoldsEveryJobAndResumeReleasesThem() {
     long eventId = app.createEvent(10);
