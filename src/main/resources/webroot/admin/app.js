@@ -250,6 +250,13 @@
     Object.keys(charts).forEach((id) => charts[id].setSize({ width: chartWidth(id), height: 180 }));
   });
 
+  /** An action changed something: poll now rather than at the next tick. */
+  function refreshSoon() {
+    clearTimeout(pollTimer);
+    const mine = session;
+    pollTimer = setTimeout(() => refresh(mine), 0);
+  }
+
   function renderQueueState(paused, pausedEvents) {
     const badge = $('queue-state');
     badge.classList.toggle('paused', paused);
@@ -298,8 +305,8 @@
     $('total-decided-per-second').textContent = rate.format(total.decidedPerSecond);
     // Requests refused with 429 cluster-wide in the last minute (rate limits, open-job quota, login lockout).
     $('throttled-per-minute').textContent = count.format(stats.throttled ? stats.throttled.lastMinute : 0);
-    const pausedEvents = stats.shards.reduce((n, shard) => n + shard.pausedEvents.length, 0);
-    renderQueueState(stats.paused, pausedEvents);
+    pausedEvents = new Set(stats.shards.flatMap((shard) => shard.pausedEvents));
+    renderQueueState(stats.paused, pausedEvents.size);
     $('shard-rows').replaceChildren(...stats.shards.map(shardRow));
   }
 
@@ -321,44 +328,226 @@
     return row;
   }
 
+  // ---- events ----
+
+  const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  const eventRows = new Map();
+  let pausedEvents = new Set();
+  let editing = null;
+
   function renderEvents(analytics) {
     const bookings = analytics.bookings;
     $('bookings-confirmed').textContent = count.format(bookings.confirmed);
     $('seats-confirmed').textContent = count.format(bookings.seatsConfirmed);
     $('bookings-cancelled').textContent = count.format(bookings.cancelled);
     const events = analytics.capacityUtilisation;
-    $('event-rows').replaceChildren(...events.map(eventRow));
+    // Rows are updated in place, not rebuilt, so a button keeps the keyboard focus across the polls.
+    const seen = new Set();
+    events.forEach((event) => {
+      seen.add(event.id);
+      if (!eventRows.has(event.id)) {
+        eventRows.set(event.id, eventRow(event.id));
+      }
+      fillEventRow(eventRows.get(event.id), event);
+    });
+    [...eventRows.keys()].filter((id) => !seen.has(id)).forEach((id) => {
+      eventRows.get(id).row.remove();
+      eventRows.delete(id);
+    });
+    $('event-rows').append(...events.map((event) => eventRows.get(event.id).row));
     show($('no-events'), events.length === 0);
   }
 
-  function eventRow(event) {
+  function eventRow(id) {
     const row = document.createElement('tr');
-    const id = 'event-' + event.id;
-    row.dataset.testid = id;
-    const numbers = [['capacity', event.capacity], ['booked', event.booked], ['seats-left', event.seatsLeft]];
-    row.append(cell(String(event.id), 'num'), cell(event.name, 'name'));
-    numbers.forEach(([key, value]) => {
-      const td = cell(count.format(value), 'num');
-      td.dataset.testid = id + '-' + key;
+    const testid = 'event-' + id;
+    row.dataset.testid = testid;
+    const cells = {};
+    [['id', 'num'], ['name', 'name'], ['starts', ''], ['capacity', 'num'], ['booked', 'num'], ['seats-left', 'num'],
+      ['waitlist', 'num'], ['sold-out-at', ''], ['sold', 'sold'], ['queue-state', '']].forEach(([key, className]) => {
+      const td = cell('', className);
+      td.dataset.testid = testid + '-' + key;
+      cells[key] = td;
       row.append(td);
     });
-    const sold = document.createElement('td');
     const meter = document.createElement('meter');
     meter.min = 0;
     meter.max = 100;
     meter.high = 90;
     meter.optimum = 0;
-    meter.value = event.utilisation;
     const label = document.createElement('span');
-    label.textContent = rate.format(event.utilisation) + ' %';
-    label.dataset.testid = id + '-utilisation';
-    sold.append(meter, label);
-    sold.className = 'sold';
-    row.append(sold);
-    if (event.seatsLeft === 0) {
-      row.classList.add('sold-out');
+    label.dataset.testid = testid + '-utilisation';
+    cells.sold.removeAttribute('data-testid');
+    cells.sold.append(meter, label);
+    const actions = cell('', 'actions-cell');
+    const edit = button('Edit', testid + '-edit');
+    const pause = button('Pause', testid + '-pause');
+    actions.append(edit, pause);
+    row.append(actions);
+    const entry = { row, cells, meter, label, edit, pause, event: null };
+    edit.addEventListener('click', () => openEditor(entry.event));
+    pause.addEventListener('click', () => togglePause(entry));
+    return entry;
+  }
+
+  function button(text, testid) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = text;
+    b.dataset.testid = testid;
+    return b;
+  }
+
+  function fillEventRow(entry, event) {
+    entry.event = event;
+    const c = entry.cells;
+    c.id.textContent = String(event.id);
+    c.name.textContent = event.name;
+    c.starts.textContent = when.format(new Date(event.startsAt));
+    c.capacity.textContent = count.format(event.capacity);
+    c.booked.textContent = count.format(event.booked);
+    c['seats-left'].textContent = count.format(event.seatsLeft);
+    c.waitlist.textContent = count.format(event.waitlisted);
+    c['sold-out-at'].textContent = event.soldOutAt ? when.format(new Date(event.soldOutAt)) : '–';
+    entry.meter.value = event.utilisation;
+    entry.label.textContent = rate.format(event.utilisation) + ' %';
+    const paused = pausedEvents.has(event.id);
+    c['queue-state'].textContent = paused ? 'paused' : 'running';
+    c['queue-state'].className = paused ? 'paused-text' : '';
+    entry.pause.textContent = paused ? 'Resume' : 'Pause';
+    entry.pause.setAttribute('aria-label', (paused ? 'Resume ' : 'Pause ') + event.name);
+    entry.edit.setAttribute('aria-label', 'Edit ' + event.name);
+    entry.row.classList.toggle('sold-out', event.seatsLeft === 0);
+  }
+
+  /** The value of a datetime-local input for an instant, in the operator's time zone. */
+  function localInput(iso) {
+    const d = new Date(iso);
+    const pad = (n) => String(n).padStart(2, '0');
+    return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate())
+      + 'T' + pad(d.getHours()) + ':' + pad(d.getMinutes());
+  }
+
+  /** A datetime-local value (the operator's time) as the API's instant; null when it is not a date. */
+  function instantOf(value) {
+    const d = new Date(value);
+    return Number.isNaN(d.getTime()) ? null : d.toISOString();
+  }
+
+  function openEditor(event) {
+    editing = event;
+    $('edit-name').textContent = event.name + ' (#' + event.id + ')';
+    $('edit-capacity').value = String(event.capacity);
+    $('edit-starts').value = localInput(event.startsAt);
+    show($('delete-confirm'), false);
+    show($('edit-form'), true);
+    $('edit-capacity').focus();
+  }
+
+  function closeEditor() {
+    const id = editing && editing.id;
+    editing = null;
+    show($('edit-form'), false);
+    if (id && eventRows.has(id)) {
+      eventRows.get(id).edit.focus();
     }
-    return row;
+  }
+
+  /** Runs an admin call from the events card; its outcome goes to the card's status line. */
+  async function eventAction(call, describeResult) {
+    const result = $('event-result');
+    result.classList.remove('error');
+    try {
+      const answer = await call();
+      result.textContent = describeResult(answer);
+      refreshSoon();
+      return answer;
+    } catch (error) {
+      if (error.status === 401 || error.status === 403) {
+        endSession(describe(error));
+      } else {
+        result.classList.add('error');
+        result.textContent = describe(error);
+      }
+      throw error;
+    }
+  }
+
+  async function createEvent(e) {
+    e.preventDefault();
+    const startsAt = instantOf($('event-starts').value);
+    const capacity = Number($('event-capacity').value);
+    if (!startsAt || !Number.isInteger(capacity)) {
+      $('event-result').classList.add('error');
+      $('event-result').textContent = 'Give the start as a date and time, and the capacity as a whole number.';
+      return;
+    }
+    const body = { name: $('event-name').value.trim(), venue: $('event-venue').value.trim(), startsAt, capacity };
+    try {
+      await eventAction(() => api('POST', '/api/events/create', body),
+        (created) => 'Created event #' + created.id + ' “' + created.name + '”.');
+      $('event-form').reset();
+    } catch (error) {
+      // shown in the status line
+    }
+  }
+
+  async function saveEvent(e) {
+    e.preventDefault();
+    const startsAt = instantOf($('edit-starts').value);
+    const capacity = Number($('edit-capacity').value);
+    if (!editing || !startsAt || !Number.isInteger(capacity)) {
+      $('event-result').classList.add('error');
+      $('event-result').textContent = 'Give the start as a date and time, and the capacity as a whole number.';
+      return;
+    }
+    const id = editing.id;
+    try {
+      await eventAction(() => api('PUT', '/api/events/' + id + '/update', { capacity, startsAt }),
+        (event) => 'Saved event #' + event.id + ': capacity ' + count.format(event.capacity)
+          + ', starts ' + when.format(new Date(event.startsAt)) + '.');
+      closeEditor();
+    } catch (error) {
+      // shown in the status line
+    }
+  }
+
+  async function deleteEvent(force) {
+    if (!editing) {
+      return;
+    }
+    const id = editing.id;
+    try {
+      await eventAction(() => api('DELETE', '/api/events/' + id + '/delete' + (force ? '?force=true' : '')),
+        (answer) => 'Deleted event #' + answer.id + (answer.cancelledBookings > 0
+          ? '; ' + count.format(answer.cancelledBookings) + ' bookings cancelled.' : '.'));
+      show($('delete-confirm'), false);
+      closeEditor();
+    } catch (error) {
+      if (error.status === 409 && !force) {
+        // Seats are booked: the operator confirms that they are to be cancelled.
+        $('delete-message').textContent = error.message + '. Deleting it cancels those bookings.';
+        show($('delete-confirm'), true);
+        $('delete-force').focus();
+      }
+    }
+  }
+
+  async function togglePause(entry) {
+    const event = entry.event;
+    const pause = !pausedEvents.has(event.id);
+    try {
+      await eventAction(() => api('POST', '/api/admin/queue/' + (pause ? 'pause' : 'resume') + '?eventId=' + event.id),
+        () => (pause ? 'Paused' : 'Resumed') + ' the jobs of event #' + event.id + ' “' + event.name + '”.');
+      if (pause) {
+        pausedEvents.add(event.id);
+      } else {
+        pausedEvents.delete(event.id);
+      }
+      fillEventRow(entry, event);
+    } catch (error) {
+      // shown in the status line
+    }
   }
 
   function cell(text, className) {
@@ -433,6 +622,12 @@
   $('pause-queue').addEventListener('click', pauseQueue);
   $('resume-queue').addEventListener('click', resumeQueue);
   $('clean-queue').addEventListener('click', cleanQueue);
+  $('event-form').addEventListener('submit', createEvent);
+  $('edit-form').addEventListener('submit', saveEvent);
+  $('edit-close').addEventListener('click', closeEditor);
+  $('edit-delete').addEventListener('click', () => deleteEvent(false));
+  $('delete-force').addEventListener('click', () => deleteEvent(true));
+  $('delete-keep').addEventListener('click', () => show($('delete-confirm'), false));
 
   if (token) {
     // A reload of the tab: the first poll tells whether the stored token is still good.

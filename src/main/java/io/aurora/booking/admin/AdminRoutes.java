@@ -20,6 +20,8 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 
+import java.time.OffsetDateTime;
+
 import static io.aurora.booking.http.Responses.sendJson;
 
 /**
@@ -105,7 +107,10 @@ public final class AdminRoutes {
           utilisation.result().forEach(row -> {
             int cap = row.getInteger("capacity");
             int booked = row.getInteger("booked");
+            OffsetDateTime soldOutAt = row.getOffsetDateTime("sold_out_at");
             capacity.add(new JsonObject().put("id", row.getLong("id")).put("name", row.getString("name"))
+                .put("venue", row.getString("venue")).put("startsAt", row.getOffsetDateTime("starts_at").toInstant().toString())
+                .put("soldOutAt", soldOutAt == null ? null : soldOutAt.toInstant().toString())
                 .put("capacity", cap).put("booked", booked).put("seatsLeft", cap - booked)
                 .put("waitlisted", row.getLong("waitlisted"))
                 .put("utilisation", cap == 0 ? 0.0 : Math.round(booked * 1000.0 / cap) / 10.0));

@@ -260,11 +260,83 @@ class AdminConsoleBrowserTest {
     assertFalse(element("internal-tile").getAttribute("class").contains("nonzero"), "nothing shown as a failure");
     assertEquals(SEATS, app.queryLong("SELECT count(*) FROM bookings WHERE event_id = $1 AND status = 'CONFIRMED'", eventId));
     assertEquals(SEATS, app.queryLong("SELECT booked FROM events WHERE id = $1", eventId));
+    waitFor(driver -> !element("event-" + eventId + "-sold-out-at").getText().equals("–"), "the event's sold-out time");
     for (String chart : List.of("chart-rates", "chart-wait", "chart-depth")) {
       waitFor(driver -> Long.parseLong(element(chart).getAttribute("data-points")) > 1, chart + " to have points");
       assertFalse(browser.findElements(By.cssSelector("[data-testid='" + chart + "'] canvas")).isEmpty(), chart + " is drawn");
     }
     keepScreenshot("aurora-admin-console-crowd-sold-out");
+  }
+
+  /** An operator manages an event from the page alone: creates, edits, pauses and resumes it, then deletes it. */
+  @Test
+  void anEventIsCreatedEditedPausedAndDeletedFromThePage() {
+    logInAsAdmin();
+    String name = "Console Gala " + System.nanoTime();
+    element("new-event").findElement(By.tagName("summary")).click();
+    element("event-name").sendKeys(name);
+    element("event-venue").sendKeys("Main Hall");
+    setValue("event-starts", "2031-05-01T19:30");
+    element("event-capacity").sendKeys("40");
+    element("event-create").click();
+    waitFor(ExpectedConditions.textToBePresentInElementLocated(testId("event-result"), "Created event #"), "the event to be created");
+    long eventId = app.queryLong("SELECT id FROM events WHERE name = $1", name);
+    String event = "event-" + eventId;
+    assertEquals(40, app.queryLong("SELECT capacity FROM events WHERE id = $1", eventId));
+    assertEquals(localInstant("2031-05-01T19:30"), startsAt(eventId), "the start is the operator's local time");
+    awaitNumber(event + "-capacity", n -> n == 40, PAGE, "the new event in the table");
+    keepScreenshot("aurora-admin-console-event-created");
+
+    element(event + "-edit").click();
+    WebElement capacity = element("edit-capacity");
+    capacity.clear();
+    capacity.sendKeys("60");
+    setValue("edit-starts", "2031-06-02T20:00");
+    keepScreenshot("aurora-admin-console-event-edit");
+    element("edit-save").click();
+    waitFor(ExpectedConditions.textToBePresentInElementLocated(testId("event-result"), "Saved event #" + eventId), "the edit to be saved");
+    assertEquals(60, app.queryLong("SELECT capacity FROM events WHERE id = $1", eventId));
+    assertEquals(localInstant("2031-06-02T20:00"), startsAt(eventId));
+    awaitNumber(event + "-capacity", n -> n == 60, PAGE, "the new capacity in the table");
+
+    element(event + "-pause").click();
+    waitFor(ExpectedConditions.textToBe(testId(event + "-queue-state"), "paused"), "the event to show as paused");
+    assertTrue(pausedEvents().contains(eventId), "paused in the queue, through the API");
+    assertEquals("Resume", element(event + "-pause").getText());
+    element(event + "-pause").click();
+    waitFor(ExpectedConditions.textToBe(testId(event + "-queue-state"), "running"), "the event to show as running");
+    assertFalse(pausedEvents().contains(eventId));
+
+    assertEquals("completed", app.awaitJob(app.bookJob(app.user().token(), eventId)).getString("status"));
+    element(event + "-edit").click();
+    element("edit-delete").click();
+    waitFor(ExpectedConditions.visibilityOfElementLocated(testId("delete-confirm")), "the page to ask before cancelling bookings");
+    assertTrue(element("delete-confirm").getText().contains("1 booked seats"), element("delete-confirm").getText());
+    assertEquals(0, app.queryLong("SELECT count(*) FROM events WHERE id = $1 AND deleted_at IS NOT NULL", eventId), "not deleted yet");
+    element("delete-force").click();
+    waitFor(ExpectedConditions.textToBePresentInElementLocated(testId("event-result"), "Deleted event #" + eventId), "the delete");
+    assertEquals(1, app.queryLong("SELECT count(*) FROM events WHERE id = $1 AND deleted_at IS NOT NULL", eventId));
+    assertEquals(0, app.queryLong("SELECT count(*) FROM bookings WHERE event_id = $1 AND status = 'CONFIRMED'", eventId));
+    waitFor(ExpectedConditions.invisibilityOfElementLocated(testId(event)), "the row to go");
+  }
+
+  private static void setValue(String id, String value) {
+    // A datetime-local field takes its value as the page's own script would; typing into it depends on the locale.
+    ((JavascriptExecutor) browser).executeScript("arguments[0].value = arguments[1]", element(id), value);
+  }
+
+  /** A datetime-local value read in the operator's (the browser's, here this machine's) time zone. */
+  private static Instant localInstant(String value) {
+    return java.time.LocalDateTime.parse(value).atZone(java.time.ZoneId.systemDefault()).toInstant();
+  }
+
+  private static Instant startsAt(long eventId) {
+    return app.queryRows("SELECT starts_at FROM events WHERE id = $1", eventId).get(0).getOffsetDateTime("starts_at").toInstant();
+  }
+
+  private static List<Long> pausedEvents() {
+    return app.queueStats().getJsonArray("shards").stream().map(JsonObject.class::cast)
+        .flatMap(shard -> shard.getJsonArray("pausedEvents").stream().map(id -> ((Number) id).longValue())).toList();
   }
 
   @Test

@@ -242,6 +242,34 @@ class QueueAdminTest {
         .anyMatch(e -> e.getLong("id") == eventId && e.getLong("impressions") == 3));
   }
 
+  /** What the console's events table needs: start, venue, waitlist length, and when a sold-out event sold out. */
+  @Test
+  void analyticsTellsWhenAnEventSoldOutAndHowLongItsWaitlistIs() {
+    long eventId = app.createEvent("Sell-out gig", 2, java.time.Instant.now().plusSeconds(86_400));
+    List<TestApp.TestUser> users = app.users(3);
+    app.awaitJob(app.bookJob(users.get(0).token(), eventId));
+    assertEquals(null, utilisationOf(eventId).getValue("soldOutAt"), "seats left: not sold out");
+    app.awaitJob(app.bookJob(users.get(1).token(), eventId));
+    String waitlisted = app.post("/api/bookings/" + eventId + "/book", users.get(2).token(),
+        new JsonObject().put("waitlist", true)).bodyAsJsonObject().getString("jobId");
+    assertEquals("waitlisted", app.awaitJob(waitlisted).getString("status"));
+
+    JsonObject event = utilisationOf(eventId);
+    java.time.Instant lastSeat = app.queryRows(
+        "SELECT max(created_at) AS at FROM bookings WHERE event_id = $1 AND status = 'CONFIRMED'", eventId)
+        .iterator().next().getOffsetDateTime("at").toInstant();
+    assertEquals(lastSeat.toString(), event.getString("soldOutAt"), "sold out when its last seat was booked");
+    assertEquals(0, event.getInteger("seatsLeft"));
+    assertEquals(1, event.getInteger("waitlisted"));
+    assertEquals("Test Hall", event.getString("venue"));
+    assertTrue(event.getString("startsAt").endsWith("Z"), event.encode());
+  }
+
+  private static JsonObject utilisationOf(long eventId) {
+    return app.get("/api/admin/analytics", app.adminToken()).bodyAsJsonObject().getJsonArray("capacityUtilisation")
+        .stream().map(JsonObject.class::cast).filter(e -> e.getLong("id") == eventId).findFirst().orElseThrow();
+  }
+
   @Test
   void badInputOnAdminRoutesIsA400() {
     String token = app.adminToken();
