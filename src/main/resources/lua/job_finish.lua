@@ -19,6 +19,8 @@ local function job_finisher(prefix, now, ttl, finished_key, stats_key)
   local index, counts = {}, {}
   local finisher = {released = {}}
   local live_prefix = string.gsub(prefix, 'job:$', 'live:')
+  -- The jobs whose retries ran out, for the operators' list and retry (retry.lua): the finished index's shard.
+  local internal_key = string.gsub(finished_key, 'finished$', 'internal')
   local function release_holds(key, id, user, event)
     if not user then
       local f = redis.call('HMGET', key, 'user', 'event')
@@ -65,6 +67,9 @@ local function job_finisher(prefix, now, ttl, finished_key, stats_key)
       flush_index()
     end
     counts[status] = (counts[status] or 0) + 1
+    if error == 'INTERNAL' then
+      redis.call('ZADD', internal_key, at, id)
+    end
     if error and error ~= '' then
       -- The outcomes by reason (SOLD_OUT, WAITLISTED, INTERNAL...): what the console shows instead of one
       -- "failed" figure, since most of those are the system answering as it should.

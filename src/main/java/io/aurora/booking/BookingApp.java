@@ -5,6 +5,7 @@ import io.aurora.booking.audit.AuditUpkeep;
 import io.aurora.booking.auth.AdminBootstrap;
 import io.aurora.booking.auth.PasswordHasher;
 import io.aurora.booking.bookings.JobStatus;
+import io.aurora.booking.bookings.JobStatuses;
 import io.aurora.booking.bus.BusCodec;
 import io.aurora.booking.bus.Messages;
 import io.aurora.booking.cluster.ShardOwnership;
@@ -168,6 +169,7 @@ public final class BookingApp extends VerticleBase {
   public static void registerCodecs(EventBus bus) {
     List<BusCodec<?>> codecs = new ArrayList<>(Messages.codecs());
     codecs.add(BusCodec.local(JobStatus.class));
+    codecs.add(BusCodec.local(JobStatuses.class));
     codecs.add(BusCodec.local(QueueHeads.class));
     codecs.forEach(codec -> registerOnce(bus, codec));
   }

@@ -4,12 +4,20 @@ import io.aurora.booking.audit.Audit;
 import io.aurora.booking.audit.AuditAction;
 import io.aurora.booking.audit.AuditEntry;
 import io.aurora.booking.auth.Authentication;
+import io.aurora.booking.auth.Caller;
+import io.aurora.booking.bookings.JobStatus;
+import io.aurora.booking.bookings.JobStatuses;
 import io.aurora.booking.bus.Addresses;
 import io.aurora.booking.bus.Messages.CleanRequest;
 import io.aurora.booking.bus.Messages.DetailsRequest;
+import io.aurora.booking.bus.Messages.JobsQuery;
 import io.aurora.booking.bus.Messages.PauseScope;
+import io.aurora.booking.bus.Messages.RetryRequest;
+import io.aurora.booking.bus.Messages.StatusRequest;
 import io.aurora.booking.bus.Requests;
 import io.aurora.booking.http.ApiContract;
+import io.aurora.booking.http.ErrorCode;
+import io.aurora.booking.http.Input;
 import io.aurora.booking.http.Validated;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -19,6 +27,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
 
 import java.time.OffsetDateTime;
 
@@ -55,6 +64,10 @@ public final class AdminRoutes {
         .handler(ctx -> forwardAudited(ctx, Addresses.ADMIN_RESUME, pauseScope(ctx), AuditAction.QUEUE_RESUMED));
     router.post("/api/admin/queue/clean").handler(contract.validate("cleanQueue")).handler(this::cleanQueue);
     router.get("/api/admin/analytics").handler(this::analytics);
+    router.get("/api/admin/jobs").handler(contract.validate("findJobs")).handler(this::findJobs);
+    router.get("/api/admin/jobs/internal").handler(contract.validate("internalJobs")).handler(this::internalJobs);
+    router.get("/api/admin/jobs/:jobId").handler(contract.validate("adminJob")).handler(this::job);
+    router.post("/api/admin/jobs/:jobId/retry").handler(contract.validate("retryJob")).handler(this::retryJob);
     router.get("/api/admin/cluster").handler(ctx -> forward(ctx, Addresses.CLUSTER_STATUS, null));
   }
 
@@ -91,6 +104,56 @@ public final class AdminRoutes {
   private void cleanQueue(RoutingContext ctx) {
     int olderThan = Validated.of(ctx).queryInt("olderThan", 3_600);
     forwardAudited(ctx, Addresses.ADMIN_CLEAN, new CleanRequest(olderThan), AuditAction.QUEUE_CLEANED);
+  }
+
+  /** A user's newest jobs, found by the user's email (a few per shard are indexed at enqueue). */
+  private void findJobs(RoutingContext ctx) {
+    String email = Input.normalEmail(ctx.queryParams().get("email"))
+        .orElseThrow(() -> ErrorCode.VALIDATION_FAILED.error("'email' must be an email address"));
+    int limit = Validated.of(ctx).queryInt("limit", 20);
+    pool.preparedQuery(JobLookupSql.USER_BY_EMAIL).execute(Tuple.of(email))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.failedFuture(ErrorCode.NOT_FOUND.error("No user with that email"));
+          }
+          return requests.<JobStatuses>send(Addresses.ADMIN_JOBS, new JobsQuery(rows.iterator().next().getLong("id"), limit));
+        })
+        .onSuccess(found -> sendJobs(ctx, found))
+        .onFailure(ctx::fail);
+  }
+
+  /** The jobs whose retries ran out (failed INTERNAL), newest first: what an operator may retry. */
+  private void internalJobs(RoutingContext ctx) {
+    requests.<JobStatuses>send(Addresses.ADMIN_JOBS, new JobsQuery(null, Validated.of(ctx).queryInt("limit", 50)))
+        .onSuccess(found -> sendJobs(ctx, found))
+        .onFailure(ctx::fail);
+  }
+
+  private static void sendJobs(RoutingContext ctx, JobStatuses found) {
+    Caller caller = Authentication.caller(ctx);
+    sendJson(ctx, 200, new JsonObject().put("jobs", new JsonArray(found.jobs().stream().map(job -> job.viewFor(caller)).toList())));
+  }
+
+  private void job(RoutingContext ctx) {
+    Caller caller = Authentication.caller(ctx);
+    requests.<JobStatus>send(Addresses.STATUS, new StatusRequest(ctx.pathParam("jobId")))
+        .onSuccess(job -> sendJson(ctx, 200, job.viewFor(caller)))
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * Puts a job that failed INTERNAL back at the front of its shard's line; its audit row (the job as retried)
+   * follows the change in Redis, as the queue controls' do.
+   */
+  private void retryJob(RoutingContext ctx) {
+    String jobId = ctx.pathParam("jobId");
+    Caller caller = Authentication.caller(ctx);
+    AuditEntry entry = AuditEntry.of(AuditAction.JOB_RETRIED, Authentication.audited(ctx)).target("job", jobId).job(jobId);
+    requests.<JobStatus>send(Addresses.ADMIN_RETRY, new RetryRequest(jobId))
+        .map(job -> job.viewFor(caller))
+        .compose(view -> audit.append(pool, entry.event(view.getLong("eventId")).change(null, view)).map(view))
+        .onSuccess(view -> sendJson(ctx, 200, view))
+        .onFailure(ctx::fail);
   }
 
   private void analytics(RoutingContext ctx) {

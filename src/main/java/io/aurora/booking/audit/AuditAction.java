@@ -11,6 +11,7 @@ public enum AuditAction {
   QUEUE_PAUSED("queue.paused"),
   QUEUE_RESUMED("queue.resumed"),
   QUEUE_CLEANED("queue.cleaned"),
+  JOB_RETRIED("job.retried"),
   LOGIN_SUCCEEDED("auth.login_succeeded"),
   LOGIN_FAILED("auth.login_failed"),
   ADMIN_BOOTSTRAPPED("auth.admin_bootstrapped"),

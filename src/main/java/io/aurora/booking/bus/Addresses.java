@@ -22,6 +22,10 @@ public final class Addresses {
   public static final String ADMIN_RESUME = "booking.admin.resume";
   /** Admin -> queue, local: drop old job records ({@link Messages.CleanRequest} -> JSON). */
   public static final String ADMIN_CLEAN = "booking.admin.clean";
+  /** Admin -> queue, local: a user's jobs or those that failed INTERNAL ({@link Messages.JobsQuery} -> JSON). */
+  public static final String ADMIN_JOBS = "booking.admin.jobs";
+  /** Admin -> queue, local: retry a job that failed INTERNAL ({@link Messages.RetryRequest} -> JSON of the job). */
+  public static final String ADMIN_RETRY = "booking.admin.retry";
   /** Admin -> the node's queue sampler, local: the last 15 minutes of the queue, a point a second (no body -> JSON). */
   public static final String ADMIN_TIMELINE = "booking.admin.timeline";
   /** Published on pause/resume of the whole queue (Boolean), so every queue verticle answers with the new state at once. */

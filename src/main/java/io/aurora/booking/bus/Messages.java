@@ -57,6 +57,14 @@ public final class Messages {
   public record PauseScope(Long eventId) {
   }
 
+  /** The jobs an operator looks for: a user's newest (by {@code userId}), or, with none, those that failed INTERNAL. */
+  public record JobsQuery(Long userId, int limit) {
+  }
+
+  /** An operator's retry of a job that failed INTERNAL. */
+  public record RetryRequest(String jobId) {
+  }
+
   /** Drop the records of jobs that finished more than {@code olderThanSeconds} ago. */
   public record CleanRequest(long olderThanSeconds) {
   }
@@ -109,6 +117,8 @@ public final class Messages {
         BusCodec.local(DetailsRequest.class),
         BusCodec.local(PauseScope.class),
         BusCodec.local(CleanRequest.class),
+        BusCodec.local(JobsQuery.class),
+        BusCodec.local(RetryRequest.class),
         BusCodec.local(ShardFenced.class),
         BusCodec.wire(NodeLeaving.class, NodeLeaving::toJson, NodeLeaving::fromJson),
         BusCodec.wire(JobsDecided.class, JobsDecided::toJson, JobsDecided::fromJson),

@@ -1,13 +1,16 @@
 package io.aurora.booking.queue;
 
 import io.aurora.booking.bookings.JobStatus;
+import io.aurora.booking.bookings.JobStatuses;
 import io.aurora.booking.bus.Addresses;
 import io.aurora.booking.bus.Messages.CleanRequest;
 import io.aurora.booking.bus.Messages.DetailsRequest;
 import io.aurora.booking.bus.Messages.EnqueueReply;
 import io.aurora.booking.bus.Messages.EnqueueRequest;
+import io.aurora.booking.bus.Messages.JobsQuery;
 import io.aurora.booking.bus.Messages.PauseScope;
 import io.aurora.booking.bus.Messages.QueueFigures;
+import io.aurora.booking.bus.Messages.RetryRequest;
 import io.aurora.booking.bus.Messages.StatusRequest;
 import io.aurora.booking.bus.Requests;
 import io.aurora.booking.config.AppConfig;
@@ -32,6 +35,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -114,6 +118,8 @@ public final class QueueVerticle extends VerticleBase {
     serve(Addresses.ADMIN_PAUSE, (PauseScope scope) -> pause(scope.eventId(), true));
     serve(Addresses.ADMIN_RESUME, (PauseScope scope) -> pause(scope.eventId(), false));
     serve(Addresses.ADMIN_CLEAN, (CleanRequest request) -> clean(request.olderThanSeconds()));
+    serve(Addresses.ADMIN_JOBS, (JobsQuery query) -> jobs(query));
+    serve(Addresses.ADMIN_RETRY, (RetryRequest request) -> retry(request.jobId()));
     // The arrays are replaced, never changed: the sampler's arrays are shared by every queue verticle.
     consumers.add(vertx.eventBus().<Boolean>consumer(Addresses.QUEUE_PAUSED, msg -> {
       boolean[] all = new boolean[config.shards()];
@@ -408,6 +414,44 @@ public final class QueueVerticle extends VerticleBase {
       total.put("decidedPerSecond", round(Arrays.stream(rates).sum()));
       return new JsonObject().put("paused", allPaused).put("total", total).put("throttled", figures).put("shards", shards);
     }));
+  }
+
+  /** A user's newest jobs (or the INTERNAL ones) over all shards, newest first. */
+  private Future<JobStatuses> jobs(JobsQuery query) {
+    return perShard(shard -> query.userId() == null ? queue.internalJobs(shard, query.limit())
+            : queue.userJobs(shard, query.userId()))
+        .compose(perShard -> {
+          List<String> ids = perShard.stream().flatMap(List::stream).toList();
+          List<Future<ShardQueue.JobRecord>> records = ids.stream().map(queue::status).toList();
+          return Future.all(records).map(all -> {
+            List<JobStatus> found = new ArrayList<>();
+            for (int i = 0; i < ids.size(); i++) {
+              // A record cleaned or expired since the index was written has nothing left to show.
+              JobStatus status = records.get(i).result().toStatus(ids.get(i));
+              if (status != null) {
+                found.add(status);
+              }
+            }
+            found.sort(Comparator.comparingLong(JobStatus::enqueuedAt).reversed());
+            return new JobStatuses(found.stream().limit(query.limit()).toList());
+          });
+        });
+  }
+
+  /** Retries a job that failed INTERNAL: 404 for no such job, 409 for one that ended otherwise or is not over. */
+  private Future<JobStatus> retry(String jobId) {
+    if (Sharding.shardOfJob(jobId) < 0) {
+      return Future.failedFuture(ErrorCode.NOT_FOUND.error("No such job"));
+    }
+    return queue.retry(jobId).compose(outcome -> switch (outcome) {
+      case NO_SUCH_JOB -> Future.failedFuture(ErrorCode.NOT_FOUND.error("No such job (unknown, or its record has expired)"));
+      case NOT_INTERNAL -> Future.failedFuture(ErrorCode.CONFLICT.error("Only a job that failed INTERNAL can be retried"));
+      case RETRIED -> {
+        vertx.eventBus().publish(Addresses.shard(Sharding.shardOfJob(jobId)), null);
+        LOG.info("Job {} retried by an operator", v("jobId", jobId));
+        yield status(jobId);
+      }
+    });
   }
 
   private static double round(double value) {

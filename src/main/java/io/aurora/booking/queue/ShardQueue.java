@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 
 import static io.aurora.booking.queue.ShardKeys.answered;
 import static io.aurora.booking.queue.ShardKeys.finished;
+import static io.aurora.booking.queue.ShardKeys.internal;
 import static io.aurora.booking.queue.ShardKeys.jobPrefix;
 import static io.aurora.booking.queue.ShardKeys.owner;
 import static io.aurora.booking.queue.ShardKeys.paused;
@@ -57,6 +58,7 @@ public final class ShardQueue implements JobQueue {
   private static final LuaScript CLEAN = LuaScript.load("clean");
   private static final LuaScript DETAILS = LuaScript.load("details");
   private static final LuaScript HEAD = LuaScript.load("head");
+  private static final LuaScript RETRY = LuaScript.load("retry");
 
   private static final Logger LOG = LoggerFactory.getLogger(ShardQueue.class);
 
@@ -99,7 +101,7 @@ public final class ShardQueue implements JobQueue {
     return ENQUEUE.call(send,
         List.of(waiting(shard), seq(shard), taken(shard), stats(shard), jobPrefix(shard) + jobId,
             ShardKeys.idempotency(shard, userId, idempotencyKey), ShardKeys.liveJob(shard, userId, eventId),
-            withdrawn(shard), answered(shard)),
+            withdrawn(shard), answered(shard), ShardKeys.userJobs(shard, userId)),
         List.of(jobId, Long.toString(userId), Long.toString(eventId), Integer.toString(seats),
             Long.toString(System.currentTimeMillis()), idem ? Integer.toString(idempotencyTtlSeconds) : "0",
             jobPrefix(shard), Integer.toString(liveHoldSeconds), Long.toString(admitByMillis), waitlist ? "1" : "0"))
@@ -438,6 +440,38 @@ public final class ShardQueue implements JobQueue {
     return CLEAN.call(redis, List.of(finished(shard)),
             List.of(jobPrefix(shard), Long.toString(cutoffMillis), Integer.toString(limit)))
         .map(r -> new CleanRound(r.get(0).toLong(), r.get(1).toLong()));
+  }
+
+  /** The ids of a user's newest jobs in the shard (at most 20, newest first). */
+  Future<List<String>> userJobs(int shard, long userId) {
+    return redis.send(Request.cmd(Command.ZREVRANGE).arg(ShardKeys.userJobs(shard, userId)).arg(0).arg(-1))
+        .map(ShardQueue::ids);
+  }
+
+  /** The ids of the shard's jobs that failed INTERNAL, newest first, at most {@code limit}. */
+  Future<List<String>> internalJobs(int shard, int limit) {
+    return redis.send(Request.cmd(Command.ZREVRANGE).arg(internal(shard)).arg(0).arg(limit - 1)).map(ShardQueue::ids);
+  }
+
+  private static List<String> ids(Response list) {
+    List<String> ids = new ArrayList<>(list.size());
+    list.forEach(id -> ids.add(id.toString()));
+    return ids;
+  }
+
+  /** How an operator's retry went (retry.lua). */
+  enum Retry { RETRIED, NO_SUCH_JOB, NOT_INTERNAL }
+
+  /** Puts a job that failed INTERNAL back at the front of its shard's line (retry.lua). */
+  Future<Retry> retry(String jobId) {
+    int shard = Sharding.shardOfJob(jobId);
+    return RETRY.call(redis, List.of(jobPrefix(shard) + jobId, waiting(shard), finished(shard), internal(shard), stats(shard)),
+            List.of(jobId))
+        .map(r -> switch (r.get(0).toInteger()) {
+          case 1 -> Retry.RETRIED;
+          case 0 -> Retry.NO_SUCH_JOB;
+          default -> Retry.NOT_INTERNAL;
+        });
   }
 
   /** Jobs the sold-out fast path answered whose records answered.lua has not written yet. */
