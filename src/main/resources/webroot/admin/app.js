@@ -170,10 +170,11 @@
 
   async function refresh(mine) {
     try {
-      const [stats, analytics, timeline] = await Promise.all([
+      const [stats, analytics, timeline, internal] = await Promise.all([
         api('GET', '/api/admin/queue/stats'),
         api('GET', '/api/admin/analytics'),
         api('GET', '/api/admin/queue/timeline'),
+        api('GET', '/api/admin/jobs/internal?limit=50'),
       ]);
       if (mine !== session) {
         return;
@@ -181,6 +182,7 @@
       renderStats(stats);
       renderEvents(analytics);
       renderTimeline(timeline);
+      renderInternal(internal.jobs);
       hideBanner();
       $('last-updated').textContent = new Date().toLocaleTimeString('en-GB');
     } catch (error) {
@@ -550,6 +552,106 @@
     }
   }
 
+  // ---- jobs ----
+
+  function jobState(job) {
+    return job.status === 'failed' ? 'failed' : job.status;
+  }
+
+  function jobRow(job) {
+    const row = document.createElement('tr');
+    const id = 'job-' + job.jobId;
+    row.dataset.testid = id;
+    const values = [
+      ['id', job.jobId, 'mono'], ['user', String(job.userId), 'num'], ['event', String(job.eventId), 'num'],
+      ['status', jobState(job), ''], ['position', job.queuePosition == null ? '–' : count.format(job.queuePosition), 'num'],
+      ['attempts', count.format(job.attempts), 'num'],
+      ['outcome', job.status === 'completed' ? 'CONFIRMED' + (job.result ? ' (booking ' + job.result.bookingId + ')' : '')
+        : job.error || '–', ''],
+      ['enqueued', job.enqueuedAt ? when.format(new Date(job.enqueuedAt)) : '–', ''],
+      ['finished', job.finishedAt ? when.format(new Date(job.finishedAt)) : '–', ''],
+    ];
+    values.forEach(([key, text, className]) => {
+      const td = cell(text, className);
+      td.dataset.testid = id + '-' + key;
+      row.append(td);
+    });
+    return row;
+  }
+
+  async function findJobs(e) {
+    e.preventDefault();
+    const query = $('job-query').value.trim();
+    const byEmail = query.includes('@');
+    const result = $('job-result');
+    result.classList.remove('error');
+    try {
+      const answer = byEmail
+        ? await api('GET', '/api/admin/jobs?email=' + encodeURIComponent(query))
+        : await api('GET', '/api/admin/jobs/' + encodeURIComponent(query));
+      const jobs = byEmail ? answer.jobs : [answer];
+      $('job-rows').replaceChildren(...jobs.map(jobRow));
+      result.textContent = byEmail ? count.format(jobs.length) + ' job' + (jobs.length === 1 ? '' : 's') + ' of ' + query
+        + ' (the newest first).' : 'Job ' + query + '.';
+    } catch (error) {
+      $('job-rows').replaceChildren();
+      if (error.status === 401 || error.status === 403) {
+        endSession(describe(error));
+        return;
+      }
+      result.classList.add('error');
+      result.textContent = error.status === 404 ? (byEmail ? 'No user with that email.' : 'No such job (unknown, or its record has expired).')
+        : describe(error);
+    }
+  }
+
+  let internalIds = '';
+
+  function renderInternal(jobs) {
+    // Rebuilt only when the list changes, so a retry button keeps the keyboard focus across the polls.
+    const ids = jobs.map((job) => job.jobId).join(' ');
+    if (ids === internalIds) {
+      return;
+    }
+    internalIds = ids;
+    $('internal-rows').replaceChildren(...jobs.map(internalRow));
+    show($('no-internal'), jobs.length === 0);
+  }
+
+  function internalRow(job) {
+    const row = document.createElement('tr');
+    const id = 'internal-' + job.jobId;
+    row.dataset.testid = id;
+    row.append(cell(job.jobId, 'mono'), cell(String(job.userId), 'num'), cell(String(job.eventId), 'num'),
+      cell(count.format(job.attempts), 'num'), cell(job.finishedAt ? when.format(new Date(job.finishedAt)) : '–'));
+    const actions = cell('', 'actions-cell');
+    const retry = button('Retry', id + '-retry');
+    retry.setAttribute('aria-label', 'Retry job ' + job.jobId);
+    retry.addEventListener('click', () => retryJob(job.jobId, retry));
+    actions.append(retry);
+    row.append(actions);
+    return row;
+  }
+
+  async function retryJob(jobId, retryButton) {
+    retryButton.disabled = true;
+    const result = $('job-result');
+    result.classList.remove('error');
+    try {
+      await api('POST', '/api/admin/jobs/' + encodeURIComponent(jobId) + '/retry');
+      result.textContent = 'Job ' + jobId + ' is back in line; it is decided again shortly.';
+      refreshSoon();
+    } catch (error) {
+      retryButton.disabled = false;
+      if (error.status === 401 || error.status === 403) {
+        endSession(describe(error));
+        return;
+      }
+      result.classList.add('error');
+      result.textContent = describe(error);
+    }
+  }
+
   function cell(text, className) {
     const td = document.createElement('td');
     td.textContent = text;
@@ -623,6 +725,7 @@
   $('resume-queue').addEventListener('click', resumeQueue);
   $('clean-queue').addEventListener('click', cleanQueue);
   $('event-form').addEventListener('submit', createEvent);
+  $('job-search').addEventListener('submit', findJobs);
   $('edit-form').addEventListener('submit', saveEvent);
   $('edit-close').addEventListener('click', closeEditor);
   $('edit-delete').addEventListener('click', () => deleteEvent(false));
