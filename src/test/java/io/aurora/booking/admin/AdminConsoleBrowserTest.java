@@ -80,6 +80,9 @@ class AdminConsoleBrowserTest {
   private static final String NO_BROWSER = "Skipping the admin console's browser tests: they need " + CHROMIUM
       + " and " + CHROMEDRIVER + " (Debian packages chromium and chromium-driver: apt-get install -y chromium chromium-driver)";
 
+  /** axe-core 4.14.1 (MPL-2.0), vendored from npm into the test resources: the accessibility checker. */
+  private static final String AXE = readResource("/axe/axe.min.js");
+
   private static TestApp app;
   /** The application's PostgreSQL connections lead through this, so that a test can cut them. */
   private static TcpProxy pgProxy;
@@ -259,6 +262,8 @@ class AdminConsoleBrowserTest {
     awaitNumber("outcome-confirmed", n -> n == confirmed + SEATS, BOOKINGS_DECIDED, SEATS + " more confirmed");
     awaitNumber("outcome-sold-out", n -> n == soldOut + CROWD - SEATS, BOOKINGS_DECIDED, (CROWD - SEATS) + " more sold out");
     awaitNumber("total-waiting", n -> n == 0, PAGE, "the queue to drain");
+    assertTrue(element("outcome-sold-out").getText().matches("[0-9]{1,3}(,[0-9]{3})+"), "thousands separated: "
+        + element("outcome-sold-out").getText());
     assertEquals(internal, number("outcome-internal"), "no fault");
     if (internal == 0) {
       assertFalse(element("internal-tile").getAttribute("class").contains("nonzero"), "nothing shown as a failure");
@@ -380,6 +385,64 @@ class AdminConsoleBrowserTest {
     element("job-find").click();
   }
 
+  /**
+   * axe-core (vendored in the test resources) finds no serious or critical accessibility violation on the login
+   * page and on the console with figures, charts, events and jobs, at 1280 px and at a phone's width; the page
+   * fits a phone's width without scrolling sideways, and the keyboard focus is visible.
+   */
+  @Test
+  void theConsoleHasNoSeriousAccessibilityViolationsOnADesktopOrAPhone() {
+    assertEquals(List.of(), seriousViolations(), "the login page");
+    logInAsAdmin();
+    long eventId = app.createEvent(3);
+    app.awaitJob(app.bookJob(app.user().token(), eventId));
+    awaitNumber("event-" + eventId + "-booked", n -> n == 1, PAGE, "the event and its booking");
+    waitFor(driver -> Long.parseLong(element("chart-rates").getAttribute("data-points")) > 0, "the charts");
+    findJob(app.user().email());
+    waitFor(ExpectedConditions.textToBePresentInElementLocated(testId("job-result"), "job"), "a job search");
+    assertEquals(List.of(), seriousViolations(), "the console at 1280 px");
+
+    WebElement find = element("job-find");
+    ((JavascriptExecutor) browser).executeScript("arguments[0].focus()", find);
+    // A key press makes the focus a keyboard focus, which :focus-visible shows.
+    find.sendKeys(org.openqa.selenium.Keys.SHIFT);
+    String outline = (String) ((JavascriptExecutor) browser).executeScript(
+        "const s = getComputedStyle(arguments[0]); return s.outlineStyle + ' ' + s.outlineWidth", find);
+    assertTrue(outline.startsWith("solid") && !outline.endsWith(" 0px"), "a visible focus ring: " + outline);
+
+    browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+    try {
+      new WebDriverWait(browser, PAGE, Duration.ofMillis(100))
+          .withMessage(() -> "waiting for the page to fit a phone's width; wider: " + ((JavascriptExecutor) browser).executeScript(
+              "return [document.documentElement.scrollWidth, window.innerWidth, document.documentElement.clientWidth]"
+                  + ".concat([...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right"
+                  + " > document.documentElement.clientWidth && !e.parentElement.closest('.table-scroll')).map((e) => e.tagName"
+                  + " + '#' + e.id + '.' + e.className + ':' + Math.round(e.getBoundingClientRect().right)))"))
+          .until(driver -> (Boolean) ((JavascriptExecutor) driver).executeScript(
+              "return document.documentElement.scrollWidth <= window.innerWidth"));
+      keepScreenshot("aurora-admin-console-phone");
+      assertEquals(List.of(), seriousViolations(), "the console at a phone's width");
+    } finally {
+      browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1000));
+    }
+  }
+
+  /** axe-core's serious and critical violations on the page as it is, one line each (rule, help, elements). */
+  @SuppressWarnings("unchecked")
+  private static List<String> seriousViolations() {
+    JavascriptExecutor js = (JavascriptExecutor) browser;
+    if (!Boolean.TRUE.equals(js.executeScript("return typeof window.axe !== 'undefined'"))) {
+      js.executeScript(AXE);
+    }
+    browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(60));
+    return (List<String>) js.executeAsyncScript("""
+        const done = arguments[arguments.length - 1];
+        axe.run(document, { resultTypes: ['violations'] })
+          .then((r) => done(r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+            .map((v) => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map((n) => n.target.join(' ')).join(', '))))
+          .catch((e) => done(['axe failed: ' + e]));""");
+  }
+
   private static void setValue(String id, String value) {
     // A datetime-local field takes its value as the page's own script would; typing into it depends on the locale.
     ((JavascriptExecutor) browser).executeScript("arguments[0].value = arguments[1]", element(id), value);
@@ -452,6 +515,14 @@ class AdminConsoleBrowserTest {
   }
 
   // ---- driving the page ----
+
+  private static String readResource(String name) {
+    try (var in = AdminConsoleBrowserTest.class.getResourceAsStream(name)) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException | NullPointerException e) {
+      throw new IllegalStateException("Test resource " + name + " is missing", e);
+    }
+  }
 
   private static By testId(String id) {
     return By.cssSelector("[data-testid='" + id + "']");
