@@ -99,7 +99,10 @@ public final class AppConfig {
       .put("auditEnabled", true)
       .put("auditRetentionMonths", 24)
       .put("sseHeartbeatMillis", 15_000)
-      .put("sseMaxStreams", 50_000);
+      .put("sseMaxStreams", 50_000)
+      .put("tracingEnabled", false)
+      .put("otlpEndpoint", "http://127.0.0.1:4318/v1/traces")
+      .put("tracingSamplePercent", 100);
 
   /** Every configuration key. */
   public static Set<String> keys() {
@@ -143,6 +146,12 @@ public final class AppConfig {
 
   /** Off only to measure what notifications cost: no outbox rows, so no webhook or e-mail. */
   public boolean notificationsEnabled() { return json.getBoolean("notificationsEnabled"); }
+  /** Whether spans are made and exported over OTLP/HTTP ({@code infra.Tracing}); off, tracing costs nothing. */
+  public boolean tracingEnabled() { return json.getBoolean("tracingEnabled"); }
+  /** Where spans go: an OTLP/HTTP traces endpoint (an OpenTelemetry collector, Jaeger). */
+  public String otlpEndpoint() { return json.getString("otlpEndpoint"); }
+  /** Of the traces started here (a request without a sampled parent), the percentage kept. */
+  public int tracingSamplePercent() { return json.getInteger("tracingSamplePercent"); }
   /** Whole months of audit rows kept before the current one; older monthly partitions are dropped. */
   public int auditRetentionMonths() { return json.getInteger("auditRetentionMonths"); }
   /** PostgreSQL connections per pool; 0 means sized from the core count. */

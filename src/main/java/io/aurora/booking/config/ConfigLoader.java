@@ -134,6 +134,7 @@ public final class ConfigLoader {
     range("webhookTimeoutMillis", (int) c.webhookTimeoutMillis(), 100, 600_000);
     range("sseHeartbeatMillis", (int) c.sseHeartbeatMillis(), 100, 600_000);
     range("sseMaxStreams", c.sseMaxStreams(), 1, 1_000_000);
+    range("tracingSamplePercent", c.tracingSamplePercent(), 0, 100);
     String smtp = c.smtpUrl().trim();
     if (!smtp.isEmpty() && !smtp.matches("(?i)smtps?://([^@/]+@)?[^@/:]+(:[0-9]{1,5})?/?")) {
       throw new IllegalArgumentException("smtpUrl (" + envName("smtpUrl")
