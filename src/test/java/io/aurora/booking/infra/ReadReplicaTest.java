@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The service on a real PostgreSQL primary with a real streaming replica ({@code pgReadUrl}): analytics are
  * read from the replica (shown by pausing its replay: they lag behind while a user's own history, read from
  * the primary, is right at once), a stopped replica sends them to the primary without an error while the lag
- * gauge grows, and a restarted one serves them again.
+ * gauge grows, and a restarted one serves them again; a replica cut off from the primary shows its lag growing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReadReplicaTest {
@@ -129,6 +129,25 @@ class ReadReplicaTest {
       postgres.onReplica("SELECT pg_wal_replay_resume()");
     }
     awaitCondition("the replica to replay the second booking", WAIT, () -> bookedInAnalytics(eventId) == 2);
+  }
+
+  @Test
+  void aReplicaCutOffFromThePrimaryIsSeenFallingBehindThoughItHasReplayedAllItReceived() {
+    long eventId = app.createEvent(10);
+    awaitReplicaServing(eventId, 0);
+
+    postgres.cutReplicaOff();
+    try {
+      assertEquals("completed", app.awaitJob(app.bookJob(app.user().token(), eventId)).getString("status"));
+      assertEquals(0, bookedInAnalytics(eventId), "the replica, which did not receive the booking, still serves");
+      awaitCondition("the lag gauge to grow while the replica gets no WAL", WAIT,
+          () -> scrape().sum("booking_pg_replica_lag_seconds") >= 1);
+      assertEquals(1, scrape().sum("booking_dependency_up", "dependency", "postgres-replica"));
+    } finally {
+      postgres.reconnectReplica();
+    }
+    awaitCondition("the replica to catch up once connected again", WAIT,
+        () -> bookedInAnalytics(eventId) == 1 && scrape().sum("booking_pg_replica_lag_seconds") == 0);
   }
 
   /** Waits until the analytics show {@code booked} seats of the event while the replica answers with no lag. */

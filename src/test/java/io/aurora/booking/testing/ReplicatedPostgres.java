@@ -59,8 +59,7 @@ public final class ReplicatedPostgres implements AutoCloseable {
       pair.primary.close();
       copy(pair.primaryDir, pair.replicaDir);
       Files.writeString(pair.replicaDir.resolve("standby.signal"), "");
-      Files.writeString(pair.replicaDir.resolve("postgresql.auto.conf"),
-          "primary_conninfo = 'host=127.0.0.1 port=" + pair.primaryPort + " user=" + SUPERUSER + " application_name=replica'\n",
+      Files.writeString(pair.replicaDir.resolve("postgresql.auto.conf"), "primary_conninfo = '" + pair.conninfo() + "'\n",
           java.nio.file.StandardOpenOption.APPEND);
       pair.primary = pair.server(pair.primaryDir, pair.primaryPort);
       pair.startReplica();
@@ -94,6 +93,37 @@ public final class ReplicatedPostgres implements AutoCloseable {
     } catch (SQLException e) {
       throw new IllegalStateException("On the replica: " + sql, e);
     }
+  }
+
+  /** A number the replica answers to {@code sql}, as the superuser. */
+  public long onReplicaLong(String sql) {
+    try (Connection c = jdbc(replicaPort, DATABASE); Statement s = c.createStatement(); java.sql.ResultSet rows = s.executeQuery(sql)) {
+      rows.next();
+      return rows.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("On the replica: " + sql, e);
+    }
+  }
+
+  /**
+   * Cuts the replica off from the primary while it keeps answering (its WAL receiver stops: as a broken network
+   * path between them would); returns once no WAL receiver runs.
+   */
+  public void cutReplicaOff() {
+    onReplica("ALTER SYSTEM SET primary_conninfo = ''");
+    onReplica("SELECT pg_reload_conf()");
+    TestApp.awaitCondition("the replica's WAL receiver to stop", java.time.Duration.ofSeconds(30),
+        () -> onReplicaLong("SELECT count(*) FROM pg_stat_wal_receiver") == 0);
+  }
+
+  /** Connects the replica to the primary again; it catches up by itself. */
+  public void reconnectReplica() {
+    onReplica("ALTER SYSTEM SET primary_conninfo = '" + conninfo() + "'");
+    onReplica("SELECT pg_reload_conf()");
+  }
+
+  private String conninfo() {
+    return "host=127.0.0.1 port=" + primaryPort + " user=" + SUPERUSER + " application_name=replica";
   }
 
   /** Stops the replica (fast shutdown); its data stays, for {@link #startReplica()}. */
