@@ -25,6 +25,8 @@ public final class AppConfig {
       .put("httpBodyLimit", 65_536)
       .put("pgUrl", "")
       .put("pgMigrationUrl", "")
+      .put("pgReadUrl", "")
+      .put("pgReadMaxLagSeconds", 30)
       .put("pgPoolSize", 0)
       .put("redisUrl", "")
       .put("redisPoolSize", 0)
@@ -141,6 +143,15 @@ public final class AppConfig {
    * a warning when PostgreSQL is external (the service then holds DDL rights it does not need).
    */
   public String pgMigrationUrl() { String url = json.getString("pgMigrationUrl"); return url.isBlank() ? pgUrl() : url; }
+  /**
+   * A streaming replica of {@link #pgUrl()}'s database, as the app role (the replica is a physical copy: same
+   * roles, same grants); empty: every read goes to the primary. Only reads that may lag go there (docs/operations.md).
+   */
+  public String pgReadUrl() { return json.getString("pgReadUrl"); }
+  /** A replica further behind than this (as last sampled) is not read from: its reads go to the primary. */
+  public int pgReadMaxLagSeconds() { return json.getInteger("pgReadMaxLagSeconds"); }
+  /** Whether a read replica is configured ({@link #pgReadUrl()} set). */
+  public boolean readReplica() { return !pgReadUrl().isBlank(); }
   /** Whether changes and booking decisions write audit rows (off only to measure what the audit log costs). */
   public boolean auditEnabled() { return json.getBoolean("auditEnabled"); }
 
