@@ -276,6 +276,8 @@ class AdminConsoleBrowserTest {
       assertFalse(browser.findElements(By.cssSelector("[data-testid='" + chart + "'] canvas")).isEmpty(), chart + " is drawn");
     }
     keepScreenshot("aurora-admin-console-crowd-sold-out");
+    ((JavascriptExecutor) browser).executeScript("document.getElementById('outcomes-title').scrollIntoView()");
+    keepScreenshot("aurora-admin-console-crowd-outcomes");
   }
 
   /** An operator manages an event from the page alone: creates, edits, pauses and resumes it, then deletes it. */

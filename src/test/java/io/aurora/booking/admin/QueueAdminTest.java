@@ -106,6 +106,9 @@ class QueueAdminTest {
    */
   @Test
   void theTimelineHasAPointASecondWithTheDecisionsAndTheirWait() {
+    // The first sample is the baseline the rates are reckoned from: the bookings come after it.
+    TestApp.awaitCondition("the timeline's first point", Duration.ofSeconds(20), () ->
+        !app.get("/api/admin/queue/timeline", app.adminToken()).bodyAsJsonObject().getJsonArray("at").isEmpty());
     long eventId = app.createEvent(3);
     List<String> jobs = app.users(5).stream().map(user -> app.bookJob(user.token(), eventId)).toList();
     jobs.forEach(app::awaitJob);
