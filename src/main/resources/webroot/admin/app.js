@@ -170,15 +170,17 @@
 
   async function refresh(mine) {
     try {
-      const [stats, analytics, timeline, internal] = await Promise.all([
+      const [stats, analytics, timeline, internal, cluster] = await Promise.all([
         api('GET', '/api/admin/queue/stats'),
         api('GET', '/api/admin/analytics'),
         api('GET', '/api/admin/queue/timeline'),
         api('GET', '/api/admin/jobs/internal?limit=50'),
+        api('GET', '/api/admin/cluster'),
       ]);
       if (mine !== session) {
         return;
       }
+      renderCluster(cluster);
       renderStats(stats);
       renderEvents(analytics);
       renderTimeline(timeline);
@@ -550,6 +552,42 @@
     } catch (error) {
       // shown in the status line
     }
+  }
+
+  // ---- cluster ----
+
+  function renderCluster(cluster) {
+    $('cluster-summary').textContent = (cluster.clustered ? 'Cluster ' + (cluster.clusterName || '') : 'A single node')
+      + ': ' + count.format(cluster.nodes.length) + (cluster.nodes.length === 1 ? ' node' : ' nodes')
+      + (cluster.unownedShards.length > 0 ? '; shards without an owner: ' + cluster.unownedShards.join(', ') : '; every shard owned')
+      + '.';
+    $('node-rows').replaceChildren(...cluster.nodes.map((node) => {
+      const row = document.createElement('tr');
+      row.dataset.testid = 'node-' + node.name;
+      row.append(cell(node.name + (node.self ? ' (this node)' : ''), 'name'), cell(node.id, 'mono'),
+        cell(node.workers == null ? '–' : count.format(node.workers), 'num'), cell(list(node.shards)),
+        cell(list(node.assignedShards)));
+      return row;
+    }));
+    $('owner-rows').replaceChildren(...cluster.shards.map((shard) => {
+      const row = document.createElement('tr');
+      row.dataset.testid = 'owner-' + shard.shard;
+      const values = [[String(shard.shard), 'num', 'shard'], [shard.ownerName || shard.owner || '–', '', 'name'],
+        [shard.epoch == null ? '–' : count.format(shard.epoch), 'num', 'epoch'],
+        [shard.ownerAlive ? 'yes' : 'no', shard.ownerAlive ? '' : 'paused-text', 'alive'],
+        [shard.ownedSince ? when.format(new Date(shard.ownedSince)) : '–', '', 'since'],
+        [count.format(shard.waiting || 0), 'num', 'waiting'], [count.format(shard.processing || 0), 'num', 'processing']];
+      values.forEach(([text, className, key]) => {
+        const td = cell(text, className);
+        td.dataset.testid = 'owner-' + shard.shard + '-' + key;
+        row.append(td);
+      });
+      return row;
+    }));
+  }
+
+  function list(values) {
+    return values && values.length > 0 ? values.join(', ') : '–';
   }
 
   // ---- jobs ----

@@ -380,6 +380,21 @@ class AdminConsoleBrowserTest {
     waitFor(ExpectedConditions.textToBe(testId("job-" + stuck + "-status"), "completed"), "the retried job completed in the page");
   }
 
+  /** The cluster view: this node, and every shard's owner and fencing epoch, as the API reports them. */
+  @Test
+  void theClusterViewShowsTheNodesAndEveryShardsOwner() {
+    logInAsAdmin();
+    JsonObject cluster = app.get("/api/admin/cluster", app.adminToken()).bodyAsJsonObject();
+    waitFor(ExpectedConditions.textToBePresentInElementLocated(testId("cluster-summary"), "every shard owned"), "the cluster view");
+    assertTrue(element("cluster-summary").getText().contains("1 node"), element("cluster-summary").getText());
+    for (int shard = 0; shard < app.config.shards(); shard++) {
+      JsonObject owner = cluster.getJsonArray("shards").getJsonObject(shard);
+      assertEquals(owner.getString("ownerName"), element("owner-" + shard + "-name").getText());
+      assertEquals(String.valueOf(owner.getLong("epoch")), element("owner-" + shard + "-epoch").getText().replace(",", ""));
+      assertEquals("yes", element("owner-" + shard + "-alive").getText());
+    }
+  }
+
   private static void findJob(String query) {
     WebElement field = element("job-query");
     field.clear();
