@@ -25,7 +25,9 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
 import io.vertx.redis.client.RedisConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,6 +90,8 @@ public final class QueueVerticle extends VerticleBase {
    * made again after it fails): no pool checkout per request, and commands of many requests share writes.
    */
   private Future<RedisConnection> admission;
+  /** The WAITs of the admission connection ({@code redisMinReplicas} ≥ 1). */
+  private ReplicaConfirmations confirmations;
   /** Jobs whose requests passed their limits, by shard, confirmed together once per turn of the event loop. */
   private final Map<Integer, List<String>> toConfirm = new HashMap<>();
 
@@ -194,7 +198,8 @@ public final class QueueVerticle extends VerticleBase {
             }
           });
         }
-        return answer;
+        // After the key's fate: a job that stands keeps its key, even when its replication is not confirmed.
+        return answer.compose(reply -> reply.jobId() == null ? Future.succeededFuture(reply) : replicated(connection).map(reply));
       });
     });
   }
@@ -221,7 +226,7 @@ public final class QueueVerticle extends VerticleBase {
   }
 
   private void forgetIdempotencyKey(EnqueueRequest request) {
-    redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.DEL)
+    redis.send(Request.cmd(Command.DEL)
             .arg(LimitKeys.idempotency(request.userId(), request.idempotencyKey())))
         .onFailure(e -> LOG.warn("Could not forget an unused Idempotency-Key: {}", e.toString()));
   }
@@ -242,6 +247,23 @@ public final class QueueVerticle extends VerticleBase {
       }
       return Future.failedFuture(why);
     });
+  }
+
+  /**
+   * With {@code redisMinReplicas} ≥ 1, a 202 waits until that many replicas have the job ({@code WAIT} on the
+   * connection that wrote it): a failover promotes a replica, and an accepted job only the old master had
+   * would be lost. Too few confirm in time: 503 with Retry-After. The job may well stand (on the master,
+   * perhaps on a replica): the client's retry with the same Idempotency-Key finds it instead of making a
+   * second one, and is confirmed in turn.
+   */
+  private Future<Void> replicated(RedisConnection connection) {
+    if (config.redisMinReplicas() == 0) {
+      return Future.succeededFuture();
+    }
+    if (confirmations == null || !confirmations.on(connection)) {
+      confirmations = new ReplicaConfirmations(connection, config.redisMinReplicas(), config.redisReplicaWaitMillis());
+    }
+    return confirmations.confirm();
   }
 
   private Future<RedisConnection> admissionConnection() {
