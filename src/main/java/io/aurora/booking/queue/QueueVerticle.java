@@ -138,9 +138,16 @@ public final class QueueVerticle extends VerticleBase {
     long deadline = System.currentTimeMillis() + config.shutdownGraceMillis();
     return Future.all(consumers.stream().map(MessageConsumer::unregister).toList())
         .eventually(() -> inFlightDone(deadline))
-        .eventually(() -> admission == null ? Future.succeededFuture()
-            : admission.compose(RedisConnection::close).recover(e -> Future.succeededFuture()))
+        .eventually(this::closeAdmission)
         .eventually(() -> redis.close().recover(e -> Future.succeededFuture()));
+  }
+
+  /** Let go of first, so that its end handler does not close it a second time (the pool refuses that). */
+  private Future<Void> closeAdmission() {
+    Future<RedisConnection> closing = admission;
+    admission = null;
+    return closing == null ? Future.succeededFuture()
+        : closing.compose(RedisConnection::close).recover(e -> Future.succeededFuture());
   }
 
   private Future<Void> inFlightDone(long deadline) {
