@@ -12,6 +12,8 @@
 --         only a node lost in between lets happen) take.lua stops at the job; withdraw.lua removes it.
 --       10 '1': the request asked for a waitlist place should the event be sold out (kept as the job's 'waitlist'
 --          field: take.lua never answers such a job on the sold-out fast path, the worker decides it)
+--       11 the request's span as a W3C traceparent ('' when not traced): kept as the job's 'tp' field, handed to
+--          the worker by take.lua (its batch's span links to it)
 -- Returns {1, job id, seq, taken} for a new job, {0, existing job id} for a repeated idempotency key,
 -- {2, live job id, seq, taken, status} for the user's job for this event still waiting or in process.
 -- 'taken' also counts the withdrawn jobs between the shard's taken sequence and the job, so that the place
@@ -45,6 +47,9 @@ if ARGV[9] ~= '0' then
 end
 if ARGV[10] == '1' then
   redis.call('HSET', KEYS[5], 'waitlist', '1')
+end
+if ARGV[11] and ARGV[11] ~= '' then
+  redis.call('HSET', KEYS[5], 'tp', ARGV[11])
 end
 redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('HINCRBY', KEYS[4], 'enqueued', 1)

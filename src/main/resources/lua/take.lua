@@ -7,7 +7,8 @@
 --       passed are dropped here)
 -- ARGV: 1 job key prefix, 2 N, 3 lease deadline (ms), 4 now (ms), 5 the caller's fencing epoch ('0': unfenced),
 --       6 most jobs to answer SOLD_OUT in this call (0: fast path off)
--- Returns {taken, answered}: taken = {{id, user, event, seats, attempts, enqueuedAt, seatEpoch, waitlist}, ...} to decide
+-- Returns {taken, answered}: taken = {{id, user, event, seats, attempts, enqueuedAt, seatEpoch, waitlist, traceparent
+-- or ''}, ...} to decide
 -- in PostgreSQL, answered = {id, event, enqueuedAt, user, id, event, ...} (flat: one reply value less per job)
 -- failed as SOLD_OUT here; both empty when paused or idle.
 -- Fails with FENCED when the shard has been claimed with a newer epoch than the caller's (see claim.lua).
@@ -74,7 +75,7 @@ end
 local function take_one(id)
   local key = ARGV[1] .. id
   local f = redis.call('HMGET', key, 'user', 'event', 'seats', 'seq', 'enqueuedAt', 'status', 'attempts', 'admitBy',
-    'waitlist')
+    'waitlist', 'tp')
   -- A record dropped by clean (or expired) leaves nothing to decide; a finished one is not done twice.
   if not f[1] or f[6] == 'completed' or f[6] == 'failed' or f[6] == 'waitlisted' then
     return true
@@ -110,7 +111,7 @@ local function take_one(id)
     end
     local attempts = tonumber(f[7] or '0') + 1
     redis.call('HSET', key, 'status', 'processing', 'startedAt', ARGV[4], 'attempts', attempts)
-    out[#out + 1] = {id, f[1], f[2], f[3], attempts, f[5], seat_epoch(f[2]), f[9] or '0'}
+    out[#out + 1] = {id, f[1], f[2], f[3], attempts, f[5], seat_epoch(f[2]), f[9] or '0', f[10] or ''}
   end
   local seq = tonumber(f[4])
   if seq > taken then

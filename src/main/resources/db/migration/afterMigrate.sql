@@ -32,8 +32,11 @@ BEGIN
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO %I', t.relname, app);
   END LOOP;
   EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO %I', app);
-  -- The audit log: append and read, through the partitioned table only; the chain heads: read (verification).
-  EXECUTE format('GRANT SELECT, INSERT ON audit_log TO %I', app);
+  -- The audit log: read, through the partitioned table only, and append through audit_append (V8), which sets
+  -- the time and the chain fields itself; the chain heads: read (verification).
+  EXECUTE format('GRANT SELECT ON audit_log TO %I', app);
+  EXECUTE format('GRANT EXECUTE ON FUNCTION audit_append(TEXT, BIGINT[], TEXT[], TEXT[], TEXT[], TEXT[], BIGINT[], TEXT[], '
+      'TEXT[], TEXT[], TEXT[], TEXT[]) TO %I', app);
   EXECUTE format('GRANT SELECT ON audit_chain_heads TO %I', app);
 END
 $grants$;

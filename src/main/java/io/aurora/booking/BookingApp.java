@@ -17,6 +17,8 @@ import io.aurora.booking.infra.EmbeddedServices;
 import io.aurora.booking.infra.EmbeddedSupervisor;
 import io.aurora.booking.infra.LogContext;
 import io.aurora.booking.infra.Migrations;
+import io.aurora.booking.infra.ReplicaSampler;
+import io.aurora.booking.infra.ReplicaState;
 import io.aurora.booking.infra.ServiceHealth;
 import io.aurora.booking.live.QueueHeads;
 import io.aurora.booking.live.StreamSlots;
@@ -61,6 +63,7 @@ public final class BookingApp extends VerticleBase {
   private EmbeddedServices services;
   private AppConfig resolved;
   private BookingMetrics metrics;
+  private ReplicaState replica;
 
   /** A node on its own. */
   public BookingApp() {
@@ -84,6 +87,10 @@ public final class BookingApp extends VerticleBase {
       return Future.failedFuture(new IllegalStateException(ConfigLoader.CLUSTER_NEEDS_EXTERNAL_SERVICES));
     }
     metrics = BookingMetrics.create(vertx, config);
+    replica = new ReplicaState(config.pgReadMaxLagSeconds());
+    if (config.readReplica()) {
+      metrics.replica(replica);
+    }
     registerCodecs(vertx.eventBus());
     return vertx.executeBlocking(() -> {
           LogContext.identifyNode(config.nodeName());
@@ -195,6 +202,9 @@ public final class BookingApp extends VerticleBase {
     if (cfg.metricsEnabled()) {
       deployments.add(vertx.deployVerticle(new MetricsVerticle(metrics), new DeploymentOptions(options)));
     }
+    if (cfg.readReplica()) {
+      deployments.add(vertx.deployVerticle(new ReplicaSampler(replica), new DeploymentOptions(options)));
+    }
     if (!services.servers().isEmpty()) {
       deployments.add(vertx.deployVerticle(new EmbeddedSupervisor(services.servers(), health, cfg.embeddedRestartAttempts()),
           new DeploymentOptions(options)));
@@ -202,7 +212,7 @@ public final class BookingApp extends VerticleBase {
     return Future.all(deployments)
         // The API document is read and checked once; every HTTP verticle shares it (it is immutable).
         .compose(v -> ApiContract.load(vertx))
-        .compose(contract -> vertx.deployVerticle(() -> new HttpVerticle(metrics, health, contract, streamSlots),
+        .compose(contract -> vertx.deployVerticle(() -> new HttpVerticle(metrics, health, contract, streamSlots, replica),
             new DeploymentOptions(options).setInstances(cfg.httpInstances())))
         .recover(failure -> Future.failedFuture(portTaken(failure)
             ? new IllegalStateException("Cannot listen on " + cfg.httpHost() + ":" + cfg.httpPort()

@@ -4,12 +4,15 @@ import io.aurora.booking.cluster.ClusterNode;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.config.ConfigLoader;
 import io.aurora.booking.infra.LogContext;
+import io.aurora.booking.infra.Tracing;
 import io.aurora.booking.metrics.Metrics;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,9 +44,14 @@ public final class BookingServer {
     if (clusterManager != null) {
       options.setEventBusOptions(ClusterNode.vertxOptions(config).getEventBusOptions());
     }
+    // Tracing on: Vert.x's tracer makes the spans of requests, messages and client calls with this SDK.
+    OpenTelemetrySdk tracing = config.tracingEnabled() ? Tracing.sdk(config, Tracing.otlp(config)) : null;
     Vertx vertx;
     try {
       VertxBuilder builder = Vertx.builder().with(options).withMetrics(Metrics.factory());
+      if (tracing != null) {
+        builder.withTracer(new OpenTelemetryTracingFactory(tracing));
+      }
       vertx = clusterManager == null
           ? builder.build()
           : builder.withClusterManager(clusterManager).buildClustered()
@@ -52,6 +60,9 @@ public final class BookingServer {
       LOG.error("Aurora Booking could not join the cluster {}: {}", config.clusterMembers(), e.toString(), e);
       System.exit(1);
       return;
+    }
+    if (tracing != null) {
+      Tracing.register(vertx, tracing);
     }
     vertx.deployVerticle(new BookingApp(clusterManager), new DeploymentOptions().setConfig(config.toJson()))
         .onFailure(failure -> {
@@ -63,6 +74,10 @@ public final class BookingServer {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        if (tracing != null) {
+          // The spans still buffered go out before the JVM ends.
+          tracing.shutdown().join(10, TimeUnit.SECONDS);
+        }
       } catch (Exception e) {
         LOG.warn("Shutdown did not complete cleanly: {}", e.toString());
       }

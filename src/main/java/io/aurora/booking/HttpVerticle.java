@@ -24,6 +24,8 @@ import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.http.ErrorHandler;
 import io.aurora.booking.http.RequestDeadline;
 import io.aurora.booking.infra.Clients;
+import io.aurora.booking.infra.ReplicaReads;
+import io.aurora.booking.infra.ReplicaState;
 import io.aurora.booking.infra.ServiceHealth;
 import io.aurora.booking.limits.ClientAddress;
 import io.aurora.booking.limits.RateLimiter;
@@ -72,19 +74,24 @@ public final class HttpVerticle extends VerticleBase {
   private Router router;
   private final ApiContract contract;
   private final StreamSlots streamSlots;
+  private final ReplicaState replica;
   private StatusStreams streams;
 
   /** A verticle whose status streams count against no other's (tests of the routes). */
   HttpVerticle(BookingMetrics metrics, ServiceHealth health, ApiContract contract) {
-    this(metrics, health, contract, null);
+    this(metrics, health, contract, null, null);
   }
 
   /**
    * @param contract the API document ({@link ApiContract#load}), which validates requests and is served
    * @param streamSlots the node's open status streams, shared by its HTTP verticles (the cap is per node)
+   * @param replica what the node's replica sampler knows of the read replica (null: none is sampled, so reads
+   *     that could go to a replica go to the primary)
    */
-  public HttpVerticle(BookingMetrics metrics, ServiceHealth health, ApiContract contract, StreamSlots streamSlots) {
+  public HttpVerticle(BookingMetrics metrics, ServiceHealth health, ApiContract contract, StreamSlots streamSlots,
+                      ReplicaState replica) {
     this.metrics = metrics;
+    this.replica = replica;
     this.health = health;
     this.contract = contract;
     this.streamSlots = streamSlots;
@@ -137,7 +144,10 @@ public final class HttpVerticle extends VerticleBase {
     if (config.benchMode()) {
       new BenchRoutes(pool, tokens, auth, contract).mount(router);
     }
-    new AdminRoutes(pool, requests, auth, contract, audit).mount(router);
+    // Reads that may lag go to the read replica when there is one; everything else stays on the primary.
+    ReplicaReads laggingReads = new ReplicaReads(pool, Clients.pgReadPool(vertx, config, "booking-http-read"),
+        replica != null ? replica : new ReplicaState(config.pgReadMaxLagSeconds()));
+    new AdminRoutes(pool, laggingReads, requests, auth, contract, audit).mount(router);
     new AuditRoutes(pool, auth.admin(), contract).mount(router);
     new WebhookRoutes(pool, auth, contract, new WebhookTargets(vertx, config.webhookAllowPrivateNetworks())).mount(router);
     new AdminConsole().mount(router);

@@ -11,6 +11,7 @@ import io.aurora.booking.bus.Messages.PauseScope;
 import io.aurora.booking.bus.Requests;
 import io.aurora.booking.http.ApiContract;
 import io.aurora.booking.http.Validated;
+import io.aurora.booking.infra.ReplicaReads;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -29,12 +30,19 @@ import static io.aurora.booking.http.Responses.sendJson;
 public final class AdminRoutes {
 
   private final Pool pool;
+  private final ReplicaReads laggingReads;
   private final Requests requests;
   private final Authentication auth;
   private final ApiContract contract;
   private final Audit audit;
 
-  public AdminRoutes(Pool pool, Requests requests, Authentication auth, ApiContract contract, Audit audit) {
+  /**
+   * @param pool the primary: audit rows of the queue controls
+   * @param laggingReads analytics, which may be a moment old: the read replica when there is one
+   */
+  public AdminRoutes(Pool pool, ReplicaReads laggingReads, Requests requests, Authentication auth, ApiContract contract,
+                     Audit audit) {
+    this.laggingReads = laggingReads;
     this.contract = contract;
     this.audit = audit;
     this.pool = pool;
@@ -90,18 +98,17 @@ public final class AdminRoutes {
     forwardAudited(ctx, Addresses.ADMIN_CLEAN, new CleanRequest(olderThan), AuditAction.QUEUE_CLEANED);
   }
 
+  /** Figures for operators, which may be as old as the replica's lag (at most {@code pgReadMaxLagSeconds}). */
   private void analytics(RoutingContext ctx) {
-    Future<RowSet<Row>> totals = pool.query(AnalyticsSql.TOTALS).execute();
-    Future<RowSet<Row>> viewed = pool.query(AnalyticsSql.MOST_VIEWED).execute();
-    Future<RowSet<Row>> utilisation = pool.query(AnalyticsSql.UTILISATION).execute();
-    Future.all(totals, viewed, utilisation)
+    laggingReads.read(db -> Future.all(db.query(AnalyticsSql.TOTALS).execute(), db.query(AnalyticsSql.MOST_VIEWED).execute(),
+            db.query(AnalyticsSql.UTILISATION).execute()))
         .map(all -> {
-          Row t = totals.result().iterator().next();
+          Row t = all.<RowSet<Row>>resultAt(0).iterator().next();
           JsonArray mostViewed = new JsonArray();
-          viewed.result().forEach(row -> mostViewed.add(new JsonObject()
+          all.<RowSet<Row>>resultAt(1).forEach(row -> mostViewed.add(new JsonObject()
               .put("id", row.getLong("id")).put("name", row.getString("name")).put("impressions", row.getLong("impressions"))));
           JsonArray capacity = new JsonArray();
-          utilisation.result().forEach(row -> {
+          all.<RowSet<Row>>resultAt(2).forEach(row -> {
             int cap = row.getInteger("capacity");
             int booked = row.getInteger("booked");
             capacity.add(new JsonObject().put("id", row.getLong("id")).put("name", row.getString("name"))

@@ -1,20 +1,15 @@
 package io.aurora.booking.audit;
 
-/** SQL of the audit log (V5 migration: the table, its chain trigger and its partitions). */
+/** SQL of the audit log (V5 migration: the table and its partitions; V8: the function that appends to it). */
 final class AuditSql {
 
   /**
-   * All rows of one change in one statement, in the order given: the chain trigger numbers them in that order.
-   * {@code at}, {@code seq} and the hashes are the database's to set.
+   * All rows of one change in one call, in the order given: audit_append (V8) numbers and hashes them in that
+   * order and inserts them in one statement. {@code at}, {@code seq} and the hashes are the database's to set.
    */
   static final String APPEND = """
-      INSERT INTO audit_log (chain, actor_id, actor_role, action, target_type, target_id, event_id, job_id,
-                             client_ip, request_id, before, after)
-      SELECT $1, t.actor_id, t.actor_role, t.action, t.target_type, t.target_id, t.event_id, t.job_id,
-             t.client_ip, t.request_id, t.before::jsonb, t.after::jsonb
-      FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[],
-                  $10::text[], $11::text[], $12::text[])
-        AS t(actor_id, actor_role, action, target_type, target_id, event_id, job_id, client_ip, request_id, before, after)""";
+      SELECT audit_append($1, $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[],
+                          $9::text[], $10::text[], $11::text[], $12::text[])""";
 
   /** Newest first, keyset-paginated on id; every filter optional ($1 actor, $2 event, $3 action, $4 from, $5 to). */
   static final String PAGE = """

@@ -70,7 +70,7 @@ import java.util.concurrent.TimeUnit;
  * directory per run), with {@code benchMode} on. A running server must have {@code benchMode} on for the
  * bench-only user factory.
  */
-@Command(name = "HotEventBench", sortOptions = false,
+@Command(name = "HotEventBench", sortOptions = false, mixinStandardHelpOptions = true, version = "Aurora Booking HotEventBench",
     description = "Load test of one hot event (or N): U users book C seats (of each event), at most K requests in flight; "
         + "verifies the result in PostgreSQL and prints one JSON line per run.",
     footer = "Exit status: 0 when every run verifies, 1 when one does not, 2 for a usage error.")
@@ -142,9 +142,6 @@ public final class HotEventBench implements Callable<Integer> {
 
   @Mixin
   AdminLogin admin = new AdminLogin();
-
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-  boolean help;
 
   @Spec
   CommandSpec spec;

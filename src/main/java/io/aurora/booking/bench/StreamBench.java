@@ -56,7 +56,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * In-process (the default) the server and the clients share the JVM, so each stream costs two file descriptors
  * in it; against a running server each process holds one per stream.
  */
-@Command(name = "StreamBench", sortOptions = false,
+@Command(name = "StreamBench", sortOptions = false, mixinStandardHelpOptions = true, version = "Aurora Booking StreamBench",
     description = "Opens N live status streams and measures how many are held and what a position round and the "
         + "outcomes cost; prints one JSON line.",
     footer = "Exit status: 0 when every stream was held and got every round and its outcome, 1 when not, 2 for a usage error.")
@@ -90,9 +90,6 @@ public final class StreamBench implements Callable<Integer> {
 
   @Mixin
   AdminLogin admin = new AdminLogin();
-
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-  boolean help;
 
   @Spec
   CommandSpec spec;

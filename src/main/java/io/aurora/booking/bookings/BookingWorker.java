@@ -10,8 +10,18 @@ import io.aurora.booking.events.EventCache;
 import io.aurora.booking.events.SeatsReturned;
 import io.aurora.booking.infra.Clients;
 import io.aurora.booking.infra.Faults;
+import io.aurora.booking.infra.Tracing;
 import io.aurora.booking.notifications.Notification;
 import io.aurora.booking.notifications.Outbox;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -53,6 +63,7 @@ public final class BookingWorker extends VerticleBase {
   private static final long MAX_BACKOFF_MILLIS = 2_000;
   /** Records the sold-out fast path answered, written per call once the shard is idle: about 10 ms of Redis each. */
   private static final int ANSWERED_RECORDS_PER_CALL = 1000;
+  private static final AttributeKey<String> JOB_ID = AttributeKey.stringKey("booking.job_id");
   /** The PostgreSQL pool all workers of a node share. */
   public static final String POOL_NAME = "booking-worker";
 
@@ -83,6 +94,8 @@ public final class BookingWorker extends VerticleBase {
   private BatchSizing sizing;
   /** Jobs the next take asks for ({@link BatchSizing}). */
   private int takeSize;
+  /** Whether this node traces ({@code infra.Tracing}): each batch is then decided inside a span of its own. */
+  private boolean tracing;
 
   /** A worker no owner epoch guards and that records no metrics (tests, tools). */
   public BookingWorker(int shard, JobQueue.Factory queues) {
@@ -103,6 +116,7 @@ public final class BookingWorker extends VerticleBase {
   @Override
   public Future<?> start() {
     config = new AppConfig(config());
+    tracing = Tracing.enabled(vertx);
     redis = Clients.redis(vertx, config, "booking-worker-" + shard);
     pool = Clients.pgPool(vertx, config, POOL_NAME);
     queue = queues.on(redis);
@@ -277,7 +291,56 @@ public final class BookingWorker extends VerticleBase {
         new DeliveryOptions().setLocalOnly(true));
   }
 
+  /**
+   * Decides a batch; when this node traces, inside a span of its own ({@link #batchSpan}), current while the
+   * batch is decided and recorded, so the PostgreSQL and Redis calls it makes are its children.
+   */
   private Future<Void> process(Leased leased) {
+    if (!tracing) {
+      return decideBatch(leased, null);
+    }
+    Span span = batchSpan(leased.batch().jobs());
+    Scope scope = Context.root().with(span).makeCurrent();
+    Future<Void> done;
+    try {
+      done = decideBatch(leased, span);
+    } catch (RuntimeException e) {
+      done = Future.failedFuture(e);
+    }
+    return done.andThen(ar -> {
+      scope.close();
+      if (ar.failed()) {
+        span.setStatus(StatusCode.ERROR, String.valueOf(ar.cause()));
+      }
+      span.end();
+    });
+  }
+
+  /**
+   * The span of one batch: one batch serves many requests, so it links to each traced job's request span, and
+   * belongs to the first one's trace (that request's trace then runs from its HTTP request to its decision).
+   */
+  private Span batchSpan(List<TakenJob> jobs) {
+    SpanBuilder builder = Tracing.tracer(vertx).spanBuilder("booking.batch").setSpanKind(SpanKind.CONSUMER)
+        .setAttribute("booking.shard", shard).setAttribute("booking.jobs", jobs.size());
+    SpanContext first = null;
+    for (TakenJob job : jobs) {
+      SpanContext request = Tracing.remote(job.traceparent());
+      if (request.isValid()) {
+        first = first == null ? request : first;
+        builder.addLink(request, Attributes.of(JOB_ID, job.jobId()));
+      }
+    }
+    if (first != null) {
+      builder.setParent(Context.root().with(Span.wrap(first)));
+    } else {
+      builder.setNoParent();
+    }
+    return builder.startSpan();
+  }
+
+  /** Decides a batch; {@code span} (null when not tracing) is the one its outcome lines are logged in. */
+  private Future<Void> decideBatch(Leased leased, Span span) {
     long takenAt = System.nanoTime();
     List<TakenJob> jobs = leased.batch().jobs();
     long renewTimer = leased.renewTimer();
@@ -305,7 +368,7 @@ public final class BookingWorker extends VerticleBase {
       long decidedAt = System.nanoTime();
       acknowledge(outcomes, 0).onComplete(done -> {
         if (done.succeeded() && done.result()) {
-          finished(jobs, outcomes, decidedAt - takenAt);
+          finished(jobs, outcomes, decidedAt - takenAt, span);
           announceDecided(outcomes);
         }
         vertx.cancelTimer(renewTimer);
@@ -406,8 +469,14 @@ public final class BookingWorker extends VerticleBase {
     vertx.eventBus().publish(Addresses.JOBS_DECIDED, new JobsDecided(shard, ids, results));
   }
 
-  /** Counts and times the outcomes now recorded in the queue, and logs each at debug level. */
-  private void finished(List<TakenJob> jobs, List<JobOutcome> outcomes, long processingNanos) {
+  /** Counts and times the outcomes now recorded in the queue, and logs each at debug level (in the batch's span). */
+  private void finished(List<TakenJob> jobs, List<JobOutcome> outcomes, long processingNanos, Span span) {
+    if (span != null) {
+      try (Scope inBatch = Context.root().with(span).makeCurrent()) {
+        finished(jobs, outcomes, processingNanos, null);
+      }
+      return;
+    }
     Map<String, TakenJob> byId = new HashMap<>();
     jobs.forEach(job -> byId.put(job.jobId(), job));
     for (JobOutcome outcome : outcomes) {

@@ -7,9 +7,17 @@ package io.aurora.booking.bookings;
  *                  it (cancellations, event changes). A worker that sees the event sell out marks it sold out
  *                  under this epoch, so a mark is void once a seat has come back since ({@link JobQueue#markSoldOut}).
  * @param waitlist  the request asked for a place on the event's waitlist should the event be sold out
+ * @param traceparent the W3C traceparent of the request's span when it was traced, else null: the batch that
+ *                  decides the job links to it
  */
 public record TakenJob(String jobId, long userId, long eventId, int seats, int attempts, long enqueuedAt,
-                       long seatEpoch, boolean waitlist) {
+                       long seatEpoch, boolean waitlist, String traceparent) {
+
+  /** A job whose request was not traced. */
+  public TakenJob(String jobId, long userId, long eventId, int seats, int attempts, long enqueuedAt, long seatEpoch,
+                  boolean waitlist) {
+    this(jobId, userId, eventId, seats, attempts, enqueuedAt, seatEpoch, waitlist, null);
+  }
 
   /** A job without the waitlist flag. */
   public TakenJob(String jobId, long userId, long eventId, int seats, int attempts, long enqueuedAt, long seatEpoch) {

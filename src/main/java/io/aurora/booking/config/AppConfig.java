@@ -25,6 +25,8 @@ public final class AppConfig {
       .put("httpBodyLimit", 65_536)
       .put("pgUrl", "")
       .put("pgMigrationUrl", "")
+      .put("pgReadUrl", "")
+      .put("pgReadMaxLagSeconds", 30)
       .put("pgPoolSize", 0)
       .put("redisUrl", "")
       .put("redisPoolSize", 0)
@@ -107,7 +109,10 @@ public final class AppConfig {
       .put("auditEnabled", true)
       .put("auditRetentionMonths", 24)
       .put("sseHeartbeatMillis", 15_000)
-      .put("sseMaxStreams", 50_000);
+      .put("sseMaxStreams", 50_000)
+      .put("tracingEnabled", false)
+      .put("otlpEndpoint", "http://127.0.0.1:4318/v1/traces")
+      .put("tracingSamplePercent", 100);
 
   /** Every configuration key. */
   public static Set<String> keys() {
@@ -146,11 +151,26 @@ public final class AppConfig {
    * a warning when PostgreSQL is external (the service then holds DDL rights it does not need).
    */
   public String pgMigrationUrl() { String url = json.getString("pgMigrationUrl"); return url.isBlank() ? pgUrl() : url; }
+  /**
+   * A streaming replica of {@link #pgUrl()}'s database, as the app role (the replica is a physical copy: same
+   * roles, same grants); empty: every read goes to the primary. Only reads that may lag go there (docs/operations.md).
+   */
+  public String pgReadUrl() { return json.getString("pgReadUrl"); }
+  /** A replica further behind than this (as last sampled) is not read from: its reads go to the primary. */
+  public int pgReadMaxLagSeconds() { return json.getInteger("pgReadMaxLagSeconds"); }
+  /** Whether a read replica is configured ({@link #pgReadUrl()} set). */
+  public boolean readReplica() { return !pgReadUrl().isBlank(); }
   /** Whether changes and booking decisions write audit rows (off only to measure what the audit log costs). */
   public boolean auditEnabled() { return json.getBoolean("auditEnabled"); }
 
   /** Off only to measure what notifications cost: no outbox rows, so no webhook or e-mail. */
   public boolean notificationsEnabled() { return json.getBoolean("notificationsEnabled"); }
+  /** Whether spans are made and exported over OTLP/HTTP ({@code infra.Tracing}); off, tracing costs nothing. */
+  public boolean tracingEnabled() { return json.getBoolean("tracingEnabled"); }
+  /** Where spans go: an OTLP/HTTP traces endpoint (an OpenTelemetry collector, Jaeger). */
+  public String otlpEndpoint() { return json.getString("otlpEndpoint"); }
+  /** Of the traces started here (a request without a sampled parent), the percentage kept. */
+  public int tracingSamplePercent() { return json.getInteger("tracingSamplePercent"); }
   /** Whole months of audit rows kept before the current one; older monthly partitions are dropped. */
   public int auditRetentionMonths() { return json.getInteger("auditRetentionMonths"); }
   /** PostgreSQL connections per pool; 0 means sized from the core count. */

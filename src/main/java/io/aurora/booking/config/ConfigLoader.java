@@ -93,6 +93,11 @@ public final class ConfigLoader {
     range("requestTimeoutMillis", c.requestTimeoutMillis(), 100, 600_000);
     range("httpBodyTimeoutMillis", c.httpBodyTimeoutMillis(), 100, 600_000);
     range("metricsSampleMillis", c.metricsSampleMillis(), 100, 3_600_000);
+    range("pgReadMaxLagSeconds", c.pgReadMaxLagSeconds(), 1, 86_400);
+    if (c.readReplica() && c.embeddedPostgres()) {
+      throw new IllegalArgumentException("pgReadUrl (" + envName("pgReadUrl") + ") is a replica of pgUrl's database: set pgUrl"
+          + " (" + envName("pgUrl") + ") too, or leave pgReadUrl empty (an embedded PostgreSQL has no replica)");
+    }
     if (!c.metricsPath().startsWith("/") || c.metricsPath().startsWith("/api/") || c.metricsPath().length() < 2) {
       throw new IllegalArgumentException("metricsPath (" + envName("metricsPath") + ") must be a path such as /metrics, outside /api/, got '"
           + c.metricsPath() + "'");
@@ -136,6 +141,7 @@ public final class ConfigLoader {
     range("webhookTimeoutMillis", (int) c.webhookTimeoutMillis(), 100, 600_000);
     range("sseHeartbeatMillis", (int) c.sseHeartbeatMillis(), 100, 600_000);
     range("sseMaxStreams", c.sseMaxStreams(), 1, 1_000_000);
+    range("tracingSamplePercent", c.tracingSamplePercent(), 0, 100);
     String smtp = c.smtpUrl().trim();
     if (!smtp.isEmpty() && !smtp.matches("(?i)smtps?://([^@/]+@)?[^@/:]+(:[0-9]{1,5})?/?")) {
       throw new IllegalArgumentException("smtpUrl (" + envName("smtpUrl")

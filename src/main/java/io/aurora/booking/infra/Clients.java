@@ -51,7 +51,19 @@ public final class Clients {
    * N pools' worth of connections.
    */
   public static Pool pgPool(Vertx vertx, AppConfig config, String name) {
-    PgConnectOptions connect = PgConnectOptions.fromUri(config.pgUrl())
+    return pgPool(vertx, config, config.pgUrl(), name);
+  }
+
+  /**
+   * A pool on the read replica ({@code pgReadUrl}), built like the primary's and shared by name the same way;
+   * null when no replica is configured. Only {@link ReplicaReads} should query it.
+   */
+  public static Pool pgReadPool(Vertx vertx, AppConfig config, String name) {
+    return config.readReplica() ? pgPool(vertx, config, config.pgReadUrl(), name) : null;
+  }
+
+  private static Pool pgPool(Vertx vertx, AppConfig config, String url, String name) {
+    PgConnectOptions connect = PgConnectOptions.fromUri(url)
         .setCachePreparedStatements(true)
         .setPipeliningLimit(16)
         .setReconnectAttempts(0);

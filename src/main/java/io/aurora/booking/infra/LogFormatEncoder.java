@@ -4,6 +4,10 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.EncoderBase;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import net.logstash.logback.composite.AbstractJsonProvider;
 import net.logstash.logback.encoder.LogstashEncoder;
 
 import java.io.IOException;
@@ -75,6 +79,7 @@ public final class LogFormatEncoder extends EncoderBase<ILoggingEvent> {
       }
       LogstashEncoder json = new LogstashEncoder();
       json.setContext(getContext());
+      json.addProvider(new TraceIds());
       delegate = json;
     }
     delegate.start();
@@ -102,5 +107,21 @@ public final class LogFormatEncoder extends EncoderBase<ILoggingEvent> {
   @Override
   public byte[] footerBytes() {
     return delegate.footerBytes();
+  }
+
+  /**
+   * {@code traceId} and {@code spanId} of the span current where the line is logged (tracing on, in a traced
+   * request or batch); nothing otherwise. Lines are encoded on the thread that logs them, so the current span
+   * is the one the line belongs to.
+   */
+  static final class TraceIds extends AbstractJsonProvider<ILoggingEvent> {
+    @Override
+    public void writeTo(JsonGenerator generator, ILoggingEvent event) throws IOException {
+      SpanContext span = Span.current().getSpanContext();
+      if (span.isValid()) {
+        generator.writeStringField("traceId", span.getTraceId());
+        generator.writeStringField("spanId", span.getSpanId());
+      }
+    }
   }
 }

@@ -4,11 +4,13 @@ import io.aurora.booking.bookings.FailureReason;
 import io.aurora.booking.bookings.JobOutcome;
 import io.aurora.booking.bookings.WorkerMeters;
 import io.aurora.booking.config.AppConfig;
+import io.aurora.booking.infra.ReplicaState;
 import io.aurora.booking.limits.ThrottleMeters;
 import io.aurora.booking.live.StreamMeters;
 import io.aurora.booking.queue.QueueMeters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -295,6 +297,31 @@ public final class BookingMetrics implements QueueMeters, WorkerMeters, Throttle
           .tag("dependency", name).register(registry));
       return value;
     }).set(up ? 1 : 0);
+  }
+
+  private static final String REPLICA_READS = "Reads that may lag (admin analytics), by the server that served them:"
+      + " the replica, or the primary while the replica was unreachable, too far behind, or failed the read";
+
+  /**
+   * The read replica's gauges, read from the node's {@code state} at each scrape: its lag
+   * ({@code booking_pg_replica_lag_seconds}; it keeps growing while the replica does not answer), whether it
+   * answered its last probe ({@code booking_dependency_up{dependency="postgres-replica"}}), and where the reads
+   * meant for it went ({@code booking_pg_replica_reads_total{served_by="replica"|"primary"}}).
+   */
+  public void replica(ReplicaState state) {
+    keep(Gauge.builder("booking.pg.replica.lag.seconds", state, ReplicaState::lagSeconds)
+        .description("Seconds the PostgreSQL read replica is behind the primary, sampled every second (NaN before it"
+            + " first answered; while it does not answer, its last lag plus the time since)")
+        .strongReference(true).register(registry));
+    keep(Gauge.builder("booking.dependency.up", state, s -> s.answering() ? 1 : 0)
+        .description("Whether this node reached the dependency at its last probe (1) or not (0)")
+        .tag("dependency", "postgres-replica").strongReference(true).register(registry));
+    keep(FunctionCounter.builder("booking.pg.replica.reads", state, ReplicaState::replicaReads)
+        .description(REPLICA_READS)
+        .tag("served_by", "replica").register(registry));
+    keep(FunctionCounter.builder("booking.pg.replica.reads", state, ReplicaState::primaryFallbacks)
+        .description(REPLICA_READS)
+        .tag("served_by", "primary").register(registry));
   }
 
   /**

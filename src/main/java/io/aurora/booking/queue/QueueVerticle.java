@@ -14,6 +14,7 @@ import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.http.ErrorCode;
 import io.aurora.booking.infra.Clients;
 import io.aurora.booking.infra.LuaScript;
+import io.aurora.booking.infra.Tracing;
 import io.aurora.booking.limits.LimitKeys;
 import io.aurora.booking.limits.RateLimit;
 import io.aurora.booking.limits.RateLimiter;
@@ -70,6 +71,8 @@ public final class QueueVerticle extends VerticleBase {
 
   private final QueueMeters metrics;
   private AppConfig config;
+  /** Whether this node traces: each job then carries its request's span to the worker. */
+  private boolean tracing;
   private Redis redis;
   private ShardQueue queue;
   /**
@@ -102,6 +105,7 @@ public final class QueueVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     config = new AppConfig(config());
+    tracing = Tracing.enabled(vertx);
     redis = Clients.redis(vertx, config, Clients.instanceName("booking-queue"));
     queue = new ShardQueue(redis);
     limiter = new RateLimiter(redis, ThrottleMeters.NONE, config.rateLimitsEnabled());
@@ -191,7 +195,7 @@ public final class QueueVerticle extends VerticleBase {
       Future<ShardQueue.Enqueued> enqueued = queue.enqueue(connection::send, shard, jobId, request.userId(),
           request.eventId(), request.seats(), request.idempotencyKey(), config.idempotencyTtlSeconds(),
           config.resultTtlSeconds(), held(request) ? System.currentTimeMillis() + ADMIT_HOLD_MILLIS : 0,
-          request.waitlist());
+          request.waitlist(), tracing ? Tracing.traceparent() : null);
       return Future.join(verdicts, enqueued, key).transform(done -> {
         if (key.failed() || key.result() == KEY_REUSED) {
           return refuseKey(shard, request, verdicts, enqueued, key);

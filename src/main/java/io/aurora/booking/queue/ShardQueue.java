@@ -95,6 +95,17 @@ public final class ShardQueue implements JobQueue {
   public Future<Enqueued> enqueue(Function<Request, Future<Response>> send, int shard, String jobId, long userId,
                                   long eventId, int seats, String idempotencyKey, int idempotencyTtlSeconds,
                                   int liveHoldSeconds, long admitByMillis, boolean waitlist) {
+    return enqueue(send, shard, jobId, userId, eventId, seats, idempotencyKey, idempotencyTtlSeconds, liveHoldSeconds,
+        admitByMillis, waitlist, null);
+  }
+
+  /**
+   * {@link #enqueue} carrying the request's span as a W3C {@code traceparent} (null: not traced), kept in the job's
+   * record: its worker links the batch that decides it to that span (tracing, {@code infra.Tracing}).
+   */
+  public Future<Enqueued> enqueue(Function<Request, Future<Response>> send, int shard, String jobId, long userId,
+                                  long eventId, int seats, String idempotencyKey, int idempotencyTtlSeconds,
+                                  int liveHoldSeconds, long admitByMillis, boolean waitlist, String traceparent) {
     boolean idem = idempotencyKey != null;
     return ENQUEUE.call(send,
         List.of(waiting(shard), seq(shard), taken(shard), stats(shard), jobPrefix(shard) + jobId,
@@ -102,7 +113,8 @@ public final class ShardQueue implements JobQueue {
             withdrawn(shard), answered(shard)),
         List.of(jobId, Long.toString(userId), Long.toString(eventId), Integer.toString(seats),
             Long.toString(System.currentTimeMillis()), idem ? Integer.toString(idempotencyTtlSeconds) : "0",
-            jobPrefix(shard), Integer.toString(liveHoldSeconds), Long.toString(admitByMillis), waitlist ? "1" : "0"))
+            jobPrefix(shard), Integer.toString(liveHoldSeconds), Long.toString(admitByMillis), waitlist ? "1" : "0",
+            traceparent == null ? "" : traceparent))
         .map(r -> switch (r.get(0).toInteger()) {
           case 1 -> new Enqueued(r.get(1).toString(), true, false, r.get(2).toLong(), r.get(3).toLong(), false);
           case 2 -> new Enqueued(r.get(1).toString(), false, true, r.get(2).toLong(), r.get(3).toLong(),
@@ -163,7 +175,8 @@ public final class ShardQueue implements JobQueue {
           for (Response job : taken) {
             jobs.add(new TakenJob(job.get(0).toString(), job.get(1).toLong(), job.get(2).toLong(),
                 job.get(3).toInteger(), job.get(4).toInteger(), job.get(5).toLong(), job.get(6).toLong(),
-                "1".equals(job.get(7).toString())));
+                "1".equals(job.get(7).toString()), job.size() > 8 && job.get(8) != null && !job.get(8).toString().isEmpty()
+                    ? job.get(8).toString() : null));
           }
           // Flat: id, event, enqueuedAt, user of each answered job.
           List<TakenBatch.AnsweredSoldOut> soldOut = new ArrayList<>(answered.size() / 4);

@@ -1,5 +1,6 @@
 package io.aurora.booking.auth;
 
+import io.aurora.booking.testing.OneAppPerClass;
 import io.aurora.booking.testing.TestApp;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -7,8 +8,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.sqlclient.Row;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -26,19 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * nothing personal in the user row; the same e-mail can make a new account afterwards.
  */
 @ExtendWith(VertxExtension.class)
-class AccountDeletionTest {
+class AccountDeletionTest extends OneAppPerClass {
 
-  private static TestApp app;
 
-  @BeforeAll
-  static void deploy(Vertx vertx) {
-    app = TestApp.start(vertx);
-  }
-
-  @AfterAll
-  static void undeploy() {
-    app.close();
-  }
 
   private static JsonObject register(String email) {
     HttpResponse<Buffer> answer = app.post("/api/auth/register", null,

@@ -1,13 +1,11 @@
 package io.aurora.booking.auth;
 
+import io.aurora.booking.testing.OneAppPerClass;
 import io.aurora.booking.testing.TestApp;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -20,20 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** An admin disables an account: its tokens are refused at once and it cannot log in; enabled, it can again. */
 @ExtendWith(VertxExtension.class)
-class AccountDisableTest {
+class AccountDisableTest extends OneAppPerClass {
 
   private static final String PASSWORD = "disabled-for-a-while";
-  private static TestApp app;
 
-  @BeforeAll
-  static void deploy(Vertx vertx) {
-    app = TestApp.start(vertx);
-  }
-
-  @AfterAll
-  static void undeploy() {
-    app.close();
-  }
 
   private static HttpResponse<Buffer> login(String email, String password) {
     return app.post("/api/auth/login", null, new JsonObject().put("email", email).put("password", password));

@@ -1,14 +1,12 @@
 package io.aurora.booking.auth;
 
 import io.aurora.booking.testing.Jwts;
+import io.aurora.booking.testing.OneAppPerClass;
 import io.aurora.booking.testing.TestApp;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -21,19 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @ExtendWith(VertxExtension.class)
-class AuthApiTest {
+class AuthApiTest extends OneAppPerClass {
 
-  private static TestApp app;
 
-  @BeforeAll
-  static void deploy(Vertx vertx) {
-    app = TestApp.start(vertx);
-  }
-
-  @AfterAll
-  static void undeploy() {
-    app.close();
-  }
 
   private static JsonObject registration(String email) {
     return new JsonObject().put("name", "Ada Lovelace").put("email", email).put("password", "correct horse battery");

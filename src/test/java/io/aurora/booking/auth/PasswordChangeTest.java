@@ -1,13 +1,10 @@
 package io.aurora.booking.auth;
 
-import io.aurora.booking.testing.TestApp;
-import io.vertx.core.Vertx;
+import io.aurora.booking.testing.OneAppPerClass;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -19,21 +16,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * cluster-wide generation as a deletion) and answers a new session; the old password stops working.
  */
 @ExtendWith(VertxExtension.class)
-class PasswordChangeTest {
+class PasswordChangeTest extends OneAppPerClass {
 
   private static final String OLD = "the-old-password";
   private static final String NEW = "the-new-password";
-  private static TestApp app;
 
-  @BeforeAll
-  static void deploy(Vertx vertx) {
-    app = TestApp.start(vertx);
-  }
-
-  @AfterAll
-  static void undeploy() {
-    app.close();
-  }
 
   private static HttpResponse<Buffer> login(String email, String password) {
     return app.post("/api/auth/login", null, new JsonObject().put("email", email).put("password", password));

@@ -3,8 +3,6 @@ package io.aurora.booking.bench;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.Map;
 
@@ -15,20 +13,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The load generator's command line, parsed and answered without running a load. */
 class HotEventBenchCliTest {
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+  private final CliRun run = new CliRun();
 
   private int execute(String... args) {
-    CommandLine cli = HotEventBench.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    return cli.execute(args);
+    return run.execute(HotEventBench.commandLine(), args);
   }
 
   @Test
   void helpListsEveryOptionWithItsDefaultAndStartsNothing() {
     assertEquals(0, execute("--help"));
-    String help = out.toString().replaceAll("\\s+", " ");
+    String help = run.printed();
     for (String option : List.of("--capacity", "--events", "--users", "--concurrency", "--batch-sizes", "--runs",
         "--warmup-users", "--shards", "--set", "--variants", "--paused", "--enqueue", "--url", "--pg-url", "--admin-email", "--admin-password")) {
       assertTrue(help.contains(option), option + " missing from the help:\n" + help);
@@ -36,20 +30,20 @@ class HotEventBenchCliTest {
     assertTrue(help.contains("default: 500"), help);
     assertTrue(help.contains("default: 20000"), help);
     assertTrue(help.contains("default: 256"), help);
-    assertEquals("", err.toString());
+    assertEquals("", run.err.toString());
   }
 
   @Test
   void aMistypedOptionIsAUsageErrorNotIgnored() {
     assertEquals(CommandLine.ExitCode.USAGE, execute("--capasity", "100"));
-    assertTrue(err.toString().contains("--capasity"), err.toString());
-    assertEquals("", out.toString());
+    assertTrue(run.err.toString().contains("--capasity"), run.err.toString());
+    assertEquals("", run.out.toString());
   }
 
   @Test
   void aValueThatIsNotANumberIsAUsageError() {
     assertEquals(CommandLine.ExitCode.USAGE, execute("--users", "many"));
-    assertTrue(err.toString().contains("--users"), err.toString());
+    assertTrue(run.err.toString().contains("--users"), run.err.toString());
   }
 
   @Test
@@ -92,27 +86,27 @@ class HotEventBenchCliTest {
     assertEquals(List.of("soldOutAnswersPerTake=0", "soldOutAnswersPerTake=1000,batchSize=32"), bench.variants);
     bench.validate();
     assertEquals(CommandLine.ExitCode.USAGE, execute("--variants", "soldOutAnswersPerTake=0;soldOutAnswer=1"));
-    assertTrue(err.toString().contains("soldOutAnswer"), err.toString());
+    assertTrue(run.err.toString().contains("soldOutAnswer"), run.err.toString());
   }
 
   @Test
   void sizesBelowOneAreUsageErrors() {
     assertEquals(CommandLine.ExitCode.USAGE, execute("--concurrency", "0"));
-    assertTrue(err.toString().contains("--concurrency"), err.toString());
+    assertTrue(run.err.toString().contains("--concurrency"), run.err.toString());
     assertEquals(CommandLine.ExitCode.USAGE, execute("--events", "0"));
-    assertTrue(err.toString().contains("--events"), err.toString());
+    assertTrue(run.err.toString().contains("--events"), run.err.toString());
   }
 
   @Test
   void anUnknownServerSettingIsAUsageError() {
     assertEquals(CommandLine.ExitCode.USAGE, execute("--set", "redisPoolSise=32"));
-    assertTrue(err.toString().contains("redisPoolSise"), err.toString());
+    assertTrue(run.err.toString().contains("redisPoolSise"), run.err.toString());
   }
 
   @Test
   void aRunningServerNeedsItsDatabaseAndAnAdmin() {
     assertEquals(CommandLine.ExitCode.USAGE, execute("--url", "http://127.0.0.1:1"));
-    assertTrue(err.toString().contains("--pg-url"), err.toString());
+    assertTrue(run.err.toString().contains("--pg-url"), run.err.toString());
   }
 
   @Test

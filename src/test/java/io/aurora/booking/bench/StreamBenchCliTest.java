@@ -3,8 +3,6 @@ package io.aurora.booking.bench;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,33 +11,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The stream bench's command line, parsed and answered without opening a stream. */
 class StreamBenchCliTest {
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+  private final CliRun run = new CliRun();
 
   private int execute(String... args) {
-    CommandLine cli = StreamBench.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    return cli.execute(args);
+    return run.execute(StreamBench.commandLine(), args);
   }
 
   @Test
   void helpListsEveryOptionWithItsDefaultAndStartsNothing() {
     assertEquals(0, execute("--help"));
-    String help = out.toString().replaceAll("\\s+", " ");
+    String help = run.printed();
     for (String option : List.of("--streams", "--rounds", "--step", "--open-concurrency", "--url", "--shards", "--admin-email", "--admin-password")) {
       assertTrue(help.contains(option), option + " missing from the help:\n" + help);
     }
     assertTrue(help.contains("default: 20000"), help);
-    assertEquals("", err.toString());
+    assertEquals("", run.err.toString());
   }
 
   @Test
   void aMistypedOptionOrAnIncompleteTargetIsAUsageError() {
     assertEquals(CommandLine.ExitCode.USAGE, execute("--streamz", "10"));
-    assertTrue(err.toString().contains("--streamz"), err.toString());
+    assertTrue(run.err.toString().contains("--streamz"), run.err.toString());
     assertEquals(CommandLine.ExitCode.USAGE, execute("--url", "http://127.0.0.1:1"));
-    assertTrue(err.toString().contains("--admin-email"), err.toString());
+    assertTrue(run.err.toString().contains("--admin-email"), run.err.toString());
     assertEquals(CommandLine.ExitCode.USAGE, execute("--streams", "0"));
   }
 }

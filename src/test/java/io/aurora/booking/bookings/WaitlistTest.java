@@ -2,12 +2,11 @@ package io.aurora.booking.bookings;
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.GreenMailUtil;
-import com.icegreen.greenmail.util.ServerSetup;
+import io.aurora.booking.notifications.NotificationServers;
 import io.aurora.booking.notifications.WebhookReceiver;
 import io.aurora.booking.queue.Sharding;
 import io.aurora.booking.testing.TestApp;
 import io.aurora.booking.testing.TestApp.TestUser;
-import io.aurora.booking.testing.TestServices;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -48,22 +47,17 @@ class WaitlistTest {
   private static final JsonObject WAITLIST = new JsonObject().put("waitlist", true);
 
   private static TestApp app;
+  private static NotificationServers servers;
   private static WebhookReceiver receiver;
   private static GreenMail smtp;
   private static JsonObject hook;
 
   @BeforeAll
   static void deploy(Vertx vertx) {
-    receiver = new WebhookReceiver(vertx, 0);
-    smtp = new GreenMail(new ServerSetup(TestServices.freePort(), "127.0.0.1", "smtp"));
-    smtp.start();
-    app = TestApp.start(vertx, Map.of(
-        "webhookAllowPrivateNetworks", true,
-        "notificationRetryBaseMillis", 100,
-        "notificationRetryMaxMillis", 400,
-        "notificationPollMillis", 50,
-        "smtpUrl", "smtp://127.0.0.1:" + smtp.getSmtp().getPort(),
-        "mailFrom", "bookings@test.local"));
+    servers = NotificationServers.start(vertx, 0);
+    receiver = servers.receiver();
+    smtp = servers.smtp();
+    app = TestApp.start(vertx, servers.appSettings(Map.of()));
     HttpResponse<Buffer> created = app.post("/api/admin/webhooks", app.adminToken(), new JsonObject()
         .put("url", receiver.url("/waitlist")).put("events", new JsonArray().add("booking.waitlisted").add("booking.promoted")));
     assertEquals(201, created.statusCode(), created.bodyAsString());
@@ -75,8 +69,7 @@ class WaitlistTest {
     try {
       app.close();
     } finally {
-      receiver.close();
-      smtp.stop();
+      servers.close();
     }
   }
 

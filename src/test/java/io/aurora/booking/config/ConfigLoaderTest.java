@@ -128,6 +128,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aReadReplicaNeedsAnExternalPrimaryAndABoundedLagLimit() {
+    assertFalse(ConfigLoader.load(Map.of()).readReplica(), "off by default");
+    IllegalArgumentException embedded = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(Map.of("BOOKING_PG_READ_URL", "postgresql://aurora_app@10.0.0.4:5432/aurora")));
+    assertTrue(embedded.getMessage().contains("BOOKING_PG_URL"), embedded.getMessage());
+    Map<String, String> replicated = Map.of("BOOKING_PG_URL", "postgresql://aurora_app@10.0.0.3:5432/aurora",
+        "BOOKING_PG_READ_URL", "postgresql://aurora_app@10.0.0.4:5432/aurora", "BOOKING_PG_READ_MAX_LAG_SECONDS", "5");
+    AppConfig config = ConfigLoader.load(replicated);
+    assertTrue(config.readReplica());
+    assertEquals(5, config.pgReadMaxLagSeconds());
+    HashMap<String, String> unbounded = new HashMap<>(replicated);
+    unbounded.put("BOOKING_PG_READ_MAX_LAG_SECONDS", "0");
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(unbounded)).getMessage()
+        .contains("pgReadMaxLagSeconds"));
+  }
+
+  @Test
   void aClusteredNodeRefusesEmbeddedServersAndNeedsMembers() {
     IllegalArgumentException embedded = assertThrows(IllegalArgumentException.class,
         () -> ConfigLoader.load(Map.of("BOOKING_CLUSTER_ENABLED", "true", "BOOKING_CLUSTER_MEMBERS", "10.0.0.1:5701",

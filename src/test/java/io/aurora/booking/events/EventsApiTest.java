@@ -1,9 +1,9 @@
 package io.aurora.booking.events;
 
+import io.aurora.booking.testing.OneAppPerClass;
 import io.aurora.booking.testing.TestApp;
 import io.aurora.booking.testing.TestApp.TestUser;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -13,8 +13,6 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.sqlclient.Row;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -38,22 +36,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @ExtendWith(VertxExtension.class)
-class EventsApiTest {
+class EventsApiTest extends OneAppPerClass {
 
   private static final String LIST = "/api/events/view";
   private static final String CREATE = "/api/events/create";
 
-  private static TestApp app;
 
-  @BeforeAll
-  static void deploy(Vertx vertx) {
-    app = TestApp.start(vertx);
-  }
-
-  @AfterAll
-  static void undeploy() {
-    app.close();
-  }
 
   // ---- helpers ----
 

@@ -1,11 +1,8 @@
 package io.aurora.booking.http;
 
-import io.aurora.booking.testing.TestApp;
-import io.vertx.core.Vertx;
+import io.aurora.booking.testing.OneAppPerClass;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -25,19 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * well-behaved client can send them.
  */
 @ExtendWith(VertxExtension.class)
-class HttpLayerErrorsTest {
+class HttpLayerErrorsTest extends OneAppPerClass {
 
-  private static TestApp app;
 
-  @BeforeAll
-  static void deploy(Vertx vertx) {
-    app = TestApp.start(vertx);
-  }
-
-  @AfterAll
-  static void undeploy() {
-    app.close();
-  }
 
   @Test
   void aRequestLineTooLongIs414WithAJsonBody() throws IOException {

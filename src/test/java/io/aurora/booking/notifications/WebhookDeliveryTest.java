@@ -2,13 +2,11 @@ package io.aurora.booking.notifications;
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.GreenMailUtil;
-import com.icegreen.greenmail.util.ServerSetup;
 import io.aurora.booking.bookings.JobOutcome;
 import io.aurora.booking.bookings.SeatLedger;
 import io.aurora.booking.bookings.TakenJob;
 import io.aurora.booking.testing.TestApp;
 import io.aurora.booking.testing.TestApp.TestUser;
-import io.aurora.booking.testing.TestServices;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -43,22 +41,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WebhookDeliveryTest {
 
   private static TestApp app;
+  private static NotificationServers servers;
   private static WebhookReceiver receiver;
   private static GreenMail smtp;
 
   @BeforeAll
   static void deploy(Vertx vertx) {
-    receiver = new WebhookReceiver(vertx, 2);
-    smtp = new GreenMail(new ServerSetup(TestServices.freePort(), "127.0.0.1", "smtp"));
-    smtp.start();
-    app = TestApp.start(vertx, Map.of(
-        "webhookAllowPrivateNetworks", true,
-        "notificationRetryBaseMillis", 100,
-        "notificationRetryMaxMillis", 400,
-        "notificationPollMillis", 50,
-        "webhookTimeoutMillis", 2_000,
-        "smtpUrl", "smtp://127.0.0.1:" + smtp.getSmtp().getPort(),
-        "mailFrom", "bookings@test.local"));
+    servers = NotificationServers.start(vertx, 2);
+    receiver = servers.receiver();
+    smtp = servers.smtp();
+    app = TestApp.start(vertx, servers.appSettings(Map.of("webhookTimeoutMillis", 2_000)));
   }
 
   @AfterAll
@@ -66,8 +58,7 @@ class WebhookDeliveryTest {
     try {
       app.close();
     } finally {
-      receiver.close();
-      smtp.stop();
+      servers.close();
     }
   }
 
