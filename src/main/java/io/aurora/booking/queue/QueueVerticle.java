@@ -65,6 +65,8 @@ public final class QueueVerticle extends VerticleBase {
    */
   private static final long ADMIT_HOLD_MILLIS = 10_000;
   private static final LuaScript IDEMPOTENCY = LuaScript.load("idempotency");
+  /** How long the write that orders a repeated request after its job stays (it only needs to be replicated). */
+  private static final long REPLICATION_MARK_MILLIS = 60_000;
   /** idempotency.lua's answers. */
   private static final int KEY_REUSED = 0;
   private static final int KEY_NEW = 2;
@@ -210,7 +212,7 @@ public final class QueueVerticle extends VerticleBase {
           });
         }
         // After the key's fate: a job that stands keeps its key, even when its replication is not confirmed.
-        return answer.compose(reply -> reply.jobId() == null ? Future.succeededFuture(reply) : replicated(connection).map(reply));
+        return answer.compose(reply -> reply.jobId() == null ? Future.succeededFuture(reply) : replicated(connection, shard, reply).map(reply));
       });
     });
   }
@@ -267,12 +269,18 @@ public final class QueueVerticle extends VerticleBase {
    * perhaps on a replica): the client's retry with the same Idempotency-Key finds it instead of making a
    * second one, and is confirmed in turn.
    */
-  private Future<Void> replicated(RedisConnection connection) {
+  private Future<Void> replicated(RedisConnection connection, int shard, EnqueueReply reply) {
     if (config.redisMinReplicas() == 0) {
       return Future.succeededFuture();
     }
     if (confirmations == null || !confirmations.on(connection)) {
       confirmations = new ReplicaConfirmations(connection, config.redisMinReplicas(), config.redisReplicaWaitMillis());
+    }
+    if (reply.duplicate() || reply.alreadyLive()) {
+      // An earlier request made the job, perhaps on another connection, and WAIT only counts this one's
+      // writes: a write here, after the job in the master's one replication stream, makes it count.
+      return connection.send(Request.cmd(Command.SET).arg(ShardKeys.replicationMark(shard)).arg(reply.jobId())
+          .arg("PX").arg(REPLICATION_MARK_MILLIS)).compose(written -> confirmations.confirm());
     }
     return confirmations.confirm();
   }
