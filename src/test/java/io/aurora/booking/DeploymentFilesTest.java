@@ -38,7 +38,17 @@ class DeploymentFilesTest {
   void composeRunsTwoClusteredNodesOnSharedPostgresAndRedisBehindOnePort() throws IOException {
     Map<String, Object> compose = new Yaml(new SafeConstructor(new LoaderOptions())).load(Files.readString(COMPOSE));
     Map<String, Object> services = (Map<String, Object>) compose.get("services");
-    assertEquals(Set.of("postgres", "redis", "app1", "app2", "lb"), services.keySet());
+    Set<String> always = services.entrySet().stream().filter(e -> !((Map<String, Object>) e.getValue()).containsKey("profiles"))
+        .map(Map.Entry::getKey).collect(Collectors.toSet());
+    assertEquals(Set.of("postgres", "redis", "app1", "app2", "lb"), always);
+    // The tracing profile: a collector (its config file beside the compose file) forwarding to Jaeger.
+    Set<String> tracing = services.entrySet().stream()
+        .filter(e -> ((List<String>) ((Map<String, Object>) e.getValue()).getOrDefault("profiles", List.of())).contains("tracing"))
+        .map(Map.Entry::getKey).collect(Collectors.toSet());
+    assertEquals(Set.of("otel-collector", "jaeger"), tracing);
+    Map<String, Object> collector = new Yaml(new SafeConstructor(new LoaderOptions()))
+        .load(Files.readString(COMPOSE.getParent().resolve("otel-collector.yml")));
+    assertTrue(collector.containsKey("receivers") && collector.containsKey("exporters") && collector.containsKey("service"));
     assertTrue(image(services, "postgres").startsWith("postgres:"), image(services, "postgres"));
     assertTrue(image(services, "redis").startsWith("redis:"), image(services, "redis"));
     assertTrue(image(services, "lb").startsWith("nginx:"), image(services, "lb"));

@@ -28,11 +28,17 @@ public final class Migrations {
 
   /** Migrates as the owner of {@code migrationUrl} and grants the role of {@code appUrl} what the service needs. */
   public static void migrate(String migrationUrl, String appUrl) {
+    migrate(migrationUrl, appUrl, "latest");
+  }
+
+  /** {@link #migrate(String, String)} up to the migration {@code target} only ("latest": all; tests of an upgrade). */
+  public static void migrate(String migrationUrl, String appUrl, String target) {
     PgConnectOptions owner = PgConnectOptions.fromUri(migrationUrl);
     Flyway.configure()
         .dataSource(jdbcUrl(owner), owner.getUser(), owner.getPassword())
         .locations("classpath:db/migration")
         .placeholders(Map.of("appRole", PgConnectOptions.fromUri(appUrl).getUser()))
+        .target(target)
         .load()
         .migrate();
   }
