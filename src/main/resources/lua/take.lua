@@ -24,7 +24,8 @@
 -- An answer costs one read of the job and its place in the answered set (one ZADD per thousand jobs): the
 -- answer is final from here on (status.lua and enqueue.lua read it from the set), while the job's record
 -- itself is written later, in bulk, by answered.lua (with its live-job mark and retention). Counted here.
-if ARGV[5] ~= '0' and redis.call('HGET', KEYS[6], 'epoch') ~= ARGV[5] then
+-- Only a newer epoch fences: a record behind the caller's went back in a Redis failover (touch.lua restores it).
+if ARGV[5] ~= '0' and tonumber(redis.call('HGET', KEYS[6], 'epoch') or '0') > tonumber(ARGV[5]) then
   return redis.error_reply('FENCED shard claimed by a newer owner')
 end
 if redis.call('EXISTS', KEYS[4]) == 1 then

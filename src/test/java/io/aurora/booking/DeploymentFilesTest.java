@@ -46,6 +46,13 @@ class DeploymentFilesTest {
         .filter(e -> ((List<String>) ((Map<String, Object>) e.getValue()).getOrDefault("profiles", List.of())).contains("tracing"))
         .map(Map.Entry::getKey).collect(Collectors.toSet());
     assertEquals(Set.of("otel-collector", "jaeger"), tracing);
+    // The ha profile: a Redis replica and three Sentinels (their config beside the compose file), a PostgreSQL replica.
+    Set<String> ha = services.entrySet().stream()
+        .filter(e -> ((List<String>) ((Map<String, Object>) e.getValue()).getOrDefault("profiles", List.of())).contains("ha"))
+        .map(Map.Entry::getKey).collect(Collectors.toSet());
+    assertEquals(Set.of("redis-replica", "sentinel1", "sentinel2", "sentinel3", "postgres-replica"), ha);
+    assertTrue(Files.readString(COMPOSE.getParent().resolve("sentinel.conf")).contains("sentinel monitor aurora redis 6379 2"));
+    assertTrue(Files.isExecutable(COMPOSE.getParent().resolve("pg-primary-init.sh")));
     Map<String, Object> collector = new Yaml(new SafeConstructor(new LoaderOptions()))
         .load(Files.readString(COMPOSE.getParent().resolve("otel-collector.yml")));
     assertTrue(collector.containsKey("receivers") && collector.containsKey("exporters") && collector.containsKey("service"));

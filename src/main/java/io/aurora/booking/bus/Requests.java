@@ -23,6 +23,8 @@ public final class Requests {
    */
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setSendTimeout(5_000).setLocalOnly(true);
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Requests.class);
+
   private final Vertx vertx;
 
   public Requests(Vertx vertx) {
@@ -42,9 +44,15 @@ public final class Requests {
       ApiException error = failure instanceof ApiException api ? api
           : Faults.isTransient(failure)
               ? ErrorCode.SERVICE_UNAVAILABLE.error("The queue store is unavailable; please retry shortly")
-              : ErrorCode.INTERNAL.error("Internal error");
+              : internal(request, failure);
       request.fail(error.code().failureCode(), error.getMessage());
     });
+  }
+
+  /** A failure that is neither typed nor a fault: a bug, logged here with its cause (the asker only sees a 500). */
+  private static ApiException internal(Message<?> request, Throwable failure) {
+    LOG.error("Request to {} failed", request.address(), failure);
+    return ErrorCode.INTERNAL.error("Internal error");
   }
 
   private static <T> Future<T> toApiException(Throwable failure) {

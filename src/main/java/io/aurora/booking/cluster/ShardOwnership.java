@@ -186,7 +186,7 @@ public final class ShardOwnership extends VerticleBase {
       if (slot.state == State.OWNED) {
         int shard = s;
         long epoch = slot.epoch;
-        owners.touch(shard, epoch).onSuccess(stillOurs -> {
+        owners.touch(shard, epoch, members.self().memberId(), members.self().nodeName()).onSuccess(stillOurs -> {
           if (!stillOurs) {
             fencedOff(new ShardFenced(shard, epoch));
           }

@@ -30,6 +30,14 @@ public final class AppConfig {
       .put("pgPoolSize", 0)
       .put("redisUrl", "")
       .put("redisPoolSize", 0)
+      .put("redisMode", "standalone")
+      .put("redisUrls", "")
+      .put("redisMasterName", "")
+      .put("redisUser", "")
+      .put("redisPassword", "")
+      .put("redisTls", false)
+      .put("redisMinReplicas", 0)
+      .put("redisReplicaWaitMillis", 1_000)
       .put("dataDir", "data")
       .put("embeddedDurable", true)
       .put("embeddedRestartAttempts", 5)
@@ -173,6 +181,33 @@ public final class AppConfig {
    * so the front door needs many more than cores (measured: 4 gave half the enqueue rate of 32).
    */
   public int redisPoolSize() { int n = json.getInteger("redisPoolSize"); return n > 0 ? n : 32; }
+  /** How the service reaches Redis: one server, a master found through Sentinels, or a Redis Cluster. */
+  public enum RedisMode { STANDALONE, SENTINEL, CLUSTER }
+
+  /** {@code redisMode}: {@code standalone} (the default), {@code sentinel} or {@code cluster}; validated by {@link ConfigLoader}. */
+  public RedisMode redisMode() { return RedisMode.valueOf(json.getString("redisMode").trim().toUpperCase(java.util.Locale.ROOT)); }
+  /**
+   * The servers the client starts from, {@code redis://host:port} each: the Sentinels (sentinel mode) or some
+   * of the cluster's nodes (cluster mode). In standalone mode the one server is {@link #redisUrl()}.
+   */
+  public List<String> redisUrls() {
+    return Arrays.stream(json.getString("redisUrls").split(",")).map(String::strip).filter(u -> !u.isEmpty()).toList();
+  }
+  /** The name the Sentinels monitor the master under ({@code sentinel monitor NAME ...}). */
+  public String redisMasterName() { return json.getString("redisMasterName"); }
+  /** ACL user of the data nodes (empty: the default user); with {@link #redisPassword()}. */
+  public String redisUser() { return json.getString("redisUser"); }
+  /** Password of the data nodes (empty: none, or the one in the URL). Never logged. */
+  public String redisPassword() { return json.getString("redisPassword"); }
+  /** TLS to every Redis node (and Sentinel), checked against the JVM's trust store. */
+  public boolean redisTls() { return json.getBoolean("redisTls"); }
+  /**
+   * Replicas that must confirm an accepted job ({@code WAIT}) before the door answers 202; 0 answers once the
+   * master has it. With 1 or more, a failover cannot lose an accepted job (replication is asynchronous).
+   */
+  public int redisMinReplicas() { return json.getInteger("redisMinReplicas"); }
+  /** How long the door waits for {@link #redisMinReplicas()} confirmations before it answers 503. */
+  public int redisReplicaWaitMillis() { return json.getInteger("redisReplicaWaitMillis"); }
   public String dataDir() { return json.getString("dataDir"); }
   /**
    * Whether the embedded servers flush every commit (PostgreSQL fsync, synchronous_commit) and every accepted
@@ -304,7 +339,8 @@ public final class AppConfig {
   }
 
   public boolean embeddedPostgres() { return pgUrl().isBlank(); }
-  public boolean embeddedRedis() { return redisUrl().isBlank(); }
+  /** No Redis configured: standalone mode without a URL (sentinel and cluster modes name their servers). */
+  public boolean embeddedRedis() { return redisMode() == RedisMode.STANDALONE && redisUrl().isBlank(); }
 
   /** Resolved once: looking up the host name may wait on DNS, so it is not done per call. */
   private static final class NodeName {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -75,6 +76,7 @@ public final class ConfigLoader {
   }
 
   static void validate(AppConfig c) {
+    validateRedis(c);
     range("httpPort", c.httpPort(), 0, 65_535);
     range("shards", c.shards(), 1, 1_024);
     range("batchSize", c.batchSize(), 1, 10_000);
@@ -158,6 +160,63 @@ public final class ConfigLoader {
     }
   }
 
+  /** The Redis topology keys must describe one way to reach Redis, whole: a half-set mode is refused at start. */
+  private static void validateRedis(AppConfig c) {
+    String mode = c.toJson().getString("redisMode").trim().toLowerCase(java.util.Locale.ROOT);
+    if (!Set.of("standalone", "sentinel", "cluster").contains(mode)) {
+      throw new IllegalArgumentException("redisMode (" + envName("redisMode") + ") must be standalone, sentinel or cluster, got '"
+          + c.toJson().getString("redisMode") + "'");
+    }
+    for (String url : c.redisUrls()) {
+      if (!url.matches("rediss?://[^/]+(/[0-9]*)?")) {
+        throw new IllegalArgumentException("redisUrls (" + envName("redisUrls") + ") must list redis://host:port URLs,"
+            + " comma-separated; got '" + url + "'");
+      }
+    }
+    switch (c.redisMode()) {
+      case STANDALONE -> {
+        if (!c.redisUrls().isEmpty() || !c.redisMasterName().isBlank()) {
+          throw new IllegalArgumentException("redisUrls and redisMasterName are for redisMode sentinel or cluster;"
+              + " in standalone mode name the server with redisUrl (" + envName("redisUrl") + ")");
+        }
+      }
+      case SENTINEL -> {
+        if (c.redisUrls().isEmpty() || c.redisMasterName().isBlank()) {
+          throw new IllegalArgumentException("redisMode sentinel needs redisUrls (" + envName("redisUrls")
+              + ": the Sentinels, redis://host:26379, comma-separated) and redisMasterName (" + envName("redisMasterName")
+              + ": the name they monitor the master under)");
+        }
+      }
+      case CLUSTER -> {
+        if (c.redisUrls().isEmpty() || !c.redisMasterName().isBlank()) {
+          throw new IllegalArgumentException("redisMode cluster needs redisUrls (" + envName("redisUrls")
+              + ": some of the cluster's nodes, comma-separated) and no redisMasterName");
+        }
+      }
+    }
+    if (c.redisMode() != AppConfig.RedisMode.STANDALONE && !c.redisUrl().isBlank()) {
+      throw new IllegalArgumentException("redisUrl (" + envName("redisUrl") + ") is for redisMode standalone; in "
+          + c.redisMode().name().toLowerCase(java.util.Locale.ROOT) + " mode list the servers in redisUrls");
+    }
+    if (c.redisMinReplicas() > 0 && c.embeddedRedis()) {
+      throw new IllegalArgumentException("redisMinReplicas (" + envName("redisMinReplicas") + ") needs Redis replicas:"
+          + " the embedded Redis has none (set redisUrl, or redisMode sentinel or cluster)");
+    }
+    if (c.redisTls()) {
+      List<String> urls = new java.util.ArrayList<>(c.redisUrls());
+      urls.add(c.redisUrl());
+      if (c.embeddedRedis() || urls.stream().anyMatch(u -> !u.isBlank() && !u.startsWith("rediss://"))) {
+        throw new IllegalArgumentException("redisTls (" + envName("redisTls") + ") needs rediss:// URLs of an external Redis");
+      }
+    }
+    if (c.redisMinReplicas() > 0 && c.redisMode() == AppConfig.RedisMode.CLUSTER) {
+      // WAIT names no key: the cluster client sends it to any node, not to the master that took the job.
+      throw new IllegalArgumentException("redisMinReplicas (" + envName("redisMinReplicas") + ") is not supported in"
+          + " redisMode cluster yet: use sentinel mode, or 0");
+    }
+    range("redisMinReplicas", c.redisMinReplicas(), 0, 16);
+    range("redisReplicaWaitMillis", c.redisReplicaWaitMillis(), 10, 60_000);
+  }
 
   private static void range(String key, int value, int min, int max) {
     if (value < min || value > max) {

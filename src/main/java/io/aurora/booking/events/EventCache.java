@@ -111,7 +111,9 @@ public final class EventCache {
   public Future<Void> invalidate(long eventId) {
     local.remove(eventId);
     vertx.eventBus().publish(Addresses.EVENT_CHANGED, eventId);
-    return redis.del(List.of(LIST_KEY, summaryKey(eventId))).<Void>mapEmpty().recover(e -> {
+    // One DEL per key: the list and the event's summary live in different hash slots (on Redis Cluster,
+    // different nodes), and their deletions need not be atomic, only done.
+    return Future.all(redis.del(List.of(LIST_KEY)), redis.del(List.of(summaryKey(eventId)))).<Void>mapEmpty().recover(e -> {
       LOG.warn("Cache of event {} not invalidated ({}); it expires within {} s", eventId, e.toString(), ttlSeconds);
       return Future.succeededFuture();
     });

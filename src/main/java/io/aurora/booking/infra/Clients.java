@@ -6,6 +6,9 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisReplicas;
+import io.vertx.redis.client.RedisRole;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
@@ -86,17 +89,39 @@ public final class Clients {
 
   /**
    * A Redis client of its own; {@code name} names its pool in the metrics, so it must be unique in the
-   * JVM (Vert.x registers each pool's gauges once per name).
+   * JVM (Vert.x registers each pool's gauges once per name). The one place where {@code redisMode} is read:
+   * every client of the service reaches the same master (standalone, Sentinel) or the same cluster.
    */
   public static Redis redis(Vertx vertx, AppConfig config, String name) {
-    return Redis.createClient(vertx, new RedisOptions()
-        .setConnectionString(config.redisUrl())
+    RedisOptions options = new RedisOptions()
         .setPoolName(name)
         .setMaxPoolSize(config.redisPoolSize())
         .setMaxPoolWaiting(100_000)
         .setMaxWaitingHandlers(100_000)
         .setPoolRecycleTimeout(15_000)
-        .setNetClientOptions(network(config)));
+        .setNetClientOptions(network(config).setSsl(config.redisTls()));
+    switch (config.redisMode()) {
+      case STANDALONE -> options.setConnectionString(config.redisUrl());
+      case SENTINEL -> options.setType(RedisClientType.SENTINEL)
+          .setEndpoints(config.redisUrls())
+          .setMasterName(config.redisMasterName())
+          // Writes go to the master only. Auto failover: on the Sentinels' switch-master the client closes its
+          // connections to the old master (alive but demoted, it would answer READONLY) and opens new ones.
+          .setRole(RedisRole.MASTER)
+          .setAutoFailover(true);
+      case CLUSTER -> options.setType(RedisClientType.CLUSTER)
+          .setEndpoints(config.redisUrls())
+          // Reads from replicas could be behind the writes they follow (a job's status right after its 202).
+          .setUseReplicas(RedisReplicas.NEVER);
+    }
+    if (!config.redisPassword().isEmpty()) {
+      options.setPassword(config.redisPassword());
+    }
+    if (!config.redisUser().isEmpty()) {
+      options.setUser(config.redisUser());
+    }
+    Redis client = Redis.createClient(vertx, options);
+    return config.redisMode() == AppConfig.RedisMode.CLUSTER ? new NodeSplitBatches(client) : client;
   }
 
   /** TCP connect timeout, and the silent-server backstop. */

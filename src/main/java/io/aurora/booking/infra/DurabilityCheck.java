@@ -96,7 +96,7 @@ public final class DurabilityCheck {
   public static Future<Report> inspect(Vertx vertx, AppConfig config) {
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
         .connectingTo(PgConnectOptions.fromUri(config.pgUrl())).using(vertx).build();
-    Redis redis = Redis.createClient(vertx, config.redisUrl());
+    Redis redis = Clients.redis(vertx, config.with(Map.of("redisPoolSize", 1)), Clients.instanceName("booking-durability-check"));
     Future<Map<String, String>> postgres = attempt(ATTEMPTS, () -> pool
         .query("SELECT name, setting FROM pg_settings WHERE name IN ("
             + String.join(", ", POSTGRES_SETTINGS.stream().map(n -> "'" + n + "'").toList()) + ")").execute()

@@ -17,6 +17,14 @@ public final class Faults {
   /** SQLSTATEs that mean "try again": serialization failure, deadlock, lock timeout, shutdown, too many connections. */
   private static final Set<String> TRANSIENT_SQL_STATES = Set.of("40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300");
 
+  /**
+   * Redis error replies that mean "try again" (a failover under way, a node loading or demoted): READONLY from
+   * an old master the client still holds, MASTERDOWN from a replica cut from its master, TRYAGAIN and
+   * CLUSTERDOWN from a cluster resharding or electing, NOREPLICAS from min-replicas-to-write.
+   */
+  private static final Set<String> TRANSIENT_REDIS_ERRORS = Set.of("READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN",
+      "NOREPLICAS", "LOADING");
+
   private Faults() {
   }
 
@@ -29,7 +37,12 @@ public final class Faults {
       if (t instanceof IOException || t instanceof TimeoutException) {
         return true;
       }
-      String message = String.valueOf(t.getMessage()).toLowerCase();
+      String raw = String.valueOf(t.getMessage());
+      if (t.getClass().getName().startsWith("io.vertx.redis")
+          && (TRANSIENT_REDIS_ERRORS.contains(raw.split(" ", 2)[0]) || t.getClass().getSimpleName().equals("RedisConnectException"))) {
+        return true;
+      }
+      String message = raw.toLowerCase();
       if (t instanceof VertxException || t.getClass().getName().startsWith("io.vertx")
           || t.getClass().getName().startsWith("io.netty")) {
         if (message.contains("closed") || message.contains("connect") || message.contains("timeout")

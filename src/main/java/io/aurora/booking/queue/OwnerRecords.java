@@ -82,9 +82,12 @@ public final class OwnerRecords {
         });
   }
 
-  /** The owner of {@code epoch} is alive; false when the shard has been claimed since (fenced off). */
-  public Future<Boolean> touch(int shard, long epoch) {
-    return TOUCH.call(redis, List.of(owner(shard)), List.of(Long.toString(epoch))).map(r -> r.toInteger() == 1);
+  /**
+   * The owner of {@code epoch} is alive; false when the shard has been claimed since (fenced off). A record
+   * found behind {@code epoch} (lost in a Redis failover) is restored to this owner (touch.lua).
+   */
+  public Future<Boolean> touch(int shard, long epoch, String memberId, String nodeName) {
+    return TOUCH.call(redis, List.of(owner(shard)), List.of(Long.toString(epoch), memberId, nodeName)).map(r -> r.toInteger() == 1);
   }
 
   /** Forgets who owns the shard if it is still the owner of {@code epoch} (a graceful hand-over). */

@@ -29,7 +29,9 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
 import io.vertx.redis.client.RedisConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +71,8 @@ public final class QueueVerticle extends VerticleBase {
    */
   private static final long ADMIT_HOLD_MILLIS = 10_000;
   private static final LuaScript IDEMPOTENCY = LuaScript.load("idempotency");
+  /** How long the write that orders a repeated request after its job stays (it only needs to be replicated). */
+  private static final long REPLICATION_MARK_MILLIS = 60_000;
   /** idempotency.lua's answers. */
   private static final int KEY_REUSED = 0;
   private static final int KEY_NEW = 2;
@@ -97,6 +101,8 @@ public final class QueueVerticle extends VerticleBase {
    * made again after it fails): no pool checkout per request, and commands of many requests share writes.
    */
   private Future<RedisConnection> admission;
+  /** The WAITs of the admission connection ({@code redisMinReplicas} ≥ 1). */
+  private ReplicaConfirmations confirmations;
   /** Jobs whose requests passed their limits, by shard, confirmed together once per turn of the event loop. */
   private final Map<Integer, List<String>> toConfirm = new HashMap<>();
 
@@ -146,9 +152,16 @@ public final class QueueVerticle extends VerticleBase {
     long deadline = System.currentTimeMillis() + config.shutdownGraceMillis();
     return Future.all(consumers.stream().map(MessageConsumer::unregister).toList())
         .eventually(() -> inFlightDone(deadline))
-        .eventually(() -> admission == null ? Future.succeededFuture()
-            : admission.compose(RedisConnection::close).recover(e -> Future.succeededFuture()))
+        .eventually(this::closeAdmission)
         .eventually(() -> redis.close().recover(e -> Future.succeededFuture()));
+  }
+
+  /** Let go of first, so that its end handler does not close it a second time (the pool refuses that). */
+  private Future<Void> closeAdmission() {
+    Future<RedisConnection> closing = admission;
+    admission = null;
+    return closing == null ? Future.succeededFuture()
+        : closing.compose(RedisConnection::close).recover(e -> Future.succeededFuture());
   }
 
   private Future<Void> inFlightDone(long deadline) {
@@ -206,7 +219,8 @@ public final class QueueVerticle extends VerticleBase {
             }
           });
         }
-        return answer;
+        // After the key's fate: a job that stands keeps its key, even when its replication is not confirmed.
+        return answer.compose(reply -> reply.jobId() == null ? Future.succeededFuture(reply) : replicated(connection, shard, reply).map(reply));
       });
     });
   }
@@ -233,7 +247,7 @@ public final class QueueVerticle extends VerticleBase {
   }
 
   private void forgetIdempotencyKey(EnqueueRequest request) {
-    redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.DEL)
+    redis.send(Request.cmd(Command.DEL)
             .arg(LimitKeys.idempotency(request.userId(), request.idempotencyKey())))
         .onFailure(e -> LOG.warn("Could not forget an unused Idempotency-Key: {}", e.toString()));
   }
@@ -254,6 +268,29 @@ public final class QueueVerticle extends VerticleBase {
       }
       return Future.failedFuture(why);
     });
+  }
+
+  /**
+   * With {@code redisMinReplicas} ≥ 1, a 202 waits until that many replicas have the job ({@code WAIT} on the
+   * connection that wrote it): a failover promotes a replica, and an accepted job only the old master had
+   * would be lost. Too few confirm in time: 503 with Retry-After. The job may well stand (on the master,
+   * perhaps on a replica): the client's retry with the same Idempotency-Key finds it instead of making a
+   * second one, and is confirmed in turn.
+   */
+  private Future<Void> replicated(RedisConnection connection, int shard, EnqueueReply reply) {
+    if (config.redisMinReplicas() == 0) {
+      return Future.succeededFuture();
+    }
+    if (confirmations == null || !confirmations.on(connection)) {
+      confirmations = new ReplicaConfirmations(connection, config.redisMinReplicas(), config.redisReplicaWaitMillis());
+    }
+    if (reply.duplicate() || reply.alreadyLive()) {
+      // An earlier request made the job, perhaps on another connection, and WAIT only counts this one's
+      // writes: a write here, after the job in the master's one replication stream, makes it count.
+      return connection.send(Request.cmd(Command.SET).arg(ShardKeys.replicationMark(shard)).arg(reply.jobId())
+          .arg("PX").arg(REPLICATION_MARK_MILLIS)).compose(written -> confirmations.confirm());
+    }
+    return confirmations.confirm();
   }
 
   private Future<RedisConnection> admissionConnection() {

@@ -23,6 +23,8 @@ package io.aurora.booking.queue;
  *   {sN}:withdrawn    ZSET  seq -> job id of jobs withdrawn after a limit refused their request (withdraw.lua),
  *                     until the taken sequence passes them: a place in line counts only the jobs really ahead
  *   {sN}:owner        HASH  epoch (fencing token), node (member id), name (node name), since, seen: the shard's owner
+ *   {sN}:replicated   the latest repeated request's job, written only so that its WAIT covers the job
+ *                     (redisMinReplicas; QueueVerticle), expiring after a minute
  * </pre>
  */
 final class ShardKeys {
@@ -51,6 +53,7 @@ final class ShardKeys {
   static String seatEpochs(int shard) { return tag(shard) + "seat_epochs"; }
   static String answered(int shard) { return tag(shard) + "answered"; }
   static String withdrawn(int shard) { return tag(shard) + "withdrawn"; }
+  static String replicationMark(int shard) { return tag(shard) + "replicated"; }
 
   static String liveJobPrefix(int shard) { return tag(shard) + "live:"; }
   /** The live job of a user for an event; the event's shard is {@code shard}. */

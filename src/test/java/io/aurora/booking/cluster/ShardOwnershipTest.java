@@ -121,8 +121,8 @@ class ShardOwnershipTest {
       assertEquals(recoveredBefore + 2, app.queueStats().getJsonObject("total").getLong("stalledRecovered"));
       Throwable stale = assertThrowsAsync(() -> await(queue.take(shard, 10, 30_000, first.epoch())));
       assertInstanceOf(ShardFencedException.class, stale);
-      assertFalse(await(owners.touch(shard, first.epoch())), "the old owner learns it was fenced off");
-      assertTrue(await(owners.touch(shard, second[0].epoch())));
+      assertFalse(await(owners.touch(shard, first.epoch(), "member-x", "node-x")), "the old owner learns it was fenced off");
+      assertTrue(await(owners.touch(shard, second[0].epoch(), "member-x", "node-x")));
 
       List<TakenJob> retaken = await(queue.take(shard, 10, 30_000, second[0].epoch()));
       assertEquals(List.of(first1, first2, later), retaken.stream().map(TakenJob::jobId).toList(), "back in their places, first in line");

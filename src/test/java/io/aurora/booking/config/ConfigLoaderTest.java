@@ -166,6 +166,32 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aRedisTopologyMustBeWholeAndOfOneMode() {
+    Map<Map<String, String>, String> refused = Map.of(
+        Map.of("BOOKING_REDIS_MODE", "replicated"), "BOOKING_REDIS_MODE",
+        Map.of("BOOKING_REDIS_MODE", "sentinel", "BOOKING_REDIS_URLS", "redis://s1:26379"), "BOOKING_REDIS_MASTER_NAME",
+        Map.of("BOOKING_REDIS_MODE", "sentinel", "BOOKING_REDIS_MASTER_NAME", "m"), "BOOKING_REDIS_URLS",
+        Map.of("BOOKING_REDIS_MODE", "cluster", "BOOKING_REDIS_URLS", "redis://n1:7000", "BOOKING_REDIS_URL", "redis://n1:7000"),
+        "BOOKING_REDIS_URL",
+        Map.of("BOOKING_REDIS_URLS", "redis://s1:26379"), "redisUrl",
+        Map.of("BOOKING_REDIS_MODE", "cluster", "BOOKING_REDIS_URLS", "n1:7000"), "BOOKING_REDIS_URLS",
+        Map.of("BOOKING_REDIS_MIN_REPLICAS", "1"), "BOOKING_REDIS_MIN_REPLICAS",
+        Map.of("BOOKING_REDIS_MODE", "cluster", "BOOKING_REDIS_URLS", "redis://n1:7000", "BOOKING_REDIS_MIN_REPLICAS", "1"),
+        "not supported in redisMode cluster",
+        Map.of("BOOKING_REDIS_TLS", "true", "BOOKING_REDIS_URL", "redis://r:6379"), "rediss://");
+    refused.forEach((env, named) -> {
+      IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(env), env.toString());
+      assertTrue(error.getMessage().contains(named), error.getMessage());
+    });
+    AppConfig sentinel = ConfigLoader.load(Map.of("BOOKING_REDIS_MODE", "Sentinel", "BOOKING_REDIS_MASTER_NAME", "m",
+        "BOOKING_REDIS_URLS", "redis://s1:26379, redis://s2:26379", "BOOKING_REDIS_MIN_REPLICAS", "1"));
+    assertEquals(AppConfig.RedisMode.SENTINEL, sentinel.redisMode());
+    assertEquals(List.of("redis://s1:26379", "redis://s2:26379"), sentinel.redisUrls());
+    assertFalse(sentinel.embeddedRedis());
+    assertEquals(AppConfig.RedisMode.STANDALONE, ConfigLoader.load(Map.of()).redisMode());
+  }
+
+  @Test
   void everyKeyIsDocumentedInTheReadme() throws IOException {
     String readme = Files.readString(Path.of("README.md"));
     for (String key : AppConfig.DEFAULTS.fieldNames()) {

@@ -9,6 +9,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.util.SplittableRandom;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import java.util.random.RandomGenerator;
@@ -64,6 +65,20 @@ class FaultsTest {
     assertTrue(Faults.isTransient(new VertxException("Redis is LOADING the dataset")));
     assertTrue(Faults.isTransient(new VertxException("BUSY Redis is busy running a script")));
     assertTrue(Faults.isTransient(new VertxException("pool closed")));
+  }
+
+  @Test
+  void redisAnswersOfAFailoverUnderWayAreFaults() {
+    // What a client meets between a master's death and its successor's election (Sentinel or Cluster).
+    for (String reply : List.of("READONLY You can't write against a read only replica.",
+        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+        "TRYAGAIN Multiple keys request during rehashing of slot", "CLUSTERDOWN The cluster is down",
+        "NOREPLICAS Not enough good replicas to write.")) {
+      assertTrue(Faults.isTransient(io.vertx.redis.client.impl.types.ErrorType.create(reply)), reply);
+    }
+    assertFalse(Faults.isTransient(io.vertx.redis.client.impl.types.ErrorType.create("ERR value is not an integer")));
+    assertFalse(Faults.isTransient(io.vertx.redis.client.impl.types.ErrorType.create("CROSSSLOT Keys in request don't hash to the same slot")),
+        "a script touching two slots is a bug, not a fault to retry");
   }
 
   @Test

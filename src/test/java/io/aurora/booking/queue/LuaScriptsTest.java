@@ -411,7 +411,7 @@ class LuaScriptsTest {
   @Test
   void claimIsRefusedWhileTheOwnerIsAlive() {
     long epoch = await(owners.claim(SHARD, "member-a", "node-a", 60_000)).epoch();
-    assertTrue(await(owners.touch(SHARD, epoch)));
+    assertTrue(await(owners.touch(SHARD, epoch, "member-a", "node-a")));
     OwnerRecords.Claim refused = await(owners.claim(SHARD, "member-b", "node-b", 60_000));
     assertFalse(refused.granted());
     assertEquals("member-a", refused.heldBy());
@@ -423,13 +423,35 @@ class LuaScriptsTest {
   void touchMarksTheOwnerSeenAndFailsForAnOutdatedEpoch() {
     long first = await(owners.claim(SHARD, "member-a", "node-a", 0)).epoch();
     send(Command.HSET, ShardKeys.owner(SHARD), "seen", "1");
-    assertTrue(await(owners.touch(SHARD, first)));
+    assertTrue(await(owners.touch(SHARD, first, "member-a", "node-a")));
     assertTrue(Long.parseLong(hash(ShardKeys.owner(SHARD)).get("seen")) > 1);
     long second = await(owners.claim(SHARD, "member-b", "node-b", 0)).epoch();
     send(Command.HSET, ShardKeys.owner(SHARD), "seen", "1");
-    assertFalse(await(owners.touch(SHARD, first)));
+    assertFalse(await(owners.touch(SHARD, first, "member-a", "node-a")));
     assertEquals("1", hash(ShardKeys.owner(SHARD)).get("seen"), "a fenced owner leaves the record alone");
-    assertTrue(await(owners.touch(SHARD, second)));
+    assertTrue(await(owners.touch(SHARD, second, "member-b", "node-b")));
+  }
+
+  /**
+   * A Redis failover can promote a replica that missed the latest claim, or bring the master back empty: the
+   * record then stands behind the owner's epoch. Only a newer epoch fences; the owner restores its record
+   * and keeps taking, instead of standing down for good (a lone node would never claim its shards again).
+   */
+  @Test
+  void anOwnerRecordLostInAFailoverIsRestoredByItsOwnerNotTakenForANewerClaim() {
+    long epoch = await(owners.claim(SHARD, "member-a", "node-a", 0)).epoch();
+    send(Command.DEL, ShardKeys.owner(SHARD));
+    assertTrue(await(owners.touch(SHARD, epoch, "member-a", "node-a")), "a missing record does not fence its owner");
+    Map<String, String> restored = hash(ShardKeys.owner(SHARD));
+    assertEquals(Long.toString(epoch), restored.get("epoch"));
+    assertEquals("member-a", restored.get("node"));
+    assertEquals("node-a", restored.get("name"));
+
+    send(Command.HSET, ShardKeys.owner(SHARD), "epoch", Long.toString(epoch - 1));
+    await(queue.enqueue(SHARD, Sharding.newJobId(SHARD), 7, EVENT, 1, null, 0, 3600));
+    assertEquals(1, await(queue.take(SHARD, 1, LEASE, epoch)).size(), "a record behind the taker's epoch does not fence it");
+    assertTrue(await(owners.touch(SHARD, epoch, "member-a", "node-a")));
+    assertEquals(Long.toString(epoch), hash(ShardKeys.owner(SHARD)).get("epoch"));
   }
 
   @Test
