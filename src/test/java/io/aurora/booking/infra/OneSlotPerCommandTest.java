@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * keys from (ARGV such as {@code {s3}:job:}) share one hash tag, so Redis Cluster runs it on one node
  * without CROSSSLOT. The commands are read with MONITOR while a story runs that calls every script: logins
  * (one refused), bookings with Idempotency-Keys, a sold-out event answered by the fast path, a request
- * refused by a limit (its job withdrawn), a status stream, the admin's queue reads, pause, resume and clean,
+ * refused by a limit (its job withdrawn), a status stream, the admin's queue reads, pause, resume and clean, a retry,
  * and a shutdown (the shard owners let go).
  */
 @ExtendWith(VertxExtension.class)
@@ -117,6 +117,8 @@ class OneSlotPerCommandTest {
     jobs.forEach(app::awaitJob);
     String late = app.bookJob(users.get(6).token(), soldOut);
     assertEquals("SOLD_OUT", app.awaitJob(late).getString("error"));
+    // An operator's retry of a job that did not fail INTERNAL: retry.lua runs and refuses it.
+    assertEquals(409, app.post("/api/admin/jobs/" + late + "/retry", admin, null).statusCode());
 
     // A job held in a paused event, followed by a status stream; its user's next request (another event)
     // is over the open-job quota: refused, and the job it made is withdrawn.
