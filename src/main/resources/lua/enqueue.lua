@@ -4,9 +4,7 @@
 -- (release_holds) when the job is decided, or answered.lua after the sold-out fast path.
 -- KEYS: 1 waiting list, 2 enqueue sequence, 3 taken sequence, 4 stats hash, 5 job hash, 6 idempotency key,
 --       7 the user's live job for this event, 8 withdrawn sequence numbers (withdraw.lua), 9 answered (jobs the
---       sold-out fast path answered, records not written yet: such a job is decided, whatever its record says),
---       10 the user's latest jobs in this shard (enqueue time -> job id; the newest 20, kept as long as a result:
---          how an operator finds a user's jobs)
+--       sold-out fast path answered, records not written yet: such a job is decided, whatever its record says)
 -- ARGV: 1 job id, 2 user id, 3 event id, 4 seats, 5 now (ms), 6 idempotency ttl (s, 0 = no key),
 --       7 job key prefix, 8 live hold ttl (s; a safety net only, ack releases it),
 --       9 admission deadline (ms; '0': none): the job's request still awaits its limits' verdicts, checked in
@@ -56,9 +54,6 @@ end
 redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('HINCRBY', KEYS[4], 'enqueued', 1)
 redis.call('SET', KEYS[7], ARGV[1], 'EX', ARGV[8])
-redis.call('ZADD', KEYS[10], ARGV[5], ARGV[1])
-redis.call('ZREMRANGEBYRANK', KEYS[10], 0, -21)
-redis.call('EXPIRE', KEYS[10], ARGV[8])
 if ARGV[6] ~= '0' then
   redis.call('SET', KEYS[6], ARGV[1], 'EX', ARGV[6])
 end

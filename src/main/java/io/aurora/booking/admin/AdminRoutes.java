@@ -31,6 +31,8 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
 
 import static io.aurora.booking.http.Responses.sendJson;
 
@@ -114,7 +116,10 @@ public final class AdminRoutes {
     forwardAudited(ctx, Addresses.ADMIN_CLEAN, new CleanRequest(olderThan), AuditAction.QUEUE_CLEANED);
   }
 
-  /** A user's newest jobs, found by the user's email (a few per shard are indexed at enqueue). */
+  /**
+   * A user's newest jobs, found by the user's email: the live ones in the queue, the decided ones through the
+   * database (no index is kept for this on the booking path).
+   */
   private void findJobs(RoutingContext ctx) {
     String email = Input.normalEmail(ctx.queryParams().get("email"))
         .orElseThrow(() -> ErrorCode.VALIDATION_FAILED.error("'email' must be an email address"));
@@ -124,7 +129,13 @@ public final class AdminRoutes {
           if (rows.size() == 0) {
             return Future.failedFuture(ErrorCode.NOT_FOUND.error("No user with that email"));
           }
-          return requests.<JobStatuses>send(Addresses.ADMIN_JOBS, new JobsQuery(rows.iterator().next().getLong("id"), limit));
+          long userId = rows.iterator().next().getLong("id");
+          return pool.preparedQuery(JobLookupSql.DECIDED_JOBS).execute(Tuple.of(userId, limit))
+              .compose(decided -> {
+                List<String> ids = new ArrayList<>();
+                decided.forEach(row -> ids.add(row.getString("job_id")));
+                return requests.<JobStatuses>send(Addresses.ADMIN_JOBS, new JobsQuery(userId, limit, ids));
+              });
         })
         .onSuccess(found -> sendJobs(ctx, found))
         .onFailure(ctx::fail);
@@ -132,7 +143,7 @@ public final class AdminRoutes {
 
   /** The jobs whose retries ran out (failed INTERNAL), newest first: what an operator may retry. */
   private void internalJobs(RoutingContext ctx) {
-    requests.<JobStatuses>send(Addresses.ADMIN_JOBS, new JobsQuery(null, Validated.of(ctx).queryInt("limit", 50)))
+    requests.<JobStatuses>send(Addresses.ADMIN_JOBS, new JobsQuery(null, Validated.of(ctx).queryInt("limit", 50), List.of()))
         .onSuccess(found -> sendJobs(ctx, found))
         .onFailure(ctx::fail);
   }

@@ -57,8 +57,12 @@ public final class Messages {
   public record PauseScope(Long eventId) {
   }
 
-  /** The jobs an operator looks for: a user's newest (by {@code userId}), or, with none, those that failed INTERNAL. */
-  public record JobsQuery(Long userId, int limit) {
+  /**
+   * The jobs an operator looks for: a user's newest (by {@code userId}: the user's live jobs, found in the queue,
+   * and {@code decided}, the ids of the user's decided jobs the database knows of), or, with no user, those that
+   * failed INTERNAL.
+   */
+  public record JobsQuery(Long userId, int limit, List<String> decided) {
   }
 
   /** An operator's retry of a job that failed INTERNAL. */

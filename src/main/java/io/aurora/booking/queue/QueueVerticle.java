@@ -459,10 +459,15 @@ public final class QueueVerticle extends VerticleBase {
 
   /** A user's newest jobs (or the INTERNAL ones) over all shards, newest first. */
   private Future<JobStatuses> jobs(JobsQuery query) {
-    return perShard(shard -> query.userId() == null ? queue.internalJobs(shard, query.limit())
-            : queue.userJobs(shard, query.userId()))
-        .compose(perShard -> {
-          List<String> ids = perShard.stream().flatMap(List::stream).toList();
+    Future<List<String>> candidates = query.userId() == null
+        ? perShard(shard -> queue.internalJobs(shard, query.limit())).map(perShard -> perShard.stream().flatMap(List::stream).toList())
+        : queue.liveJobs(query.userId(), config.shards()).map(live -> {
+          java.util.LinkedHashSet<String> both = new java.util.LinkedHashSet<>(live);
+          both.addAll(query.decided());
+          return List.copyOf(both);
+        });
+    return candidates
+        .compose(ids -> {
           List<Future<ShardQueue.JobRecord>> records = ids.stream().map(queue::status).toList();
           return Future.all(records).map(all -> {
             List<JobStatus> found = new ArrayList<>();

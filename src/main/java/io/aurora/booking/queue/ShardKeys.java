@@ -13,7 +13,6 @@ package io.aurora.booking.queue;
  *                     reason R of finished jobs (SOLD_OUT, WAITLISTED, INTERNAL...: job_finish.lua, take.lua)
  *   {sN}:finished     ZSET  job id -> finish time, for clean
  *   {sN}:internal     ZSET  job id -> finish time of the jobs that failed INTERNAL (the operators' retry list)
- *   {sN}:user_jobs:U  ZSET  job id -> enqueue time: user U's newest 20 jobs of the shard (looked up by email)
  *   {sN}:paused       flag; {sN}:paused_events SET of paused event ids
  *   {sN}:idem:U:K     idempotency key K of user U -> job id
  *   {sN}:live:U:E     the job of user U for event E while it waits or is in process (enqueue.lua, ack.lua)
@@ -45,7 +44,6 @@ final class ShardKeys {
   static String stats(int shard) { return tag(shard) + "stats"; }
   static String finished(int shard) { return tag(shard) + "finished"; }
   static String internal(int shard) { return tag(shard) + "internal"; }
-  static String userJobs(int shard, long userId) { return tag(shard) + "user_jobs:" + userId; }
   static String paused(int shard) { return tag(shard) + "paused"; }
   static String pausedEvents(int shard) { return tag(shard) + "paused_events"; }
   static String owner(int shard) { return tag(shard) + "owner"; }

@@ -112,7 +112,7 @@ public final class ShardQueue implements JobQueue {
     return ENQUEUE.call(send,
         List.of(waiting(shard), seq(shard), taken(shard), stats(shard), jobPrefix(shard) + jobId,
             ShardKeys.idempotency(shard, userId, idempotencyKey), ShardKeys.liveJob(shard, userId, eventId),
-            withdrawn(shard), answered(shard), ShardKeys.userJobs(shard, userId)),
+            withdrawn(shard), answered(shard)),
         List.of(jobId, Long.toString(userId), Long.toString(eventId), Integer.toString(seats),
             Long.toString(System.currentTimeMillis()), idem ? Integer.toString(idempotencyTtlSeconds) : "0",
             jobPrefix(shard), Integer.toString(liveHoldSeconds), Long.toString(admitByMillis), waitlist ? "1" : "0",
@@ -455,10 +455,22 @@ public final class ShardQueue implements JobQueue {
         .map(r -> new CleanRound(r.get(0).toLong(), r.get(1).toLong()));
   }
 
-  /** The ids of a user's newest jobs in the shard (at most 20, newest first). */
-  Future<List<String>> userJobs(int shard, long userId) {
-    return redis.send(Request.cmd(Command.ZREVRANGE).arg(ShardKeys.userJobs(shard, userId)).arg(0).arg(-1))
-        .map(ShardQueue::ids);
+  /**
+   * The ids of a user's live jobs (waiting or in process), found without an index of their own: the events the
+   * user holds an open-job place in (the booking limits' quota set, in the user's slot), then the live-job mark
+   * of each (in the event's shard). Empty when the booking limits are off (there is no quota set then).
+   */
+  Future<List<String>> liveJobs(long userId, int shards) {
+    return redis.send(Request.cmd(Command.ZRANGE).arg(LimitKeys.openJobs(userId)).arg(0).arg(-1))
+        .compose(events -> {
+          List<Future<Response>> marks = new ArrayList<>();
+          for (Response event : events) {
+            long eventId = Long.parseLong(event.toString());
+            marks.add(redis.send(Request.cmd(Command.GET).arg(ShardKeys.liveJob(Sharding.shardOf(eventId, shards), userId, eventId))));
+          }
+          return Future.all(marks).map(all -> marks.stream().map(Future::result).filter(r -> r != null)
+              .map(Response::toString).toList());
+        });
   }
 
   /** The ids of the shard's jobs that failed INTERNAL, newest first, at most {@code limit}. */

@@ -61,6 +61,19 @@ class JobsAdminTest {
     assertEquals(List.of(second, first), jobs.stream().map(j -> ((JsonObject) j).getString("jobId")).toList(), "newest first");
     assertEquals(1, app.queryLong("SELECT count(*) FROM bookings WHERE job_id = $1", first));
 
+    // A job still waiting (its event paused) is found too, with its place; once decided, it is found as decided.
+    long pausedEvent = app.createEvent(5);
+    assertEquals(200, app.post("/api/admin/queue/pause?eventId=" + pausedEvent, app.adminToken(), null).statusCode());
+    String waiting = app.bookJob(user.token(), pausedEvent);
+    JsonArray withWaiting = app.get("/api/admin/jobs?email=" + user.email(), app.adminToken()).bodyAsJsonObject().getJsonArray("jobs");
+    assertEquals(List.of(waiting, second, first), withWaiting.stream().map(j -> ((JsonObject) j).getString("jobId")).toList());
+    assertEquals("queued", withWaiting.getJsonObject(0).getString("status"));
+    assertEquals(200, app.post("/api/admin/queue/resume?eventId=" + pausedEvent, app.adminToken(), null).statusCode());
+    assertEquals("completed", app.awaitJob(waiting).getString("status"));
+    JsonArray afterwards = app.get("/api/admin/jobs?email=" + user.email(), app.adminToken()).bodyAsJsonObject().getJsonArray("jobs");
+    assertEquals(waiting, afterwards.getJsonObject(0).getString("jobId"));
+    assertEquals("completed", afterwards.getJsonObject(0).getString("status"));
+
     assertError(app.get("/api/admin/jobs?email=nobody-" + System.nanoTime() + "@test.local", app.adminToken()), 404, "NOT_FOUND");
     assertError(app.get("/api/admin/jobs?email=not-an-email", app.adminToken()), 400, "VALIDATION_FAILED");
     assertError(app.get("/api/admin/jobs", app.adminToken()), 400, "VALIDATION_FAILED");
