@@ -116,6 +116,7 @@
 
   function showConsole() {
     show($('login-view'), false);
+    loadOnDemandScreens();
     show($('login-error'), false);
     $('session-email').textContent = sessionStorage.getItem(EMAIL_KEY) || '';
     show($('session'), true);
@@ -133,6 +134,12 @@
     refresh(session);
   }
 
+  /** The screens read on demand rather than every second: the audit trail and the webhook endpoints. */
+  function loadOnDemandScreens() {
+    showAudit();
+    loadWebhooks();
+  }
+
   function endSession(message) {
     session++;
     clearTimeout(pollTimer);
@@ -140,6 +147,7 @@
     sessionStorage.removeItem(TOKEN_KEY);
     sessionStorage.removeItem(EMAIL_KEY);
     $('action-result').textContent = '';
+    selectedWebhook = null;
     showLogin(message);
   }
 
@@ -185,6 +193,7 @@
       renderEvents(analytics);
       renderTimeline(timeline);
       renderInternal(internal.jobs);
+      loadDeliveries(mine);
       hideBanner();
       $('last-updated').textContent = new Date().toLocaleTimeString('en-GB');
     } catch (error) {
@@ -467,12 +476,7 @@
       refreshSoon();
       return answer;
     } catch (error) {
-      if (error.status === 401 || error.status === 403) {
-        endSession(describe(error));
-      } else {
-        result.classList.add('error');
-        result.textContent = describe(error);
-      }
+      showFailure(result, error);
       throw error;
     }
   }
@@ -609,11 +613,7 @@
       ['enqueued', job.enqueuedAt ? when.format(new Date(job.enqueuedAt)) : '–', ''],
       ['finished', job.finishedAt ? when.format(new Date(job.finishedAt)) : '–', ''],
     ];
-    values.forEach(([key, text, className]) => {
-      const td = cell(text, className);
-      td.dataset.testid = id + '-' + key;
-      row.append(td);
-    });
+    appendKeyedCells(row, id, values);
     return row;
   }
 
@@ -643,17 +643,8 @@
     }
   }
 
-  let internalIds = '';
-
   function renderInternal(jobs) {
-    // Rebuilt only when the list changes, so a retry button keeps the keyboard focus across the polls.
-    const ids = jobs.map((job) => job.jobId).join(' ');
-    if (ids === internalIds) {
-      return;
-    }
-    internalIds = ids;
-    $('internal-rows').replaceChildren(...jobs.map(internalRow));
-    show($('no-internal'), jobs.length === 0);
+    renderRowsOnChange('internal-rows', 'no-internal', jobs.map((job) => job.jobId).join(' '), jobs, internalRow);
   }
 
   function internalRow(job) {
@@ -681,13 +672,306 @@
       refreshSoon();
     } catch (error) {
       retryButton.disabled = false;
-      if (error.status === 401 || error.status === 403) {
-        endSession(describe(error));
+      showFailure(result, error);
+    }
+  }
+
+  // ---- audit trail ----
+
+  let auditQuery = '';
+  let auditNext = null;
+
+  /** The filter form as the API's query string (instants from the operator's local times); null when invalid. */
+  function auditFilter() {
+    const params = new URLSearchParams();
+    const ids = [['actor', 'audit-actor'], ['event', 'audit-event']];
+    for (const [name, id] of ids) {
+      const value = $(id).value.trim();
+      if (value !== '') {
+        if (!/^[1-9][0-9]{0,17}$/.test(value)) {
+          return null;
+        }
+        params.set(name, value);
+      }
+    }
+    if ($('audit-action').value) {
+      params.set('action', $('audit-action').value);
+    }
+    for (const [name, id] of [['from', 'audit-from'], ['to', 'audit-to']]) {
+      if ($(id).value) {
+        const at = instantOf($(id).value);
+        if (!at) {
+          return null;
+        }
+        params.set(name, at);
+      }
+    }
+    params.set('limit', '50');
+    return params.toString();
+  }
+
+  async function showAudit(e) {
+    if (e) {
+      e.preventDefault();
+    }
+    const query = auditFilter();
+    const result = $('audit-result');
+    result.classList.remove('error');
+    if (query === null) {
+      result.classList.add('error');
+      result.textContent = 'Give the actor and event as ids (whole numbers), and the times as dates and times.';
+      return;
+    }
+    auditQuery = query;
+    await loadAudit(null);
+  }
+
+  async function loadAudit(cursor) {
+    const result = $('audit-result');
+    try {
+      const page = await api('GET', '/api/admin/audit?' + auditQuery + (cursor ? '&cursor=' + cursor : ''));
+      const rows = page.entries.map(auditRow);
+      if (cursor) {
+        $('audit-rows').append(...rows);
+      } else {
+        $('audit-rows').replaceChildren(...rows);
+      }
+      auditNext = page.next;
+      show($('audit-more'), auditNext !== null);
+      const shown = $('audit-rows').children.length;
+      result.classList.remove('error');
+      result.textContent = count.format(shown) + (shown === 1 ? ' entry' : ' entries') + ' shown'
+        + (auditNext ? '; more with “More”.' : ', all that match.');
+    } catch (error) {
+      showFailure(result, error);
+    }
+  }
+
+  function auditRow(entry) {
+    const row = document.createElement('tr');
+    const id = 'audit-' + entry.id;
+    row.dataset.testid = id;
+    const target = entry.targetType ? entry.targetType + (entry.targetId ? ' ' + entry.targetId : '') : '–';
+    const values = [['id', String(entry.id), 'num'], ['at', when.format(new Date(entry.at)), ''], ['action', entry.action, ''],
+      ['actor', entry.actorId == null ? (entry.actorRole || 'system') : '#' + entry.actorId + (entry.actorRole ? ' ' + entry.actorRole : ''), ''],
+      ['target', target, ''], ['event', entry.eventId == null ? '–' : String(entry.eventId), 'num'],
+      ['job', entry.jobId || '–', 'mono'], ['chain', entry.chain + ' #' + count.format(entry.seq), 'mono']];
+    appendKeyedCells(row, id, values);
+    return row;
+  }
+
+  async function verifyAudit() {
+    const result = $('audit-result');
+    $('audit-verify').disabled = true;
+    result.classList.remove('error');
+    try {
+      const verdict = await api('GET', '/api/admin/audit/verify');
+      $('chain-rows').replaceChildren(...verdict.chains.map((chain) => {
+        const row = document.createElement('tr');
+        row.dataset.testid = 'chain-' + chain.chain;
+        const broken = chain.firstBroken;
+        const ok = cell(chain.valid ? 'ok' : 'broken', chain.valid ? 'ok-text' : 'bad-text');
+        ok.dataset.testid = 'chain-' + chain.chain + '-result';
+        row.append(cell(chain.chain, 'mono'), ok, cell(count.format(chain.rows), 'num'),
+          cell(chain.firstSeq == null ? '–' : count.format(chain.firstSeq), 'num'),
+          cell(chain.lastSeq == null ? '–' : count.format(chain.lastSeq), 'num'),
+          cell(broken ? 'seq ' + count.format(broken.seq) + (broken.id == null ? '' : ' (row ' + broken.id + ')') + ': ' + broken.fault : '–'));
+        return row;
+      }));
+      show($('audit-verdict'), true);
+      result.textContent = verdict.valid
+        ? 'Every chain verified: ' + count.format(verdict.rows) + ' rows in ' + count.format(verdict.chains.length)
+          + (verdict.chains.length === 1 ? ' chain' : ' chains') + ', none altered.'
+        : 'A chain is broken: chain ' + verdict.firstBroken.chain + ', seq ' + count.format(verdict.firstBroken.seq)
+          + ' (' + verdict.firstBroken.fault + ').';
+      result.classList.toggle('error', !verdict.valid);
+    } catch (error) {
+      showFailure(result, error);
+    } finally {
+      $('audit-verify').disabled = false;
+    }
+  }
+
+  // ---- webhooks ----
+
+  let selectedWebhook = null;
+
+  /** Runs a webhook call; its outcome goes to the card's status line. Null when it failed. */
+  async function webhookAction(call, describeResult) {
+    const result = $('webhook-result');
+    result.classList.remove('error');
+    try {
+      const answer = await call();
+      if (describeResult) {
+        result.textContent = describeResult(answer);
+      }
+      return answer;
+    } catch (error) {
+      showFailure(result, error);
+      return null;
+    }
+  }
+
+  async function loadWebhooks() {
+    const answer = await webhookAction(() => api('GET', '/api/admin/webhooks'));
+    if (!answer) {
+      return;
+    }
+    $('webhook-rows').replaceChildren(...answer.webhooks.map(webhookRow));
+    show($('no-webhooks'), answer.webhooks.length === 0);
+    if (selectedWebhook && !answer.webhooks.some((hook) => hook.id === selectedWebhook.id)) {
+      selectWebhook(null);
+    }
+  }
+
+  function webhookRow(hook) {
+    const row = document.createElement('tr');
+    const id = 'webhook-' + hook.id;
+    row.dataset.testid = id;
+    row.append(cell(String(hook.id), 'num'), cell(hook.url, 'url'), cell(hook.events.join(', ')),
+      cell(when.format(new Date(hook.createdAt))));
+    const actions = cell('', 'actions-cell');
+    const deliveries = button('Deliveries', id + '-deliveries');
+    deliveries.setAttribute('aria-label', 'Deliveries of webhook ' + hook.id);
+    deliveries.addEventListener('click', () => selectWebhook(hook));
+    const remove = button('Delete', id + '-delete');
+    remove.className = 'danger';
+    remove.setAttribute('aria-label', 'Delete webhook ' + hook.id);
+    remove.addEventListener('click', () => deleteWebhook(hook));
+    actions.append(deliveries, remove);
+    row.append(actions);
+    return row;
+  }
+
+  async function createWebhook(e) {
+    e.preventDefault();
+    const events = [...document.querySelectorAll('input[name="webhook-event"]:checked')].map((box) => box.value);
+    if (events.length === 0) {
+      $('webhook-result').classList.add('error');
+      $('webhook-result').textContent = 'Choose at least one event.';
+      return;
+    }
+    const created = await webhookAction(() => api('POST', '/api/admin/webhooks', { url: $('webhook-url').value.trim(), events }),
+      (hook) => 'Created webhook #' + hook.id + '. Its signing secret, shown this once: ' + hook.secret);
+    if (created) {
+      $('webhook-form').reset();
+      await loadWebhooks();
+      selectWebhook(created);
+    }
+  }
+
+  async function deleteWebhook(hook) {
+    const deleted = await webhookAction(() => api('DELETE', '/api/admin/webhooks/' + hook.id),
+      () => 'Deleted webhook #' + hook.id + '.');
+    if (deleted) {
+      await loadWebhooks();
+    }
+  }
+
+  function selectWebhook(hook) {
+    selectedWebhook = hook;
+    delete shownRows['delivery-rows'];
+    show($('deliveries'), hook !== null);
+    $('delivery-rows').replaceChildren();
+    if (hook) {
+      $('deliveries-of').textContent = 'webhook #' + hook.id + ' (' + hook.url + ')';
+      loadDeliveries(session);
+    }
+  }
+
+  /** Called by every poll while a webhook is chosen: its deliveries' states change as they are sent. */
+  async function loadDeliveries(mine) {
+    const hook = selectedWebhook;
+    if (!hook) {
+      return;
+    }
+    try {
+      const answer = await api('GET', '/api/admin/webhooks/' + hook.id + '/deliveries?limit=50');
+      if (mine !== session || hook !== selectedWebhook) {
         return;
       }
-      result.classList.add('error');
-      result.textContent = describe(error);
+      renderDeliveries(answer.deliveries);
+    } catch (error) {
+      if (mine === session && error.status === 404 && hook === selectedWebhook) {
+        selectWebhook(null);
+      }
+      // other failures show in the banner through the poll
     }
+  }
+
+  function renderDeliveries(deliveries) {
+    renderRowsOnChange('delivery-rows', 'no-deliveries',
+      deliveries.map((d) => d.id + ':' + d.status + ':' + d.attempts).join(' '), deliveries, deliveryRow);
+  }
+
+  function deliveryRow(delivery) {
+    const row = document.createElement('tr');
+    const id = 'delivery-' + delivery.id;
+    row.dataset.testid = id;
+    const values = [['id', String(delivery.id), 'num'], ['event', delivery.event, ''],
+      ['status', delivery.status, delivery.status === 'DELIVERED' ? 'ok-text' : delivery.status === 'DEAD' ? 'bad-text' : ''],
+      ['attempts', count.format(delivery.attempts), 'num'],
+      ['last-status', delivery.lastStatus == null ? '–' : String(delivery.lastStatus), 'num'],
+      ['last-error', delivery.lastError || '–', ''],
+      ['created', when.format(new Date(delivery.createdAt)), ''],
+      ['delivered', delivery.deliveredAt ? when.format(new Date(delivery.deliveredAt)) : '–', '']];
+    appendKeyedCells(row, id, values);
+    const actions = cell('', 'actions-cell');
+    const replay = button('Replay', id + '-replay');
+    replay.setAttribute('aria-label', 'Replay delivery ' + delivery.id);
+    replay.addEventListener('click', () => replayDelivery(delivery, replay));
+    actions.append(replay);
+    row.append(actions);
+    return row;
+  }
+
+  async function replayDelivery(delivery, replayButton) {
+    const hook = selectedWebhook;
+    replayButton.disabled = true;
+    const replayed = await webhookAction(
+      () => api('POST', '/api/admin/webhooks/' + hook.id + '/deliveries/' + delivery.id + '/replay'),
+      () => 'Delivery ' + delivery.id + ' is sent again (same webhook-id, attempts counted afresh).');
+    if (!replayed) {
+      replayButton.disabled = false;
+      return;
+    }
+    delete shownRows['delivery-rows'];
+    loadDeliveries(session);
+  }
+
+  /** The lists last put in each table by renderRowsOnChange, by the table body's id. */
+  const shownRows = {};
+
+  /**
+   * Replaces a table's rows only when its list changed (as {@code key} says), so a button in it keeps the
+   * keyboard focus across the polls.
+   */
+  function renderRowsOnChange(tbodyId, emptyId, key, items, rowOf) {
+    if (shownRows[tbodyId] === key) {
+      return;
+    }
+    shownRows[tbodyId] = key;
+    $(tbodyId).replaceChildren(...items.map(rowOf));
+    show($(emptyId), items.length === 0);
+  }
+
+  /** Appends [key, text, className] cells to a row, each with the test id "<id>-<key>". */
+  function appendKeyedCells(row, id, values) {
+    values.forEach(([key, text, className]) => {
+      const td = cell(text, className);
+      td.dataset.testid = id + '-' + key;
+      row.append(td);
+    });
+  }
+
+  /** A failed call in a card: a 401 or 403 ends the session with the reason, anything else goes to the status line. */
+  function showFailure(result, error) {
+    if (error.status === 401 || error.status === 403) {
+      endSession(describe(error));
+      return;
+    }
+    result.classList.add('error');
+    result.textContent = describe(error);
   }
 
   function cell(text, className) {
@@ -769,6 +1053,10 @@
   $('edit-delete').addEventListener('click', () => deleteEvent(false));
   $('delete-force').addEventListener('click', () => deleteEvent(true));
   $('delete-keep').addEventListener('click', () => show($('delete-confirm'), false));
+  $('audit-filter').addEventListener('submit', showAudit);
+  $('audit-more').addEventListener('click', () => loadAudit(auditNext));
+  $('audit-verify').addEventListener('click', verifyAudit);
+  $('webhook-form').addEventListener('submit', createWebhook);
 
   if (token) {
     // A reload of the tab: the first poll tells whether the stored token is still good.

@@ -1,5 +1,7 @@
 package io.aurora.booking.admin;
 
+import io.aurora.booking.notifications.NotificationServers;
+import io.aurora.booking.notifications.WebhookReceiver;
 import io.aurora.booking.queue.Sharding;
 import io.aurora.booking.testing.TcpProxy;
 import io.aurora.booking.testing.TestApp;
@@ -86,6 +88,7 @@ class AdminConsoleBrowserTest {
   private static TestApp app;
   /** The application's PostgreSQL connections lead through this, so that a test can cut them. */
   private static TcpProxy pgProxy;
+  private static NotificationServers notifications;
   private static Path profile;
   private static ChromeDriverService driverService;
   private static WebDriver browser;
@@ -116,7 +119,10 @@ class AdminConsoleBrowserTest {
     String pgUrl = TestServices.get().newDatabase();
     String redisUrl = TestServices.get().newRedisDb();
     pgProxy = TcpProxy.startFor(vertx, pgUrl);
-    app = TestApp.start(vertx, TestApp.baseConfig(pgProxy.route(pgUrl), redisUrl), pgUrl, redisUrl);
+    // A real webhook receiver (and SMTP server) for the webhooks screen; loopback targets allowed, quick retries.
+    notifications = NotificationServers.start(vertx, 0);
+    app = TestApp.start(vertx, TestApp.baseConfig(pgProxy.route(pgUrl), redisUrl)
+        .mergeIn(new JsonObject(notifications.appSettings(Map.of()))), pgUrl, redisUrl);
     baseUrl = "http://127.0.0.1:" + app.config.httpPort();
     profile = Files.createTempDirectory("aurora-chromium-profile");
     // Given both the driver and the browser, Selenium never runs Selenium Manager, which would download them.
@@ -154,6 +160,9 @@ class AdminConsoleBrowserTest {
       }
       if (pgProxy != null) {
         pgProxy.close();
+      }
+      if (notifications != null) {
+        notifications.close();
       }
     }
   }
@@ -532,6 +541,138 @@ class AdminConsoleBrowserTest {
   }
 
   // ---- driving the page ----
+
+  /**
+   * After audited actions (an event created, its jobs paused and resumed), the audit trail lists them newest
+   * first; a filter by action shows exactly the rows the API answers for it, and "Verify chains" shows every
+   * chain intact.
+   */
+  @Test
+  void theAuditTrailListsFiltersAndVerifiesTheAuditedActionsInThePage() {
+    logInAsAdmin();
+    long eventId = app.createEvent(5);
+    assertEquals(200, app.post("/api/admin/queue/pause?eventId=" + eventId, app.adminToken(), null).statusCode());
+    assertEquals(200, app.post("/api/admin/queue/resume?eventId=" + eventId, app.adminToken(), null).statusCode());
+    TestApp.awaitCondition("the resume in the audit log", PAGE, () -> app.queryLong(
+        "SELECT count(*) FROM audit_log WHERE action = 'queue.resumed' AND event_id = $1", eventId) == 1);
+
+    element("audit-apply").click();
+    waitFor(driver -> auditRows().stream().anyMatch(row -> row.get("action").equals("queue.resumed")
+        && row.get("event").equals(String.valueOf(eventId))), "the resume in the page's audit trail");
+    // The event's own rows, as the API answers them, are in the page in the same order (newest first).
+    List<Long> ofEvent = auditApiIds("event=" + eventId);
+    assertEquals(3, ofEvent.size(), "created, paused, resumed");
+    List<Long> shown = auditRows().stream().map(row -> Long.parseLong(row.get("id").replace(",", ""))).toList();
+    assertEquals(ofEvent, shown.stream().filter(ofEvent::contains).toList());
+    List<String> actions = auditRows().stream().map(row -> row.get("action")).toList();
+    assertTrue(actions.indexOf("queue.resumed") < actions.indexOf("queue.paused")
+        && actions.indexOf("queue.paused") < actions.indexOf("event.created"), "newest first: " + actions);
+
+    new org.openqa.selenium.support.ui.Select(element("audit-action")).selectByValue("queue.paused");
+    element("audit-apply").click();
+    List<Long> paused = auditApiIds("action=queue.paused&limit=50");
+    assertFalse(paused.isEmpty());
+    waitFor(driver -> auditRows().stream().map(row -> Long.parseLong(row.get("id").replace(",", ""))).toList().equals(paused),
+        "the page to list only the queue.paused rows the API answers");
+    assertTrue(auditRows().stream().allMatch(row -> row.get("action").equals("queue.paused")));
+    assertTrue(paused.size() < shown.size(), "the filter narrows the list");
+
+    element("audit-verify").click();
+    waitFor(ExpectedConditions.visibilityOfElementLocated(testId("audit-verdict")), "the chains' verdict");
+    JsonObject verdict = app.get("/api/admin/audit/verify", app.adminToken()).bodyAsJsonObject();
+    assertTrue(verdict.getBoolean("valid"), verdict.encode());
+    List<WebElement> results = browser.findElements(By.cssSelector("[data-testid^='chain-'][data-testid$='-result']"));
+    assertEquals(verdict.getJsonArray("chains").size(), results.size());
+    assertTrue(results.stream().allMatch(r -> r.getText().equals("ok")), "every chain ok");
+    assertTrue(element("audit-result").getText().startsWith("Every chain verified"), element("audit-result").getText());
+
+    assertEquals(List.of(), seriousViolations(), "the audit trail screen");
+    keepElementScreenshot("audit-card", "aurora-admin-console-audit");
+  }
+
+  /** The page's audit rows, each as its cells by key (id, at, action, actor, target, event, job, chain). */
+  private static List<Map<String, String>> auditRows() {
+    return browser.findElements(By.cssSelector("#audit-rows tr")).stream().map(row -> {
+      String id = row.getAttribute("data-testid");
+      return row.findElements(By.tagName("td")).stream().collect(Collectors.toMap(
+          td -> td.getAttribute("data-testid").substring(id.length() + 1), WebElement::getText));
+    }).toList();
+  }
+
+  private static List<Long> auditApiIds(String query) {
+    HttpResponse<Buffer> page = app.get("/api/admin/audit?" + query, app.adminToken());
+    assertEquals(200, page.statusCode(), page.bodyAsString());
+    return page.bodyAsJsonObject().getJsonArray("entries").stream()
+        .map(entry -> ((JsonObject) entry).getLong("id")).toList();
+  }
+
+  /**
+   * An operator registers a webhook endpoint from the page, pointing at a real receiver; one booking later the
+   * page lists its delivery as DELIVERED, a replay from the page sends it again, and the endpoint is deleted.
+   */
+  @Test
+  void aWebhookCreatedInThePageHasItsDeliveryListedReplayedAndIsDeleted() {
+    logInAsAdmin();
+    String url = notifications.receiver().url("/console-hook-" + System.nanoTime());
+    element("new-webhook").findElement(By.tagName("summary")).click();
+    element("webhook-url").sendKeys(url);
+    assertTrue(element("webhook-event-confirmed").isSelected(), "booking.confirmed is chosen by default");
+    element("webhook-create").click();
+    waitFor(ExpectedConditions.textToBePresentInElementLocated(testId("webhook-result"), "Created webhook #"), "the webhook");
+    long hookId = app.queryLong("SELECT id FROM webhooks WHERE url = $1", url);
+    waitFor(ExpectedConditions.visibilityOfElementLocated(testId("webhook-" + hookId)), "the webhook's row");
+    waitFor(ExpectedConditions.visibilityOfElementLocated(testId("deliveries")), "its deliveries, shown on creation");
+
+    long eventId = app.createEvent(5);
+    String jobId = app.bookJob(app.user().token(), eventId);
+    assertEquals("completed", app.awaitJob(jobId).getString("status"));
+    long deliveryId = awaitDelivered(hookId);
+    String row = "delivery-" + deliveryId;
+    waitFor(ExpectedConditions.textToBe(testId(row + "-status"), "DELIVERED"), "the delivery listed as delivered");
+    assertEquals("booking.confirmed", element(row + "-event").getText());
+    List<WebhookReceiver.Call> calls = notifications.receiver().callsOfJob(jobId);
+    assertEquals(1, calls.size(), "the receiver got the booking once");
+    assertTrue(url.endsWith(calls.get(0).path()), calls.get(0).path());
+
+    assertEquals(List.of(), seriousViolations(), "the webhooks screen");
+    keepElementScreenshot("webhooks-card", "aurora-admin-console-webhooks");
+
+    element(row + "-replay").click();
+    waitFor(ExpectedConditions.textToBePresentInElementLocated(testId("webhook-result"), "Delivery " + deliveryId + " is sent again"),
+        "the replay");
+    TestApp.awaitCondition("the replayed delivery at the receiver", PAGE,
+        () -> notifications.receiver().callsOfJob(jobId).size() == 2);
+    assertEquals(calls.get(0).id(), notifications.receiver().callsOfJob(jobId).get(1).id(), "the same webhook-id");
+    awaitDelivered(hookId);
+    waitFor(ExpectedConditions.textToBe(testId(row + "-status"), "DELIVERED"), "the replayed delivery listed as delivered");
+
+    element("webhook-" + hookId + "-delete").click();
+    waitFor(ExpectedConditions.textToBePresentInElementLocated(testId("webhook-result"), "Deleted webhook #" + hookId), "the delete");
+    waitFor(ExpectedConditions.invisibilityOfElementLocated(testId("webhook-" + hookId)), "the row to go");
+    assertEquals(0, app.queryLong("SELECT count(*) FROM webhooks WHERE id = $1 AND deleted_at IS NULL", hookId));
+  }
+
+  /** The id of the webhook's one delivery, once PostgreSQL has it DELIVERED. */
+  private static long awaitDelivered(long hookId) {
+    TestApp.awaitCondition("the webhook's delivery to be DELIVERED", BOOKINGS_DECIDED, () -> app.queryLong(
+        "SELECT count(*) FROM notification_deliveries WHERE webhook_id = $1 AND status = 'DELIVERED'", hookId) == 1);
+    return app.queryLong("SELECT id FROM notification_deliveries WHERE webhook_id = $1", hookId);
+  }
+
+  private static void keepElementScreenshot(String testid, String name) {
+    if (SCREENSHOTS.isBlank()) {
+      return;
+    }
+    try {
+      Files.createDirectories(Path.of(SCREENSHOTS));
+      WebElement card = element(testid);
+      ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView()", card);
+      Files.copy(card.getScreenshotAs(OutputType.FILE).toPath(), Path.of(SCREENSHOTS, name + ".png"),
+          StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   private static String readResource(String name) {
     try (var in = AdminConsoleBrowserTest.class.getResourceAsStream(name)) {
