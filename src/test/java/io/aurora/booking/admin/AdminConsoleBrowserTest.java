@@ -562,20 +562,39 @@ class AdminConsoleBrowserTest {
     // The event's own rows, as the API answers them, are in the page in the same order (newest first).
     List<Long> ofEvent = auditApiIds("event=" + eventId);
     assertEquals(3, ofEvent.size(), "created, paused, resumed");
-    List<Long> shown = auditRows().stream().map(row -> Long.parseLong(row.get("id").replace(",", ""))).toList();
+    List<Long> shown = auditIds();
     assertEquals(ofEvent, shown.stream().filter(ofEvent::contains).toList());
     List<String> actions = auditRows().stream().map(row -> row.get("action")).toList();
     assertTrue(actions.indexOf("queue.resumed") < actions.indexOf("queue.paused")
         && actions.indexOf("queue.paused") < actions.indexOf("event.created"), "newest first: " + actions);
 
+    // More than a page (50 rows) of the event's: "More" follows the API's cursor and appends the next page.
+    for (int i = 0; i < 30; i++) {
+      app.post("/api/admin/queue/pause?eventId=" + eventId, app.adminToken(), null);
+      app.post("/api/admin/queue/resume?eventId=" + eventId, app.adminToken(), null);
+    }
+    element("audit-event").sendKeys(String.valueOf(eventId));
+    element("audit-apply").click();
+    String ofTheEvent = "event=" + eventId + "&limit=50";
+    List<Long> firstPage = auditApiIds(ofTheEvent);
+    String next = app.get("/api/admin/audit?" + ofTheEvent, app.adminToken()).bodyAsJsonObject().getString("next");
+    List<Long> secondPage = auditApiIds(ofTheEvent + "&cursor=" + next);
+    waitFor(driver -> auditIds().equals(firstPage), "the first page of the event's rows");
+    element("audit-more").click();
+    List<Long> both = new java.util.ArrayList<>(firstPage);
+    both.addAll(secondPage);
+    waitFor(driver -> auditIds().equals(both), "the second page appended");
+    assertEquals(63, both.size(), "created, paused and resumed once, then 30 times more");
+    element("audit-event").clear();
+
     new org.openqa.selenium.support.ui.Select(element("audit-action")).selectByValue("queue.paused");
     element("audit-apply").click();
     List<Long> paused = auditApiIds("action=queue.paused&limit=50");
     assertFalse(paused.isEmpty());
-    waitFor(driver -> auditRows().stream().map(row -> Long.parseLong(row.get("id").replace(",", ""))).toList().equals(paused),
+    waitFor(driver -> auditIds().equals(paused),
         "the page to list only the queue.paused rows the API answers");
     assertTrue(auditRows().stream().allMatch(row -> row.get("action").equals("queue.paused")));
-    assertTrue(paused.size() < shown.size(), "the filter narrows the list");
+    assertTrue(auditApiIds("limit=100").size() > paused.size(), "the filter narrows the list");
 
     element("audit-verify").click();
     waitFor(ExpectedConditions.visibilityOfElementLocated(testId("audit-verdict")), "the chains' verdict");
@@ -597,6 +616,10 @@ class AdminConsoleBrowserTest {
       return row.findElements(By.tagName("td")).stream().collect(Collectors.toMap(
           td -> td.getAttribute("data-testid").substring(id.length() + 1), WebElement::getText));
     }).toList();
+  }
+
+  private static List<Long> auditIds() {
+    return auditRows().stream().map(row -> Long.parseLong(row.get("id").replace(",", ""))).toList();
   }
 
   private static List<Long> auditApiIds(String query) {
