@@ -1,6 +1,7 @@
 package io.aurora.booking.infra;
 
 import io.vertx.core.Future;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
 import org.slf4j.Logger;
@@ -11,7 +12,8 @@ import java.util.function.Function;
 /**
  * Where a read that may lag goes: to the read replica while {@link ReplicaState} says it is usable, else to
  * the primary. A replica read that fails with a fault (the replica stopped, a cut connection, a query cancelled
- * by a recovery conflict) is run again on the primary at once and marks the replica unreachable for this node
+ * by a recovery conflict), or because the replica has not replayed the latest migration or grants yet, is run
+ * again on the primary at once and marks the replica unreachable for this node
  * until its next probe answers, so the caller never sees the replica's failure. Without a replica every read
  * goes to the primary.
  *
@@ -33,6 +35,15 @@ public final class ReplicaReads {
     this.state = state;
   }
 
+  /** A table, column or privilege the query needs is not on the replica yet: undefined table or column, no privilege. */
+  static boolean behindTheSchema(Throwable failure) {
+    return failure instanceof PgException pg && pg.getSqlState() != null
+        && switch (pg.getSqlState()) {
+          case "42P01", "42703", "42501", "42883" -> true;
+          default -> false;
+        };
+  }
+
   /** Runs {@code query} on the replica when it is usable, else (or should it fail with a fault) on the primary. */
   public <T> Future<T> read(Function<SqlClient, Future<T>> query) {
     if (replica == null) {
@@ -46,6 +57,12 @@ public final class ReplicaReads {
       if (ar.succeeded()) {
         state.readFromReplica();
         return Future.succeededFuture(ar.result());
+      }
+      if (behindTheSchema(ar.cause())) {
+        // The replica has not replayed the primary's latest migration or grants yet (a replica made or restarted
+        // just now): the primary answers, and the replica serves again as soon as it has caught up.
+        state.fellBackToPrimary();
+        return query.apply(primary);
       }
       if (!Faults.isTransient(ar.cause())) {
         return Future.failedFuture(ar.cause());
