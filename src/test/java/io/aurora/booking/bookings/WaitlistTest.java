@@ -48,18 +48,14 @@ class WaitlistTest {
 
   private static TestApp app;
   private static NotificationServers servers;
-  private static WebhookReceiver receiver;
-  private static GreenMail smtp;
   private static JsonObject hook;
 
   @BeforeAll
   static void deploy(Vertx vertx) {
     servers = NotificationServers.start(vertx, 0);
-    receiver = servers.receiver();
-    smtp = servers.smtp();
     app = TestApp.start(vertx, servers.appSettings(Map.of()));
     HttpResponse<Buffer> created = app.post("/api/admin/webhooks", app.adminToken(), new JsonObject()
-        .put("url", receiver.url("/waitlist")).put("events", new JsonArray().add("booking.waitlisted").add("booking.promoted")));
+        .put("url", servers.receiver().url("/waitlist")).put("events", new JsonArray().add("booking.waitlisted").add("booking.promoted")));
     assertEquals(201, created.statusCode(), created.bodyAsString());
     hook = created.bodyAsJsonObject();
   }
@@ -116,9 +112,9 @@ class WaitlistTest {
         + " AND target_id = $2 AND actor_role = 'SYSTEM'", bJob, Long.toString(bookingId)));
 
     // Webhook: booking.waitlisted, then booking.promoted, each signed.
-    awaitCondition("the promotion webhook", Duration.ofSeconds(30), () -> receiver.callsOfJob(bJob).stream()
+    awaitCondition("the promotion webhook", Duration.ofSeconds(30), () -> servers.receiver().callsOfJob(bJob).stream()
         .anyMatch(c -> c.answered() == 204 && "booking.promoted".equals(c.json().getString("type"))));
-    List<WebhookReceiver.Call> calls = receiver.callsOfJob(bJob);
+    List<WebhookReceiver.Call> calls = servers.receiver().callsOfJob(bJob);
     for (WebhookReceiver.Call call : calls) {
       assertTrue(WebhookReceiver.signatureValid(call, hook.getString("secret")), "signature of " + call);
     }
@@ -279,7 +275,7 @@ class WaitlistTest {
   }
 
   private static List<MimeMessage> mailsTo(String email) {
-    return Arrays.stream(smtp.getReceivedMessages()).filter(m -> {
+    return Arrays.stream(servers.smtp().getReceivedMessages()).filter(m -> {
       try {
         return Arrays.stream(m.getAllRecipients()).map(Object::toString).collect(Collectors.toSet()).contains(email);
       } catch (Exception e) {

@@ -42,14 +42,10 @@ class WebhookDeliveryTest {
 
   private static TestApp app;
   private static NotificationServers servers;
-  private static WebhookReceiver receiver;
-  private static GreenMail smtp;
 
   @BeforeAll
   static void deploy(Vertx vertx) {
     servers = NotificationServers.start(vertx, 2);
-    receiver = servers.receiver();
-    smtp = servers.smtp();
     app = TestApp.start(vertx, servers.appSettings(Map.of("webhookTimeoutMillis", 2_000)));
   }
 
@@ -64,7 +60,7 @@ class WebhookDeliveryTest {
 
   private static JsonObject register(String path, String... events) {
     HttpResponse<Buffer> created = app.post("/api/admin/webhooks", app.adminToken(),
-        new JsonObject().put("url", receiver.url(path)).put("events", new JsonArray(Arrays.asList(events))));
+        new JsonObject().put("url", servers.receiver().url(path)).put("events", new JsonArray(Arrays.asList(events))));
     assertEquals(201, created.statusCode(), created.bodyAsString());
     return created.bodyAsJsonObject();
   }
@@ -79,15 +75,15 @@ class WebhookDeliveryTest {
     assertEquals("completed", outcome.getString("status"));
 
     awaitCondition("the third attempt to be accepted", Duration.ofSeconds(30),
-        () -> receiver.callsOfJob(jobId).stream().anyMatch(c -> c.answered() == 204 && c.path().equals("/twice")));
-    List<WebhookReceiver.Call> calls = receiver.callsOfJob(jobId).stream().filter(c -> c.path().equals("/twice")).toList();
+        () -> servers.receiver().callsOfJob(jobId).stream().anyMatch(c -> c.answered() == 204 && c.path().equals("/twice")));
+    List<WebhookReceiver.Call> calls = servers.receiver().callsOfJob(jobId).stream().filter(c -> c.path().equals("/twice")).toList();
     assertEquals(List.of(500, 500, 204), calls.stream().map(WebhookReceiver.Call::answered).toList());
     assertEquals(1, calls.stream().map(WebhookReceiver.Call::id).distinct().count(), "the webhook-id is stable across retries");
     for (WebhookReceiver.Call call : calls) {
       assertTrue(WebhookReceiver.signatureValid(call, hook.getString("secret")), "signature of " + call);
       assertTrue(!WebhookReceiver.signatureValid(call, WebhookSignature.newSecret()), "another secret does not verify");
     }
-    JsonObject event = new JsonObject(receiver.accepted.get(calls.get(0).id()));
+    JsonObject event = new JsonObject(servers.receiver().accepted.get(calls.get(0).id()));
     assertEquals("booking.confirmed", event.getString("type"));
     assertEquals(outcome.getJsonObject("result").getLong("bookingId"), event.getJsonObject("data").getLong("bookingId"));
     assertEquals(user.id(), event.getJsonObject("data").getLong("userId"));
@@ -108,34 +104,34 @@ class WebhookDeliveryTest {
         + listed.getLong("id") + "/replay", app.adminToken(), null);
     assertEquals(202, replayed.statusCode(), replayed.bodyAsString());
     awaitCondition("the replay", Duration.ofSeconds(30),
-        () -> receiver.callsOfJob(jobId).stream().filter(c -> c.path().equals("/twice")).count() == 4);
-    assertEquals(calls.get(0).id(), receiver.callsOfJob(jobId).stream().filter(c -> c.path().equals("/twice")).toList().get(3).id());
+        () -> servers.receiver().callsOfJob(jobId).stream().filter(c -> c.path().equals("/twice")).count() == 4);
+    assertEquals(calls.get(0).id(), servers.receiver().callsOfJob(jobId).stream().filter(c -> c.path().equals("/twice")).toList().get(3).id());
   }
 
   @Test
   void deliveriesSurviveARestartOfTheServiceHalfway() {
-    receiver.refusing.add("/restart");
+    servers.receiver().refusing.add("/restart");
     register("/restart", "booking.confirmed", "booking.cancelled");
     long eventId = app.createEvent(5);
     TestUser user = app.user();
     String jobId = app.bookJob(user.token(), eventId);
     app.awaitJob(jobId);
     awaitCondition("a first, refused attempt", Duration.ofSeconds(30),
-        () -> receiver.callsOfJob(jobId).stream().anyMatch(c -> c.path().equals("/restart")));
+        () -> servers.receiver().callsOfJob(jobId).stream().anyMatch(c -> c.path().equals("/restart")));
 
     app.stopServer();
-    receiver.refusing.remove("/restart");
+    servers.receiver().refusing.remove("/restart");
     app.restartServer();
 
     awaitCondition("the delivery after the restart", Duration.ofSeconds(60),
-        () -> receiver.callsOfJob(jobId).stream().anyMatch(c -> c.path().equals("/restart") && c.answered() == 204));
-    List<WebhookReceiver.Call> calls = receiver.callsOfJob(jobId).stream().filter(c -> c.path().equals("/restart")).toList();
+        () -> servers.receiver().callsOfJob(jobId).stream().anyMatch(c -> c.path().equals("/restart") && c.answered() == 204));
+    List<WebhookReceiver.Call> calls = servers.receiver().callsOfJob(jobId).stream().filter(c -> c.path().equals("/restart")).toList();
     assertEquals(1, calls.stream().map(WebhookReceiver.Call::id).distinct().count(), "one webhook-id before and after");
     assertEquals(1, calls.stream().filter(c -> c.answered() == 204).count());
     assertEquals("DELIVERED", app.queryRows("""
         SELECT d.status FROM notification_deliveries d JOIN outbox o ON o.id = d.outbox_id
         JOIN webhooks w ON w.id = d.webhook_id WHERE w.url = $1 AND o.dedup_key = $2""",
-        receiver.url("/restart"), "job:" + jobId).get(0).getString("status"));
+        servers.receiver().url("/restart"), "job:" + jobId).get(0).getString("status"));
   }
 
   @Test
@@ -260,7 +256,7 @@ class WebhookDeliveryTest {
   }
 
   private static List<MimeMessage> mailsTo(String email) {
-    return Arrays.stream(smtp.getReceivedMessages()).filter(m -> {
+    return Arrays.stream(servers.smtp().getReceivedMessages()).filter(m -> {
       try {
         return Arrays.stream(m.getAllRecipients()).map(Object::toString).collect(Collectors.toSet()).contains(email);
       } catch (Exception e) {
