@@ -30,6 +30,8 @@ public final class ReplicatedPostgres implements AutoCloseable {
 
   public static final String DATABASE = "aurora_replicated";
   private static final String SUPERUSER = "postgres";
+  /** The role the replica streams as: the primary refuses it (NOLOGIN) to cut the replica off. */
+  private static final String REPLICATOR = "aurora_replicator";
 
   private final Path root;
   private final Path primaryDir;
@@ -52,6 +54,7 @@ public final class ReplicatedPostgres implements AutoCloseable {
       pair.primary = pair.server(pair.primaryDir, pair.primaryPort);
       try (Connection c = jdbc(pair.primaryPort, SUPERUSER); Statement s = c.createStatement()) {
         s.execute("CREATE DATABASE " + DATABASE);
+        s.execute("CREATE ROLE " + REPLICATOR + " REPLICATION LOGIN");
       }
       try (Connection c = jdbc(pair.primaryPort, DATABASE)) {
         DatabaseRoles.prepare(c, DatabaseRoles.OWNER, TestServices.OWNER_PASSWORD, DatabaseRoles.APP, TestServices.APP_PASSWORD);
@@ -106,24 +109,43 @@ public final class ReplicatedPostgres implements AutoCloseable {
   }
 
   /**
-   * Cuts the replica off from the primary while it keeps answering (its WAL receiver stops: as a broken network
-   * path between them would); returns once no WAL receiver runs.
+   * Cuts the replica off from the primary while it keeps answering, as a broken network path between them would:
+   * the primary refuses the replica's role from now on and ends the WAL senders it has; returns once none is
+   * left, so nothing the primary writes after this returns reaches the replica. (The replica's side cannot tell
+   * that: a WAL receiver it starts with the old settings just before a reload takes effect would still stream.)
    */
   public void cutReplicaOff() {
-    onReplica("ALTER SYSTEM SET primary_conninfo = ''");
-    onReplica("SELECT pg_reload_conf()");
-    TestApp.awaitCondition("the replica's WAL receiver to stop", java.time.Duration.ofSeconds(30),
-        () -> onReplicaLong("SELECT count(*) FROM pg_stat_wal_receiver") == 0);
+    onPrimary("ALTER ROLE " + REPLICATOR + " NOLOGIN");
+    TestApp.awaitCondition("the primary's WAL senders to end", java.time.Duration.ofSeconds(30), () -> {
+      onPrimary("SELECT pg_terminate_backend(pid) FROM pg_stat_replication");
+      return onPrimaryLong("SELECT count(*) FROM pg_stat_replication") == 0;
+    });
   }
 
-  /** Connects the replica to the primary again; it catches up by itself. */
+  /** Lets the replica connect to the primary again; its WAL receiver retries by itself and catches up. */
   public void reconnectReplica() {
-    onReplica("ALTER SYSTEM SET primary_conninfo = '" + conninfo() + "'");
-    onReplica("SELECT pg_reload_conf()");
+    onPrimary("ALTER ROLE " + REPLICATOR + " LOGIN");
+  }
+
+  private void onPrimary(String sql) {
+    try (Connection c = jdbc(primaryPort, DATABASE); Statement s = c.createStatement()) {
+      s.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException("On the primary: " + sql, e);
+    }
+  }
+
+  private long onPrimaryLong(String sql) {
+    try (Connection c = jdbc(primaryPort, DATABASE); Statement s = c.createStatement(); java.sql.ResultSet rows = s.executeQuery(sql)) {
+      rows.next();
+      return rows.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("On the primary: " + sql, e);
+    }
   }
 
   private String conninfo() {
-    return "host=127.0.0.1 port=" + primaryPort + " user=" + SUPERUSER + " application_name=replica";
+    return "host=127.0.0.1 port=" + primaryPort + " user=" + REPLICATOR + " application_name=replica";
   }
 
   /** Stops the replica (fast shutdown); its data stays, for {@link #startReplica()}. */
@@ -167,7 +189,7 @@ public final class ReplicatedPostgres implements AutoCloseable {
   private EmbeddedPostgres server(Path dir, int port) throws IOException {
     return EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(false).setPort(port)
         .setServerConfig("max_connections", "100").setServerConfig("wal_keep_size", "256MB")
-        .setServerConfig("fsync", "off").setServerConfig("synchronous_commit", "off").start();
+        .setServerConfig("wal_retrieve_retry_interval", "500ms").setServerConfig("fsync", "off").setServerConfig("synchronous_commit", "off").start();
   }
 
   private static void copy(Path from, Path to) throws IOException {
