@@ -23,15 +23,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(VertxExtension.class)
 class LimitScriptsTest {
 
+  private static Vertx vertx;
+  private static String redisUrl;
   private static Redis redis;
   private static RateLimiter limiter;
   private static final AtomicInteger THROTTLED = new AtomicInteger();
   private static final AtomicInteger SUBJECTS = new AtomicInteger();
 
   @BeforeAll
-  static void connect(Vertx vertx) {
-    redis = Redis.createClient(vertx, TestServices.get().newRedisDb());
-    await(redis.send(Request.cmd(Command.FLUSHDB)));
+  static void connect(Vertx classVertx) {
+    vertx = classVertx;
+    redisUrl = TestServices.get().newRedisDb();
+    redis = TestServices.get().redisClient(vertx, redisUrl);
+    TestServices.get().flushRedis(vertx, redisUrl);
     limiter = new RateLimiter(redis, limit -> THROTTLED.incrementAndGet(), true);
   }
 
@@ -81,7 +85,7 @@ class LimitScriptsTest {
 
   @Test
   void aServerThatLostItsScriptsStillAnswersABookingsLimits() {
-    await(redis.send(Request.cmd(Command.SCRIPT).arg("FLUSH")));
+    TestServices.get().onEveryServer(vertx, redisUrl, Request.cmd(Command.SCRIPT).arg("FLUSH"));
     RateLimit limit = new RateLimit("booking-user", 6_000, 100);
     assertEquals(Verdict.Outcome.RESERVED, booking(limit, 5_000 + SUBJECTS.incrementAndGet(), 1, 2).outcome());
   }

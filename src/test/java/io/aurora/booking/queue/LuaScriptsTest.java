@@ -41,6 +41,7 @@ class LuaScriptsTest {
   private static final long OTHER_EVENT = 43;
 
   private static Vertx vertx;
+  private static String redisUrl;
   private static Redis redis;
   private static ShardQueue queue;
   private static OwnerRecords owners;
@@ -48,7 +49,8 @@ class LuaScriptsTest {
   @BeforeAll
   static void connect() {
     vertx = Vertx.vertx();
-    redis = Redis.createClient(vertx, TestServices.get().newRedisDb());
+    redisUrl = TestServices.get().newRedisDb();
+    redis = TestServices.get().redisClient(vertx, redisUrl);
     queue = new ShardQueue(redis);
     owners = new OwnerRecords(redis);
   }
@@ -61,7 +63,7 @@ class LuaScriptsTest {
 
   @BeforeEach
   void emptyDatabase() {
-    send(Command.FLUSHDB);
+    TestServices.get().flushRedis(vertx, redisUrl);
   }
 
   // ---- enqueue.lua ----
@@ -78,7 +80,8 @@ class LuaScriptsTest {
         "enqueuedAt", record.get("enqueuedAt"), "attempts", "0"), record);
     assertEquals("2", get(ShardKeys.seq(SHARD)));
     assertEquals("2", hash(ShardKeys.stats(SHARD)).get("enqueued"));
-    assertEquals(0, send(Command.KEYS, "*idem*").size(), "no idempotency key is kept for a request without one");
+    assertEquals(0, TestServices.get().onEveryServer(vertx, redisUrl, Request.cmd(Command.KEYS).arg("*idem*")).stream()
+        .mapToInt(Response::size).sum(), "no idempotency key is kept for a request without one");
   }
 
   @Test

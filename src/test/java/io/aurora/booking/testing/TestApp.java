@@ -15,9 +15,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
@@ -50,6 +48,7 @@ public final class TestApp implements AutoCloseable {
   private String deploymentId;
   /** The test's own database URL: the application's may lead through a proxy. */
   private final String pgUrl;
+  private final String redisUrl;
   /** Whether the database is one of {@link TestServices#newDatabase()} (dropped at close). */
   private final boolean sharedServer;
   private String adminToken;
@@ -63,6 +62,7 @@ public final class TestApp implements AutoCloseable {
     this.config = config;
     this.deploymentId = deploymentId;
     this.pgUrl = pgUrl;
+    this.redisUrl = redisUrl;
     this.sharedServer = sharedServer;
     // Every response the tests see is checked against the OpenAPI document (ContractCheck).
     this.http = ContractCheck.attach(vertx, WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
@@ -70,7 +70,7 @@ public final class TestApp implements AutoCloseable {
         config.metricsPath());
     this.db = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
         .connectingTo(PgConnectOptions.fromUri(pgUrl)).using(vertx).build();
-    this.redis = Redis.createClient(vertx, redisUrl);
+    this.redis = sharedServer ? TestServices.get().redisClient(vertx, redisUrl) : Redis.createClient(vertx, redisUrl);
     this.tokens = new Tokens(vertx, SECRET, 3600);
   }
 
@@ -96,9 +96,9 @@ public final class TestApp implements AutoCloseable {
    */
   public static TestApp start(Vertx vertx, JsonObject appConfig, String pgUrl, String redisUrl) {
     AppConfig config = new AppConfig(appConfig);
-    Redis flush = Redis.createClient(vertx, redisUrl);
-    await(flush.send(Request.cmd(Command.FLUSHDB)).eventually(flush::close));
+    TestServices.get().flushRedis(vertx, redisUrl);
     String id = await(vertx.deployVerticle(new BookingApp(), new DeploymentOptions().setConfig(config.toJson())));
+    TestServices.get().appOn(redisUrl, 1);
     return new TestApp(vertx, config, id, pgUrl, redisUrl, true);
   }
 
@@ -122,7 +122,6 @@ public final class TestApp implements AutoCloseable {
         .put("httpPort", TestServices.freePort())
         .put("httpInstances", 2)
         .put("pgUrl", pgUrl)
-        .put("redisUrl", redisUrl)
         .put("pgPoolSize", 8)
         .put("jwtSecret", SECRET)
         .put("adminEmail", ADMIN_EMAIL)
@@ -136,6 +135,9 @@ public final class TestApp implements AutoCloseable {
         // limits are out of the way (the per-user ones stay as configured by default).
         .put("bookingRatePerIp", 60_000_000).put("bookingBurstPerIp", 10_000_000)
         .put("loginRatePerIp", 60_000_000).put("loginBurstPerIp", 10_000_000);
+    // The one Redis server, or the shared Redis Cluster of a redisMode=cluster test run (TestServices).
+    config.mergeIn(redisUrl == null || redisUrl.isEmpty() ? new JsonObject().put("redisUrl", redisUrl)
+        : TestServices.get().redisConfig(redisUrl));
     // The application runs as the app role (row privileges only) and migrates as the owner, as in production.
     TestServices.roleUrls(pgUrl).forEach(config::put);
     return config;
@@ -168,6 +170,7 @@ public final class TestApp implements AutoCloseable {
       await(db.close());
       redis.close();
       if (sharedServer) {
+        TestServices.get().appOn(redisUrl, -1);
         TestServices.get().dropDatabase(pgUrl);
       }
     }
