@@ -34,6 +34,10 @@ import java.util.function.Supplier;
  *
  * A setting that cannot be read (a managed Redis that refuses CONFIG) is UNKNOWN: durability is then not
  * verified, which {@code requireDurableServers} treats like unsafe.
+ *
+ * <p>With {@code redisMode=cluster} every master holds some of the queue, so every master is read (each on a
+ * connection of its own: the cluster client would send a keyless CONFIG GET to one node only) and each setting
+ * is judged by its worst master.
  */
 public final class DurabilityCheck {
 
@@ -96,7 +100,6 @@ public final class DurabilityCheck {
   public static Future<Report> inspect(Vertx vertx, AppConfig config) {
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
         .connectingTo(PgConnectOptions.fromUri(config.pgUrl())).using(vertx).build();
-    Redis redis = Clients.redis(vertx, config.with(Map.of("redisPoolSize", 1)), Clients.instanceName("booking-durability-check"));
     Future<Map<String, String>> postgres = attempt(ATTEMPTS, () -> pool
         .query("SELECT name, setting FROM pg_settings WHERE name IN ("
             + String.join(", ", POSTGRES_SETTINGS.stream().map(n -> "'" + n + "'").toList()) + ")").execute()
@@ -108,17 +111,73 @@ public final class DurabilityCheck {
           return values;
         }))
         .otherwise(Map.of());
-    List<Future<String>> redisValues = REDIS_SETTINGS.stream().map(name -> redisSetting(redis, name)).toList();
-    return Future.join(postgres, Future.join(redisValues)).map(done -> {
-      Map<String, String> redisRead = new HashMap<>();
+    Future<List<Map<String, String>>> redisServers = config.redisMode() == AppConfig.RedisMode.CLUSTER
+        ? clusterMastersSettings(vertx, config)
+        : redisSettings(vertx, config).map(List::of);
+    return Future.join(postgres, redisServers)
+        .map(done -> worstOf(redisServers.result().stream().map(redis -> judge(postgres.result(), redis)).toList()))
+        .eventually(pool::close);
+  }
+
+  /** The Redis settings of the server {@code config} names (standalone, or Sentinel's master). */
+  private static Future<Map<String, String>> redisSettings(Vertx vertx, AppConfig config) {
+    Redis redis = Clients.redis(vertx, config.with(Map.of("redisPoolSize", 1)), Clients.instanceName("booking-durability-check"));
+    List<Future<String>> values = REDIS_SETTINGS.stream().map(name -> redisSetting(redis, name)).toList();
+    return Future.join(values).<Map<String, String>>map(done -> {
+      Map<String, String> read = new HashMap<>();
       for (int i = 0; i < REDIS_SETTINGS.size(); i++) {
-        redisRead.put(REDIS_SETTINGS.get(i), redisValues.get(i).result());
+        read.put(REDIS_SETTINGS.get(i), values.get(i).result());
       }
-      return judge(postgres.result(), redisRead);
-    }).eventually(() -> {
-      redis.close();
-      return pool.close();
-    });
+      return read;
+    }).eventually(redis::close);
+  }
+
+  /**
+   * The settings of every master of the cluster, as {@code CLUSTER SLOTS} lists them (one map of nothing when the
+   * masters cannot be listed: unknown).
+   */
+  private static Future<List<Map<String, String>>> clusterMastersSettings(Vertx vertx, AppConfig config) {
+    Redis cluster = Clients.redis(vertx, config.with(Map.of("redisPoolSize", 1)), Clients.instanceName("booking-durability-check"));
+    return attempt(ATTEMPTS, () -> cluster.send(Request.cmd(Command.CLUSTER).arg("SLOTS")))
+        .eventually(cluster::close)
+        .compose(slots -> {
+          List<String> masters = new ArrayList<>();
+          for (Response range : slots) {
+            String master = "redis://" + range.get(2).get(0).toString() + ":" + range.get(2).get(1).toInteger();
+            if (!masters.contains(master)) {
+              masters.add(master);
+            }
+          }
+          if (masters.isEmpty()) {
+            return Future.succeededFuture(List.of(Map.<String, String>of()));
+          }
+          List<Future<Map<String, String>>> each = masters.stream().map(url -> redisSettings(vertx,
+              config.with(Map.of("redisMode", "standalone", "redisUrl", url, "redisUrls", "")))).toList();
+          return Future.join(each).map(done -> each.stream().map(Future::result).toList());
+        })
+        .otherwise(List.of(Map.of()));
+  }
+
+  /** One report of {@code reports} (one per Redis server, the same PostgreSQL): each setting at its worst server's. */
+  static Report worstOf(List<Report> reports) {
+    List<Setting> worst = new ArrayList<>(reports.get(0).settings());
+    for (Report report : reports) {
+      for (int i = 0; i < worst.size(); i++) {
+        Setting setting = report.settings().get(i);
+        if (rank(setting.verdict()) > rank(worst.get(i).verdict())) {
+          worst.set(i, setting);
+        }
+      }
+    }
+    return new Report(worst);
+  }
+
+  private static int rank(Verdict verdict) {
+    return switch (verdict) {
+      case SAFE -> 0;
+      case UNKNOWN -> 1;
+      case UNSAFE -> 2;
+    };
   }
 
   /** CONFIG GET; "unknown" when refused (managed services often forbid CONFIG) or unanswered. */
