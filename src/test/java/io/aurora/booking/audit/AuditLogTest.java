@@ -151,6 +151,9 @@ class AuditLogTest {
     assertEquals(200, deleted.statusCode());
     assertEquals("req-delete-me-1", deleted.getHeader("X-Request-Id"), "the request id is echoed");
 
+    // A decision's row is appended by the notification dispatcher from its outbox row, after the job is answered.
+    awaitCondition("the decision's audit row", Duration.ofSeconds(10),
+        () -> app.queryLong("SELECT count(*) FROM audit_log WHERE action = 'booking.decided' AND job_id = $1", jobId) == 1);
     List<Row> rows = app.queryRows("""
         SELECT action, actor_id, actor_role, target_type, target_id, event_id, job_id, client_ip, request_id, before, after
         FROM audit_log WHERE at >= $1 ORDER BY id""", before.atOffset(java.time.ZoneOffset.UTC));
