@@ -6,9 +6,11 @@ import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.sqlclient.Row;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,8 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.aurora.booking.testing.TestApp.await;
 import static io.aurora.booking.testing.TestApp.awaitCondition;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A crowd booking one event while Redis fails over: the users, {@code inFlight} at a time, each sending its
@@ -98,6 +102,33 @@ public final class FailoverCrowd {
           app.vertx.setTimer(Math.min(1_000, 50L << Math.min(attempt, 5)), t -> later.complete());
           return later.future().compose(v -> book(user, attempt + 1));
         });
+  }
+
+  /** What became of the accepted jobs: lost (404), completed, and the seats PostgreSQL shows booked. */
+  public record Settled(long lost, long completed, long booked) {
+  }
+
+  /**
+   * Waits until every accepted job is decided ({@link #awaitOutcomes}) and checks PostgreSQL: no oversell of
+   * the event's {@code seats}, {@code booked} equal to the confirmed rows, and every job a client saw completed
+   * with its booking row.
+   */
+  public Settled settle(boolean everyJobKept, int seats) {
+    Map<String, JsonObject> outcomes = awaitOutcomes(app, everyJobKept, Set.copyOf(accepted.values()));
+    long lost = outcomes.values().stream().filter(o -> o.getInteger("httpStatus") == 404).count();
+    long completed = outcomes.values().stream().filter(o -> "completed".equals(o.getString("status"))).count();
+    long booked = app.queryLong("SELECT booked FROM events WHERE id = $1", eventId);
+    List<Row> rows = app.queryRows("SELECT id, job_id FROM bookings WHERE event_id = $1 AND status = 'CONFIRMED'", eventId);
+    Map<String, Long> bookingOfJob = new HashMap<>();
+    rows.forEach(row -> bookingOfJob.put(row.getString("job_id"), row.getLong("id")));
+    assertTrue(booked <= seats, "no oversell: " + booked);
+    assertEquals(rows.size(), booked, "booked equals the confirmed rows");
+    outcomes.forEach((job, outcome) -> {
+      if ("completed".equals(outcome.getString("status"))) {
+        assertEquals(outcome.getJsonObject("result").getLong("bookingId"), bookingOfJob.get(job), "completed " + job + " has its row");
+      }
+    });
+    return new Settled(lost, completed, booked);
   }
 
   /**
