@@ -173,7 +173,7 @@ public final class HotEventBench implements Callable<Integer> {
   private static final List<String> FIGURES = List.of("enqueuePerSecond", "enqueueLatencyMillis.p50",
       "enqueueLatencyMillis.p95", "enqueueLatencyMillis.p99", "enqueueLatencyMillis.max",
       "drainSecondsAfterLastRequest", "decidedPerSecond", "confirmedPerSecond", "answeredSecondsAfterResume",
-      "answeredPerSecondAfterResume");
+      "answeredPerSecondAfterResume", "recordedSecondsAfterResume");
 
   /** The checks picocli cannot express as types: positive sizes, and a complete remote target. */
   void validate() {
@@ -459,6 +459,17 @@ public final class HotEventBench implements Callable<Integer> {
       JsonObject onReplica = replica != null ? replica.holding(jobIds) : null;
 
       JsonObject verification = verify(db, eventIds, capacity, jobIds, unsure, drain);
+      boolean audited = serverConfig == null || serverConfig.auditEnabled();
+      if (afterResume != null) {
+        afterResume.put("recordedSeconds", recordedAfterResume(db, eventIds, verification.getLong("accepted"), audited,
+            afterResume.getLong("resumedNanos")));
+      }
+      if (audited && serverConfig != null) {
+        // Exactly one decision row per accepted job (fewer: the records were not all written within the wait).
+        long rows = decisionAuditRows(db, eventIds);
+        verification.put("decisionAuditRows", rows)
+            .put("correct", verification.getBoolean("correct") && (afterResume == null || rows == verification.getLong("accepted")));
+      }
       if (memory != null) {
         // A clean removes a bounded number of records per shard and call: called until it removes none (an
         // answer other than 200, a 503 when a large clean outlasts the request's deadline, is asked again).
@@ -520,6 +531,7 @@ public final class HotEventBench implements Callable<Integer> {
       }
       if (afterResume != null) {
         result.put("answeredSecondsAfterResume", afterResume.getDouble("seconds"))
+            .put("recordedSecondsAfterResume", afterResume.getDouble("recordedSeconds"))
             .put("answeredPerSecondAfterResume", round(verification.getLong("accepted")
                 / Math.max(0.001, afterResume.getDouble("seconds"))))
             .put("queueTotals", afterResume.getJsonObject("totals"));
@@ -567,11 +579,36 @@ public final class HotEventBench implements Callable<Integer> {
       JsonObject total = await(http.get("/api/admin/queue/stats").bearerTokenAuthentication(admin).send())
           .bodyAsJsonObject().getJsonObject("total");
       if (total.getLong("waiting") == 0 && total.getLong("processing") == 0) {
-        return new JsonObject().put("seconds", Math.round((System.nanoTime() - resumed) / 1e6) / 1000.0).put("totals", total);
+        return new JsonObject().put("seconds", Math.round((System.nanoTime() - resumed) / 1e6) / 1000.0).put("totals", total)
+            .put("resumedNanos", resumed);
       }
       sleep(10);
     }
     throw new IllegalStateException("The resumed queue was not answered within 10 minutes");
+  }
+
+  /**
+   * Waits, polling PostgreSQL every 20 ms, until every decision's records are written: its outbox row fanned
+   * out and (with the audit log on) its audit row appended, which the notification dispatcher does a little
+   * after the decision's commit. The seconds since the resume (a fresh server per run: every outbox row is
+   * this run's).
+   */
+  private static double recordedAfterResume(Pool db, long[] eventIds, long accepted, boolean audited, long resumed) {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      boolean fannedOut = await(db.query("SELECT count(*) FROM outbox WHERE fanned_out_at IS NULL").execute())
+          .iterator().next().getLong(0) == 0;
+      if (fannedOut && (!audited || decisionAuditRows(db, eventIds) >= accepted)) {
+        return Math.round((System.nanoTime() - resumed) / 1e6) / 1000.0;
+      }
+      sleep(20);
+    }
+    throw new IllegalStateException("The decisions' records were not written within 10 minutes");
+  }
+
+  private static long decisionAuditRows(Pool db, long[] eventIds) {
+    return await(db.preparedQuery("SELECT count(*) FROM audit_log WHERE action = 'booking.decided' AND event_id = ANY($1)")
+        .execute(Tuple.of(Arrays.stream(eventIds).boxed().toArray(Long[]::new)))).iterator().next().getLong(0);
   }
 
   /** The outcomes as the queue counted them; the failure reasons are not read one by one. */

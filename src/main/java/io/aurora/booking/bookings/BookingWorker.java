@@ -428,10 +428,11 @@ public final class BookingWorker extends VerticleBase {
       byEvent.computeIfAbsent(job.eventId(), e -> new ArrayList<>()).add(Notification.failed(job.jobId(), job.eventId(),
           job.userId(), null, FailureReason.SOLD_OUT.name(), FailureReason.SOLD_OUT.message()));
     }
-    // Their decision rows go with their announcements, one audit insert for the take.
+    // Their decision rows go with their announcements (DecisionAudit: from the outbox, or here with it off).
     return pool.withTransaction(conn -> Future.all(byEvent.entrySet().stream()
             .map(e -> outbox.append(conn, e.getKey(), e.getValue())).toList())
-            .compose(all -> audit.append(conn, Audit.shardChain(shard), soldOutDecisions(answered, all.list()))))
+            .compose(all -> DecisionAudit.inline(outbox, audit).append(conn, Audit.shardChain(shard),
+                soldOutDecisions(answered, all.list()))))
         .recover(failure -> {
           if (attempt + 1 < config.maxAttempts()) {
             return after(backoff(attempt)).compose(v -> announceSoldOut(answered, attempt + 1));

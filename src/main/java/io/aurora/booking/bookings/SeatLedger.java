@@ -55,6 +55,11 @@ public final class SeatLedger {
   private final SeatsReturned seatsReturned;
   private final Outbox outbox;
   private final Audit audit;
+  /**
+   * Where the decisions' audit rows are written: nowhere here when the outbox is on (the dispatcher appends them
+   * from the decisions' outbox rows, out of the event's lock), else in the decision's transaction.
+   */
+  private final Audit decisionAudit;
   /** The audit chain of this ledger's decisions: the worker's shard's (one writer), or the API's. */
   private final String chain;
   private final Waitlist waitlist;
@@ -76,6 +81,7 @@ public final class SeatLedger {
                     String chain) {
     this.pool = pool;
     this.audit = audit;
+    this.decisionAudit = DecisionAudit.inline(outbox, audit);
     this.chain = chain;
     this.maxBookingsPerUser = maxBookingsPerUser;
     this.seatsReturned = seatsReturned;
@@ -113,7 +119,7 @@ public final class SeatLedger {
         JobOutcome outcome = JobOutcome.failed(job.jobId(), reason);
         return pool.withTransaction(conn -> outbox.append(conn, eventId, List.of(Notification.failed(job.jobId(), eventId,
                 job.userId(), job.seats(), outcome.reasonLabel(), outcome.message())))
-                .compose(fresh -> audit.append(conn, chain, DecisionAudit.of(eventId, jobs, List.of(outcome), fresh))))
+                .compose(fresh -> decisionAudit.append(conn, chain, DecisionAudit.of(eventId, jobs, List.of(outcome), fresh))))
             .map(new EventDecision(List.of(outcome), null));
       }
       int half = jobs.size() / 2;
@@ -167,7 +173,7 @@ public final class SeatLedger {
       }
     }
     return outbox.append(conn, eventId, notifications)
-        .compose(fresh -> audit.append(conn, chain, DecisionAudit.of(eventId, jobs, decision.outcomes(), fresh)))
+        .compose(fresh -> decisionAudit.append(conn, chain, DecisionAudit.of(eventId, jobs, decision.outcomes(), fresh)))
         .map(decision);
   }
 

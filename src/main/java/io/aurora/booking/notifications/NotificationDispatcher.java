@@ -1,5 +1,6 @@
 package io.aurora.booking.notifications;
 
+import io.aurora.booking.audit.Audit;
 import io.aurora.booking.config.AppConfig;
 import io.aurora.booking.infra.Clients;
 import io.aurora.booking.infra.Faults;
@@ -28,7 +29,9 @@ import static net.logstash.logback.argument.StructuredArguments.v;
  * Delivers the outbox of one partition, at least once: the node that owns shard N runs the dispatcher of
  * partition N ({@code cluster.ShardOwnership} deploys it with the shard's worker and undeploys it with it).
  *
- * <p>Each round fans new outbox rows out into deliveries (one per subscribed webhook, one email), then
+ * <p>Each round fans new outbox rows out into deliveries (one per subscribed webhook, one email) and, with
+ * {@code auditEnabled}, appends the audit row of each decision among them to the partition's shard chain (the
+ * decision's transaction wrote its outbox row, which makes this append certain; see {@code bookings.DecisionAudit}), then
  * claims due deliveries with {@code FOR UPDATE SKIP LOCKED}, at most {@code notificationConcurrency} under way.
  * A claim counts the attempt and leases the delivery; a dispatcher that dies mid-attempt leaves it due again
  * when the lease lapses, so a restart or a take-over delivers it (again: receivers deduplicate by
@@ -42,6 +45,8 @@ public final class NotificationDispatcher extends VerticleBase {
   private static final int FAN_OUT_BATCH = 500;
 
   private final int partition;
+  /** The audit chain the decisions of this partition are appended to; null with the audit log off. */
+  private String auditChain;
   private AppConfig config;
   private Pool pool;
   private WebClient web;
@@ -61,6 +66,7 @@ public final class NotificationDispatcher extends VerticleBase {
   @Override
   public Future<?> start() {
     config = new AppConfig(config());
+    auditChain = config.auditEnabled() ? Audit.shardChain(partition) : null;
     // A small pool of its own: dispatchers come and go with their shards, and a shared pool goes with its creator.
     pool = Clients.pgPool(vertx, config.with(Map.of("pgPoolSize", 1)), Clients.instanceName("notifications"));
     // Redirects are not followed: a public endpoint could otherwise bounce a call into a private network.
@@ -108,7 +114,7 @@ public final class NotificationDispatcher extends VerticleBase {
       return;
     }
     polling = true;
-    pool.preparedQuery(NotificationSql.FAN_OUT).execute(Tuple.of(partition, (long) FAN_OUT_BATCH, mailer != null))
+    pool.preparedQuery(NotificationSql.FAN_OUT).execute(Tuple.of(partition, (long) FAN_OUT_BATCH, mailer != null, auditChain))
         .compose(fanned -> {
           int room = config.notificationConcurrency() - inFlight;
           if (room <= 0) {

@@ -13,12 +13,16 @@ final class NotificationSql {
 
   /**
    * One statement, so atomic: takes up to $2 outbox rows of partition $1 not yet fanned out, writes one
-   * delivery per subscribed live webhook and (when $3, email on) one email for a row with a user, and marks
-   * the rows fanned out. SKIP LOCKED lets two dispatchers of one partition (a hand-over) never wait on each other.
+   * delivery per subscribed live webhook and (when $3, email on) one email for a row with a user, appends (when
+   * $4, the partition's audit chain, is not null) the audit row of every decision among them, and marks the rows
+   * fanned out. SKIP LOCKED lets two dispatchers of one partition (a hand-over) never wait on each other; each
+   * row is fanned out once, so each decision has one audit row. The rows are those of
+   * {@code bookings.DecisionAudit}, which writes them in the decision's transaction when the outbox is off, plus
+   * the decision's time ({@code decidedAt}: the row's {@code at} is the time it was appended).
    */
   static final String FAN_OUT = """
       WITH due AS (
-        SELECT id, partition, event_type, user_id FROM outbox
+        SELECT id, partition, event_type, user_id, payload FROM outbox
         WHERE partition = $1 AND fanned_out_at IS NULL ORDER BY id LIMIT $2::bigint FOR UPDATE SKIP LOCKED),
       hooks AS (
         INSERT INTO notification_deliveries (outbox_id, partition, channel, webhook_id)
@@ -28,8 +32,25 @@ final class NotificationSql {
       mails AS (
         INSERT INTO notification_deliveries (outbox_id, partition, channel)
         SELECT d.id, d.partition, 'email' FROM due d WHERE $3 AND d.user_id IS NOT NULL
-        ON CONFLICT DO NOTHING)
-      UPDATE outbox o SET fanned_out_at = now() FROM due WHERE o.id = due.id""";
+        ON CONFLICT DO NOTHING),
+      decided AS (
+        SELECT d.id, d.user_id, d.payload->'data' AS data, d.payload->>'timestamp' AS decided_at,
+               CASE d.event_type WHEN 'booking.confirmed' THEN 'CONFIRMED' ELSE 'FAILED' END AS status,
+               CASE d.event_type WHEN 'booking.waitlisted' THEN 'WAITLISTED' ELSE d.payload->'data'->>'reason' END AS reason
+        FROM due d WHERE $4::text IS NOT NULL
+          AND d.event_type IN ('booking.confirmed', 'booking.failed', 'booking.waitlisted')),
+      audited AS (
+        SELECT CASE WHEN $4::text IS NULL THEN 0 ELSE audit_append($4::text,
+            array_agg(d.user_id ORDER BY d.id), array_agg('USER'::text ORDER BY d.id),
+            array_agg('booking.decided'::text ORDER BY d.id), array_agg('job'::text ORDER BY d.id),
+            array_agg(d.data->>'jobId' ORDER BY d.id), array_agg((d.data->>'eventId')::bigint ORDER BY d.id),
+            array_agg(d.data->>'jobId' ORDER BY d.id), array_agg(NULL::text ORDER BY d.id),
+            array_agg(NULL::text ORDER BY d.id), array_agg(NULL::text ORDER BY d.id),
+            array_agg(jsonb_strip_nulls(jsonb_build_object('status', d.status, 'bookingId', d.data->'bookingId',
+                'reason', d.reason, 'decidedAt', d.decided_at)) || jsonb_build_object('seats', d.data->'seats')
+              ORDER BY d.id)::text[]) END AS appended
+        FROM decided d)
+      UPDATE outbox o SET fanned_out_at = now() FROM due, audited WHERE o.id = due.id""";
 
   /**
    * Claims up to $2 due deliveries of partition $1: counts the attempt and pushes the next one $3 ms out,

@@ -38,6 +38,14 @@ public final class Outbox {
   }
 
   /**
+   * Whether notifications are written. When they are, the dispatcher also writes the audit row of every decision
+   * it fans out ({@link NotificationSql#FAN_OUT}), so the decision's own transaction need not.
+   */
+  public boolean enabled() {
+    return enabled;
+  }
+
+  /**
    * Appends {@code notifications} of event {@code eventId} inside the transaction {@code conn} is in. Returns the
    * dedup keys of the facts this call announced first (not those announced before: a job decided again), so the
    * caller can write what else belongs once per fact (the audit row of a decision).

@@ -20,7 +20,11 @@ import static io.aurora.booking.testing.TestApp.awaitCondition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Every booking decision leaves exactly one audit row, however it was decided (a batch, the sold-out fast path). */
+/**
+ * Every booking decision leaves exactly one audit row, however it was decided (a batch, the sold-out fast path),
+ * appended from its outbox row by the notification dispatcher (with the outbox off, the decision's transaction
+ * writes it: NotificationsSwitchTest).
+ */
 @ExtendWith(VertxExtension.class)
 class DecisionAuditTest {
 
@@ -57,6 +61,9 @@ class DecisionAuditTest {
         assertEquals(jobOwner.get(e.getKey()), row.getLong("actor_id"));
         assertTrue(row.getString("chain").startsWith("shard-"), row.getString("chain"));
         String status = row.getJsonObject("after").getString("status");
+        // Appended by the notification dispatcher from the decision's outbox row (the outbox is on): with the
+        // decision's time, which the row's own time (its append) follows.
+        assertTrue(row.getJsonObject("after").containsKey("decidedAt"), row.getJsonObject("after").encode());
         assertEquals("completed".equals(outcome.getString("status")) ? "CONFIRMED" : "FAILED", status, e.getKey());
         if ("CONFIRMED".equals(status)) {
           confirmed++;
