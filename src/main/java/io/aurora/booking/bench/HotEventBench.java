@@ -62,6 +62,7 @@ import java.util.concurrent.TimeUnit;
  *   ... --variants "soldOutAnswersPerTake=0;soldOutAnswersPerTake=1000"   compare two server settings likewise
  *   ... --paused --enqueue redis    a crowd queued while the queue is paused, then resumed: times its answering
  *   ... --events 64                 the crowd spread over 64 events of C seats each (user i books event i mod 64)
+ *   ... --redis-replica --variants "redisMinReplicas=0;redisMinReplicas=1"   what WAIT for a replica costs the door
  *   ... --url http://host:8080 --pg-url postgresql://... --admin-email ... --admin-password ...   against a running server
  *   ... --help                      every option with its default
  * </pre>
@@ -133,6 +134,15 @@ public final class HotEventBench implements Callable<Integer> {
   /** How the crowd's jobs are queued. */
   enum Enqueue { http, redis }
 
+  @Option(names = "--redis-replica",
+      description = "In-process only: the server's Redis is a master with one replica, two redis-server processes "
+          + "like the embedded one (the embedded library's binary, AOF with appendfsync always unless "
+          + "embeddedDurable=false) on free loopback ports, started by the bench for each run; so that "
+          + "redisMinReplicas=1 (a 202 only once the replica has the job) compares with 0, e.g. --variants "
+          + "'redisMinReplicas=0;redisMinReplicas=1'. Each run reports how many of its accepted jobs the replica "
+          + "held once every job was decided, the replication offsets and the WAITs the master answered (redisReplica).")
+  boolean redisReplica;
+
   @Option(names = "--url", paramLabel = "URL",
       description = "A running server (started with BOOKING_BENCH_MODE=true) instead of an in-process one.")
   String url;
@@ -147,6 +157,8 @@ public final class HotEventBench implements Callable<Integer> {
   CommandSpec spec;
 
   private Vertx vertx;
+  /** The in-process server's Redis master and replica during a run with --redis-replica; null otherwise. */
+  private ReplicatedRedis replica;
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
@@ -179,9 +191,9 @@ public final class HotEventBench implements Callable<Integer> {
       if (pgUrl == null || !admin.given()) {
         throw new ParameterException(spec.commandLine(), "--url needs --pg-url, --admin-email and --admin-password");
       }
-      if (batchSizes.size() > 1 || !serverSettings.isEmpty() || variants.size() > 1 || enqueue == Enqueue.redis) {
-        throw new ParameterException(spec.commandLine(),
-            "--batch-sizes with several sizes, --set, --variants and --enqueue redis need the in-process server");
+      if (batchSizes.size() > 1 || !serverSettings.isEmpty() || variants.size() > 1 || enqueue == Enqueue.redis || redisReplica) {
+        throw new ParameterException(spec.commandLine(), "--batch-sizes with several sizes, --set, --variants, "
+            + "--enqueue redis and --redis-replica need the in-process server");
       }
     }
     Set<String> known = new AppConfig(new JsonObject()).toJson().fieldNames();
@@ -195,6 +207,11 @@ public final class HotEventBench implements Callable<Integer> {
         if (!known.contains(key)) {
           throw new ParameterException(spec.commandLine(), "--variants: unknown server setting " + key);
         }
+      }
+      Map<String, String> runSettings = new LinkedHashMap<>(serverSettings);
+      runSettings.putAll(settings(variant));
+      if (url == null && !redisReplica && !"0".equals(runSettings.getOrDefault("redisMinReplicas", "0"))) {
+        throw new ParameterException(spec.commandLine(), "redisMinReplicas above 0 needs --redis-replica: the embedded Redis has no replica");
       }
     }
   }
@@ -225,7 +242,7 @@ public final class HotEventBench implements Callable<Integer> {
       // An untimed run first, so the measured ones see compiled code, as a long-running server would.
       Load warmupLoad = new Load(Math.min(warmupUsers, capacity), warmupUsers, concurrency);
       JsonObject warmup = runOnce(warmupLoad, batchSizes.get(batchSizes.size() - 1), variants.get(variants.size() - 1));
-      System.out.println(new JsonObject().put("warmup", warmupUsers + " users, not counted")
+      print(new JsonObject().put("warmup", warmupUsers + " users, not counted")
           .put("enqueuePerSecond", warmup.getDouble("enqueuePerSecond")).encode());
     }
     Load load = new Load(capacity, users, concurrency);
@@ -238,7 +255,7 @@ public final class HotEventBench implements Callable<Integer> {
         List<JsonObject> results = new ArrayList<>();
         for (int run = 0; run < runs; run++) {
           JsonObject result = runOnce(load, batchSize, variant);
-          System.out.println(result.encode());
+          print(result.encode());
           results.add(result);
           correct &= result.getJsonObject("verification").getBoolean("correct");
         }
@@ -251,7 +268,7 @@ public final class HotEventBench implements Callable<Integer> {
           }
         }
         if (runs > 1) {
-          System.out.println(median.encode());
+          print(median.encode());
         }
         medians.add(median);
         labels.add(variants.size() > 1 ? "[" + variant + "]" : "batch " + batchSize);
@@ -267,7 +284,7 @@ public final class HotEventBench implements Callable<Integer> {
         comparison.put("answeredAfterResumeSpeedup", round(medians.get(0).getDouble("answeredSecondsAfterResume")
             / Math.max(0.001, medians.get(1).getDouble("answeredSecondsAfterResume"))));
       }
-      System.out.println(comparison.encode());
+      print(comparison.encode());
     }
     return correct ? 0 : 1;
   }
@@ -275,6 +292,12 @@ public final class HotEventBench implements Callable<Integer> {
   private JsonObject runOnce(Load load, int batchSize, String variant) throws Exception {
     return url != null ? runAgainst(load, url, pgUrl, admin.email, admin.password, null)
         : runInProcess(load, batchSize, variant);
+  }
+
+  /** One line of the bench's output, on the command line's standard output (a test's writer in tests). */
+  private void print(String line) {
+    spec.commandLine().getOut().println(line);
+    spec.commandLine().getOut().flush();
   }
 
   /** KEY=VALUE,... as a map (a --variants entry). */
@@ -327,14 +350,27 @@ public final class HotEventBench implements Callable<Integer> {
       Object def = defaults.getValue(key);
       config.put(key, def instanceof Integer ? Integer.parseInt(value) : def instanceof Boolean ? Boolean.parseBoolean(value) : value);
     });
+    ReplicatedRedis pair = redisReplica ? ReplicatedRedis.start(vertx, dataDir, config.getBoolean("embeddedDurable",
+        defaults.getBoolean("embeddedDurable"))) : null;
     Vertx server = Vertx.vertx();
     BookingApp app = new BookingApp();
     try {
+      if (pair != null) {
+        config.put("redisUrl", pair.masterUrl());
+      }
+      replica = pair;
       await(server.deployVerticle(app, new DeploymentOptions().setConfig(config)));
       AppConfig resolved = app.resolvedConfig();
       return runAgainst(load, "http://127.0.0.1:" + port, resolved.pgUrl(), resolved.adminEmail(), adminPassword, resolved);
     } finally {
-      await(server.close());
+      replica = null;
+      try {
+        await(server.close());
+      } finally {
+        if (pair != null) {
+          pair.close();
+        }
+      }
     }
   }
 
@@ -419,6 +455,8 @@ public final class HotEventBench implements Callable<Integer> {
       // A resumed crowd is known answered from the queue's totals (a fresh server per run): no need to poll each job.
       DrainResult drain = afterResume != null ? fromTotals(afterResume.getJsonObject("totals"), jobIds) : drain(http, admin, jobIds);
       long decidedEnd = System.nanoTime();
+      // After the timed phases: whether the replica holds each job the door accepted, and how many WAITs it took.
+      JsonObject onReplica = replica != null ? replica.holding(jobIds) : null;
 
       JsonObject verification = verify(db, eventIds, capacity, jobIds, unsure, drain);
       boolean audited = serverConfig == null || serverConfig.auditEnabled();
@@ -459,14 +497,16 @@ public final class HotEventBench implements Callable<Integer> {
       if (serverConfig != null) {
         settings.put("shards", serverConfig.shards()).put("batchSize", serverConfig.batchSize())
             .put("httpInstances", serverConfig.httpInstances()).put("pgPoolSize", serverConfig.pgPoolSize())
-            .put("redisPoolSize", serverConfig.redisPoolSize()).put("server", "in-process, embedded PostgreSQL and Redis");
+            .put("redisPoolSize", serverConfig.redisPoolSize()).put("server", replica != null
+                ? "in-process, embedded PostgreSQL, Redis master and replica started by the bench" : "in-process, embedded PostgreSQL and Redis");
       } else {
         settings.put("server", url);
       }
       settings.put("paused", paused).put("enqueue", enqueue.name());
       if (serverConfig != null) {
         settings.put("soldOutAnswersPerTake", serverConfig.soldOutAnswersPerTake())
-            .put("embeddedDurable", serverConfig.embeddedDurable());
+            .put("embeddedDurable", serverConfig.embeddedDurable())
+            .put("redisReplica", replica != null).put("redisMinReplicas", serverConfig.redisMinReplicas());
       }
       JsonObject result = new JsonObject()
           .put("settings", settings)
@@ -485,6 +525,9 @@ public final class HotEventBench implements Callable<Integer> {
           .put("verification", verification);
       if (memory != null) {
         result.put("redisUsedMemoryBytes", memory);
+      }
+      if (onReplica != null) {
+        result.put("redisReplica", onReplica);
       }
       if (afterResume != null) {
         result.put("answeredSecondsAfterResume", afterResume.getDouble("seconds"))
@@ -713,7 +756,7 @@ public final class HotEventBench implements Callable<Integer> {
     return Math.round(value * 10) / 10.0;
   }
 
-  private static void sleep(long millis) {
+  static void sleep(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
@@ -721,7 +764,7 @@ public final class HotEventBench implements Callable<Integer> {
     }
   }
 
-  private static <T> T await(Future<T> future) {
+  static <T> T await(Future<T> future) {
     try {
       return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
     } catch (Exception e) {

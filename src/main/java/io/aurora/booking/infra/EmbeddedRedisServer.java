@@ -45,17 +45,25 @@ final class EmbeddedRedisServer implements EmbeddedServer {
   private final Path log;
   private final int port;
   private final boolean durable;
+  /** The loopback port of the Redis this one replicates; null for a master (the service's own Redis). */
+  private final Integer replicaOf;
   private Process process;
 
-  private EmbeddedRedisServer(Path dir, Path log, int port, boolean durable) {
+  private EmbeddedRedisServer(Path dir, Path log, int port, boolean durable, Integer replicaOf) {
     this.dir = dir;
     this.log = log;
     this.port = port;
     this.durable = durable;
+    this.replicaOf = replicaOf;
   }
 
   static EmbeddedRedisServer start(Path dir, Path log, int port, boolean durable) throws IOException {
-    EmbeddedRedisServer server = new EmbeddedRedisServer(dir, log, port, durable);
+    return start(dir, log, port, durable, null);
+  }
+
+  /** As {@link #start(Path, Path, int, boolean)}, as a replica of the Redis on loopback port {@code replicaOf} when not null. */
+  static EmbeddedRedisServer start(Path dir, Path log, int port, boolean durable, Integer replicaOf) throws IOException {
+    EmbeddedRedisServer server = new EmbeddedRedisServer(dir, log, port, durable, replicaOf);
     server.launch();
     return server;
   }
@@ -80,6 +88,7 @@ final class EmbeddedRedisServer implements EmbeddedServer {
         "save \"\"",
         // A full queue must refuse new jobs, never drop queued ones.
         "maxmemory-policy noeviction",
+        replicaOf == null ? "" : "replicaof 127.0.0.1 " + replicaOf,
         ""));
     List<String> command = new ArrayList<>();
     if (Files.isExecutable(SHELL)) {
@@ -154,7 +163,7 @@ final class EmbeddedRedisServer implements EmbeddedServer {
   }
 
   /** The redis-server executable for this platform, from the embedded-redis jar (written out once). */
-  private static synchronized File binary() throws IOException {
+  static synchronized File binary() throws IOException {
     if (binary == null || !binary.canExecute()) {
       binary = ExecutableProvider.newJarResourceProvider().get();
     }

@@ -133,6 +133,16 @@ public final class EmbeddedServices implements AutoCloseable {
     return generated;
   }
 
+  /**
+   * A Redis like the embedded one (the embedded library's binary, the same durable settings: AOF with
+   * {@code appendfsync always} unless {@code durable} is false) on a free loopback port, its data in
+   * {@code dir} and its log beside it; the replica of the Redis on loopback port {@code replicaOf} when that
+   * is not null. Not part of the service: for a benchmark that needs a replicated Redis ({@code redisMinReplicas}).
+   */
+  public static EmbeddedServer startRedis(Path dir, boolean durable, Integer replicaOf) throws IOException {
+    return EmbeddedRedisServer.start(dir, dir.resolveSibling(dir.getFileName() + ".log"), freePort(), durable, replicaOf);
+  }
+
   static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       socket.setReuseAddress(true);

@@ -24,7 +24,7 @@ class HotEventBenchCliTest {
     assertEquals(0, execute("--help"));
     String help = run.printed();
     for (String option : List.of("--capacity", "--events", "--users", "--concurrency", "--batch-sizes", "--runs",
-        "--warmup-users", "--shards", "--set", "--variants", "--paused", "--enqueue", "--url", "--pg-url", "--admin-email", "--admin-password")) {
+        "--warmup-users", "--shards", "--set", "--variants", "--paused", "--enqueue", "--redis-replica", "--url", "--pg-url", "--admin-email", "--admin-password")) {
       assertTrue(help.contains(option), option + " missing from the help:\n" + help);
     }
     assertTrue(help.contains("default: 500"), help);
@@ -107,6 +107,20 @@ class HotEventBenchCliTest {
   void aRunningServerNeedsItsDatabaseAndAnAdmin() {
     assertEquals(CommandLine.ExitCode.USAGE, execute("--url", "http://127.0.0.1:1"));
     assertTrue(run.err.toString().contains("--pg-url"), run.err.toString());
+  }
+
+  @Test
+  void replicasToWaitForNeedTheBenchsReplicatedRedis() {
+    assertEquals(CommandLine.ExitCode.USAGE, execute("--variants", "redisMinReplicas=0;redisMinReplicas=1"));
+    assertTrue(run.err.toString().contains("--redis-replica"), run.err.toString());
+    CommandLine cli = HotEventBench.commandLine();
+    cli.parseArgs("--redis-replica", "--set", "redisMinReplicas=1");
+    HotEventBench bench = cli.getCommand();
+    assertTrue(bench.redisReplica);
+    bench.validate();
+    assertEquals(CommandLine.ExitCode.USAGE, execute("--redis-replica", "--url", "http://127.0.0.1:1", "--pg-url",
+        "postgresql://u@127.0.0.1:1/db", "--admin-email", "a@example.com", "--admin-password", "pw"));
+    assertTrue(run.err.toString().contains("--redis-replica need"), run.err.toString());
   }
 
   @Test

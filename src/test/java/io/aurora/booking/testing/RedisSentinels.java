@@ -106,7 +106,8 @@ public final class RedisSentinels implements AutoCloseable {
     signal(replica, "CONT");
   }
 
-  private static void signal(Process process, String signal) {
+  /** {@code kill -SIGNAL} of {@code process} (STOP, CONT), as a shell would send it. */
+  static void signal(Process process, String signal) {
     try {
       Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
       if (kill.waitFor() != 0) {
