@@ -36,6 +36,7 @@ public final class AppConfig {
       .put("redisUser", "")
       .put("redisPassword", "")
       .put("redisTls", false)
+      .put("redisTlsCaFile", "")
       .put("redisMinReplicas", 0)
       .put("redisReplicaWaitMillis", 1_000)
       .put("dataDir", "data")
@@ -201,6 +202,8 @@ public final class AppConfig {
   public String redisPassword() { return json.getString("redisPassword"); }
   /** TLS to every Redis node (and Sentinel), checked against the JVM's trust store. */
   public boolean redisTls() { return json.getBoolean("redisTls"); }
+  /** PEM file of the certificates that sign the Redis servers' (a private CA); empty: the JVM's trust store. */
+  public String redisTlsCaFile() { return json.getString("redisTlsCaFile"); }
   /**
    * Replicas that must confirm an accepted job ({@code WAIT}) before the door answers 202; 0 answers once the
    * master has it. With 1 or more, a failover cannot lose an accepted job (replication is asynchronous).

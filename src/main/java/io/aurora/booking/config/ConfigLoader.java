@@ -209,6 +209,15 @@ public final class ConfigLoader {
         throw new IllegalArgumentException("redisTls (" + envName("redisTls") + ") needs rediss:// URLs of an external Redis");
       }
     }
+    if (!c.redisTlsCaFile().isBlank()) {
+      if (!c.redisTls()) {
+        throw new IllegalArgumentException("redisTlsCaFile (" + envName("redisTlsCaFile") + ") is for redisTls=true");
+      }
+      if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(c.redisTlsCaFile()))) {
+        throw new IllegalArgumentException("redisTlsCaFile (" + envName("redisTlsCaFile") + ") is not a readable file: "
+            + c.redisTlsCaFile());
+      }
+    }
     if (c.redisMinReplicas() > 0 && c.redisMode() == AppConfig.RedisMode.CLUSTER) {
       // WAIT names no key: the cluster client sends it to any node, not to the master that took the job.
       throw new IllegalArgumentException("redisMinReplicas (" + envName("redisMinReplicas") + ") is not supported in"

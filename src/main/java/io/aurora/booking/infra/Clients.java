@@ -3,6 +3,7 @@ package io.aurora.booking.infra;
 import io.aurora.booking.config.AppConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.redis.client.Redis;
@@ -99,7 +100,7 @@ public final class Clients {
         .setMaxPoolWaiting(100_000)
         .setMaxWaitingHandlers(100_000)
         .setPoolRecycleTimeout(15_000)
-        .setNetClientOptions(network(config).setSsl(config.redisTls()));
+        .setNetClientOptions(redisNetwork(config));
     switch (config.redisMode()) {
       case STANDALONE -> options.setConnectionString(config.redisUrl());
       case SENTINEL -> options.setType(RedisClientType.SENTINEL)
@@ -125,6 +126,21 @@ public final class Clients {
   }
 
   /** TCP connect timeout, and the silent-server backstop. */
+  /**
+   * With {@code redisTls}: the server's certificate must chain to {@code redisTlsCaFile} (else the JVM's trust
+   * store) and name the host the URL names (HTTPS rules), so a stolen certificate of another host is refused.
+   */
+  private static NetClientOptions redisNetwork(AppConfig config) {
+    NetClientOptions options = network(config).setSsl(config.redisTls());
+    if (config.redisTls()) {
+      options.setHostnameVerificationAlgorithm("HTTPS");
+      if (!config.redisTlsCaFile().isBlank()) {
+        options.setTrustOptions(new PemTrustOptions().addCertPath(config.redisTlsCaFile()));
+      }
+    }
+    return options;
+  }
+
   private static NetClientOptions network(AppConfig config) {
     return new NetClientOptions()
         .setTcpNoDelay(true)

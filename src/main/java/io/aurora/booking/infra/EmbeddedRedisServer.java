@@ -154,7 +154,7 @@ final class EmbeddedRedisServer implements EmbeddedServer {
   }
 
   /** The redis-server executable for this platform, from the embedded-redis jar (written out once). */
-  private static synchronized File binary() throws IOException {
+  static synchronized File binary() throws IOException {
     if (binary == null || !binary.canExecute()) {
       binary = ExecutableProvider.newJarResourceProvider().get();
     }

@@ -50,6 +50,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aRedisCaFileNeedsTlsAndAFileThatCanBeRead() throws IOException {
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(Map.of(
+            "BOOKING_REDIS_URL", "redis://cache:6379", "BOOKING_REDIS_TLS_CA_FILE", "/nowhere/ca.pem")))
+        .getMessage().contains("BOOKING_REDIS_TLS_CA_FILE"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(Map.of("BOOKING_REDIS_URL", "rediss://cache:6379",
+            "BOOKING_REDIS_TLS", "true", "BOOKING_REDIS_TLS_CA_FILE", "/nowhere/ca.pem")))
+        .getMessage().contains("not a readable file"));
+    Path ca = Files.createTempFile("ca", ".pem");
+    assertEquals(ca.toString(), ConfigLoader.load(Map.of("BOOKING_REDIS_URL", "rediss://cache:6379", "BOOKING_REDIS_TLS", "true",
+        "BOOKING_REDIS_TLS_CA_FILE", ca.toString())).redisTlsCaFile());
+  }
+
+  @Test
   void aValueOfTheWrongTypeInTheFileIsAOneLineErrorNamingTheKey() throws IOException {
     Map<String, String> cases = Map.of(
         "{\"httpPort\": \"8080\"}", "'httpPort'",
