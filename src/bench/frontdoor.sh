@@ -17,6 +17,8 @@ CONNECTIONS=${3:-256}
 USERS=${4:-20000}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=prepare.sh
+. "$HERE/prepare.sh"
 JAR="$ROOT/target/aurora-booking.jar"
 [ -f "$JAR" ] || { echo "build first: ./mvnw -q -DskipTests package" >&2; exit 1; }
 WORK=$(mktemp -d -t aurora-frontdoor.XXXXXX)
@@ -45,16 +47,7 @@ for _ in $(seq 1 120); do
 done
 curl -sf "$SERVICE/ready" >/dev/null || { echo "service not ready; see its log:" >&2; tail -20 "$WORK/service.log" >&2; exit 1; }
 
-ADMIN=$(curl -sf "$SERVICE/api/auth/login" -H 'Content-Type: application/json' \
-  -d "{\"email\":\"admin@aurora.local\",\"password\":\"$ADMIN_PASSWORD\"}" | jq -r .token)
-EVENT=$(curl -sf "$SERVICE/api/events/create" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-  -d "{\"name\":\"Front door\",\"venue\":\"Bench\",\"startsAt\":\"$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)\",\"capacity\":500}" | jq -r .id)
-: >"$WORK/tokens"
-for ((made = 0; made < USERS; made += 10000)); do
-  n=$(( USERS - made < 10000 ? USERS - made : 10000 ))
-  curl -sf "$SERVICE/api/admin/bench/users" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-    -d "{\"count\":$n}" | jq -r '.users[].token' >>"$WORK/tokens"
-done
+EVENT=$(prepare_event_and_users "$SERVICE" "$ADMIN_PASSWORD" "$USERS" "$WORK/tokens")
 echo "event $EVENT, $(wc -l <"$WORK/tokens") users, wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s, limits ${LIMITS:-true}, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 run() { # target label -> prints "label req/s p99"

@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The deployment files, checked without a Docker engine: the compose file parses and describes two
  * clustered nodes on external PostgreSQL and Redis behind one port, with only known configuration keys;
- * the Dockerfile builds in one stage and runs as a non-root user on a JRE in another.
+ * the Dockerfile builds in one stage and runs as a non-root user on a JRE in another, started with the AppCDS
+ * archive a training run made in that stage.
  */
 class DeploymentFilesTest {
 
@@ -130,6 +133,30 @@ class DeploymentFilesTest {
         .filter(i -> i.startsWith("ENTRYPOINT")).findFirst().orElseThrow()), "USER comes before ENTRYPOINT");
     assertTrue(runtime.stream().anyMatch(i -> i.startsWith("ENTRYPOINT") && i.contains("aurora-booking.jar")));
     assertTrue(runtime.stream().anyMatch(i -> i.startsWith("EXPOSE") && i.contains("8080")));
+  }
+
+  @Test
+  void theRuntimeStageTrainsTheClassArchiveItStartsWith() throws IOException, ClassNotFoundException {
+    // Continuation lines joined: one instruction a line.
+    List<String> instructions = List.of(Files.readString(DOCKERFILE).replaceAll("\\\\\n\\s*", " ").split("\n"));
+    int runtimeFrom = 0;
+    for (int i = 0; i < instructions.size(); i++) {
+      if (instructions.get(i).strip().toUpperCase().startsWith("FROM ")) {
+        runtimeFrom = i;
+      }
+    }
+    List<String> runtime = instructions.subList(runtimeFrom, instructions.size());
+    String training = runtime.stream().filter(i -> i.startsWith("RUN ") && i.contains("-XX:ArchiveClassesAtExit="))
+        .findFirst().orElseThrow(() -> new AssertionError("no AppCDS training run in the runtime stage"));
+    Matcher dump = Pattern.compile("-XX:ArchiveClassesAtExit=(\\S+).*\\s-cp\\s+(\\S+)\\s+(io\\.aurora\\.\\S+)").matcher(training);
+    assertTrue(dump.find(), training);
+    // The class it runs exists, and the archive is the one the service starts with, on the same jar path.
+    Class.forName(dump.group(3));
+    String entrypoint = runtime.stream().filter(i -> i.startsWith("ENTRYPOINT")).findFirst().orElseThrow();
+    assertTrue(entrypoint.contains("\"-XX:SharedArchiveFile=" + dump.group(1) + "\""), entrypoint);
+    assertTrue(entrypoint.contains("\"-jar\", \"" + dump.group(2) + "\""), entrypoint);
+    assertTrue(runtime.indexOf(training) > runtime.indexOf(runtime.stream()
+        .filter(i -> i.startsWith("COPY --from=build")).findFirst().orElseThrow()), "trained on the copied jar");
   }
 
   @SuppressWarnings("unchecked")
