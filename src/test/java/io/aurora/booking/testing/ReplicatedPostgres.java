@@ -91,21 +91,12 @@ public final class ReplicatedPostgres implements AutoCloseable {
 
   /** Runs {@code sql} on the replica as the superuser (e.g. {@code SELECT pg_wal_replay_pause()}). */
   public void onReplica(String sql) {
-    try (Connection c = jdbc(replicaPort, DATABASE); Statement s = c.createStatement()) {
-      s.execute(sql);
-    } catch (SQLException e) {
-      throw new IllegalStateException("On the replica: " + sql, e);
-    }
+    run(replicaPort, "replica", sql);
   }
 
   /** A number the replica answers to {@code sql}, as the superuser. */
   public long onReplicaLong(String sql) {
-    try (Connection c = jdbc(replicaPort, DATABASE); Statement s = c.createStatement(); java.sql.ResultSet rows = s.executeQuery(sql)) {
-      rows.next();
-      return rows.getLong(1);
-    } catch (SQLException e) {
-      throw new IllegalStateException("On the replica: " + sql, e);
-    }
+    return longOf(replicaPort, "replica", sql);
   }
 
   /**
@@ -128,19 +119,27 @@ public final class ReplicatedPostgres implements AutoCloseable {
   }
 
   private void onPrimary(String sql) {
-    try (Connection c = jdbc(primaryPort, DATABASE); Statement s = c.createStatement()) {
-      s.execute(sql);
-    } catch (SQLException e) {
-      throw new IllegalStateException("On the primary: " + sql, e);
-    }
+    run(primaryPort, "primary", sql);
   }
 
   private long onPrimaryLong(String sql) {
-    try (Connection c = jdbc(primaryPort, DATABASE); Statement s = c.createStatement(); java.sql.ResultSet rows = s.executeQuery(sql)) {
+    return longOf(primaryPort, "primary", sql);
+  }
+
+  private static void run(int port, String server, String sql) {
+    try (Connection c = jdbc(port, DATABASE); Statement s = c.createStatement()) {
+      s.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException("On the " + server + ": " + sql, e);
+    }
+  }
+
+  private static long longOf(int port, String server, String sql) {
+    try (Connection c = jdbc(port, DATABASE); Statement s = c.createStatement(); java.sql.ResultSet rows = s.executeQuery(sql)) {
       rows.next();
       return rows.getLong(1);
     } catch (SQLException e) {
-      throw new IllegalStateException("On the primary: " + sql, e);
+      throw new IllegalStateException("On the " + server + ": " + sql, e);
     }
   }
 
